@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# Prepare everything `make demo`, `make test` and `make lint` need: the Odoo 19.0 source, the
+# Debian build packages, a virtualenv, a reachable PostgreSQL and a generated odoo.conf.
+# Idempotent: a second run only checks and returns in a few seconds.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+ODOO_SRC=${ODOO_SRC:-$HOME/src/odoo-19.0}
+VENV=${VENV:-$ROOT/.venv}
+PORT=${PORT:-8069}
+GEVENT_PORT=${GEVENT_PORT:-$((PORT + 3))}
+DB=${DB:-saas_demo}
+PYTHON=${PYTHON:-python3}
+ODOO_UPSTREAM=https://github.com/odoo/odoo
+DEB_BUILD_PACKAGES="libldap2-dev libsasl2-dev libpq-dev gcc"
+
+say() { printf '[setup] %s\n' "$*"; }
+die() { printf '[setup] ERROR: %s\n' "$*" >&2; exit 1; }
+
+# --- Odoo source -----------------------------------------------------------------------------
+ensure_odoo_source() {
+    if [ -x "$ODOO_SRC/odoo-bin" ]; then
+        return
+    fi
+    say "no Odoo source at $ODOO_SRC; trying a shallow clone of $ODOO_UPSTREAM (19.0)"
+    if timeout 900 git clone --quiet --depth 1 --branch 19.0 "$ODOO_UPSTREAM" "$ODOO_SRC.part" 2>/dev/null; then
+        mv "$ODOO_SRC.part" "$ODOO_SRC"
+        return
+    fi
+    rm -rf "$ODOO_SRC.part"
+    die "Odoo 19.0 source not found at $ODOO_SRC and it could not be cloned.
+  Put an Odoo 19.0 source tree there (the directory holding odoo-bin), e.g.
+      git clone --depth 1 --branch 19.0 $ODOO_UPSTREAM $ODOO_SRC
+  or point ODOO_SRC at an existing one: make test ODOO_SRC=/path/to/odoo"
+}
+
+# --- Debian build packages -------------------------------------------------------------------
+ensure_debian_packages() {
+    command -v dpkg-query >/dev/null || return 0
+    local missing=""
+    for pkg in $DEB_BUILD_PACKAGES; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing="$missing $pkg"
+    done
+    [ -z "$missing" ] && return
+    if [ "$(id -u)" != 0 ]; then
+        die "missing Debian packages:$missing — install them: sudo apt-get install$missing"
+    fi
+    say "installing Debian packages:$missing"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+    # apt may upgrade the PostgreSQL server under a running cluster: restart it if it stopped
+    # answering (see README, "PostgreSQL").
+    if ! pg_reachable && command -v pg_lsclusters >/dev/null; then
+        say "restarting PostgreSQL after the package upgrade"
+        pg_lsclusters -h | while read -r ver name _; do
+            pg_ctlcluster --skip-systemctl-redirect "$ver" "$name" restart || true
+        done
+    fi
+}
+
+# --- virtualenv ------------------------------------------------------------------------------
+venv_fingerprint() {
+    cat "$ODOO_SRC/requirements.txt" "$ROOT/requirements.txt" "$ROOT/scripts/setup.sh" | sha256sum | cut -d' ' -f1
+}
+
+ensure_venv() {
+    local stamp="$VENV/.saas-setup-stamp" fingerprint
+    fingerprint=$(venv_fingerprint)
+    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$fingerprint" ]; then
+        return
+    fi
+    say "building the virtualenv in $VENV (a few minutes the first time)"
+    [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
+    # Odoo's pins as constraints keep lxml, cryptography, requests… at the versions Odoo is
+    # tested with; the three extra pins are needed on Python 3.11 (see README, "Setup details").
+    # PIP_CONSTRAINT (not -c) so that pip's isolated build environments obey them too.
+    {
+        grep -v '^\s*#' "$ODOO_SRC/requirements.txt"
+        echo "setuptools<81"
+        echo "zope.interface==7.2"
+        echo "zope.event==5.0"
+    } >"$VENV/constraints.txt"
+    export PIP_CONSTRAINT="$VENV/constraints.txt" PIP_DISABLE_PIP_VERSION_CHECK=1
+    "$VENV/bin/pip" install -q "setuptools<81" wheel
+    "$VENV/bin/pip" install -q -r "$ODOO_SRC/requirements.txt"
+    "$VENV/bin/pip" install -q -e "$ODOO_SRC" --config-settings editable_mode=compat
+    "$VENV/bin/pip" install -q -r "$ROOT/requirements.txt"
+    echo "$fingerprint" >"$stamp"
+}
+
+# --- PostgreSQL ------------------------------------------------------------------------------
+pg_reachable() {
+    "${VENV}/bin/python" - <<'PY' 2>/dev/null || psql -Atqc 'select 1' postgres >/dev/null 2>&1
+import psycopg2
+psycopg2.connect(dbname="postgres").close()
+PY
+}
+
+ensure_postgres() {
+    pg_reachable && return
+    die "PostgreSQL is not reachable with the current libpq settings (PGHOST=${PGHOST:-<socket>}, PGPORT=${PGPORT:-5432}, PGUSER=${PGUSER:-$(id -un)}).
+  Start it, e.g.: pg_ctlcluster --skip-systemctl-redirect \$(ls /etc/postgresql) main start
+  and make sure a role named like your OS user exists (Odoo refuses to connect as 'postgres')."
+}
+
+# --- master key and odoo.conf ----------------------------------------------------------------
+ensure_master_key() {
+    # Secrets stored by the connector are encrypted with this key. It never goes to git: taken
+    # from SAAS_MASTER_KEY when set, otherwise generated once into a git-ignored file.
+    local keyfile="$ROOT/.saas_master_key"
+    if [ -n "${SAAS_MASTER_KEY:-}" ]; then
+        MASTER_KEY_LINE=""
+        return
+    fi
+    if [ ! -s "$keyfile" ]; then
+        "$VENV/bin/python" -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())' >"$keyfile"
+        chmod 600 "$keyfile"
+        say "generated a local master key in $keyfile (keep it: secrets in the database need it)"
+    fi
+    MASTER_KEY_LINE="saas_master_key = $(cat "$keyfile")"
+}
+
+write_odoo_conf() {
+    local conf="$ROOT/odoo.conf" tmp
+    tmp=$(mktemp)
+    sed -e "s#@ADDONS_PATH@#$ODOO_SRC/addons,$ROOT/addons,$ROOT/tests/addons#" \
+        -e "s#@DB@#$DB#" \
+        -e "s#@PORT@#$PORT#" \
+        -e "s#@GEVENT_PORT@#$GEVENT_PORT#" \
+        -e "s#@DATA_DIR@#$ROOT/.odoo-data#" \
+        -e "s#@MASTER_KEY_LINE@#$MASTER_KEY_LINE#" \
+        "$ROOT/odoo.conf.template" >"$tmp"
+    if ! cmp -s "$tmp" "$conf"; then
+        mv "$tmp" "$conf"
+        chmod 600 "$conf"
+        say "wrote $conf"
+    else
+        rm -f "$tmp"
+    fi
+}
+
+ensure_odoo_source
+ensure_debian_packages
+ensure_venv
+ensure_postgres
+ensure_master_key
+write_odoo_conf
