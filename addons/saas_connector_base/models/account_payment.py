@@ -1,0 +1,6 @@
+from odoo import models
+
+
+class AccountPayment(models.Model):
+    _name = "account.payment"
+    _inherit = ["account.payment", "saas.binding.mixin"]

@@ -1,0 +1,258 @@
+import secrets
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..lib.backoff import retry_delay
+from ..lib.errors import WebhookRejected
+
+
+class SaasBackend(models.Model):
+    """One account of an external system (a Stripe account, a CRM instance).
+
+    Everything the connector stores hangs off a backend: its events, bindings and secrets. The
+    provider add-ons extend ``provider`` and implement the *provider contract* — the methods
+    prefixed ``_provider_`` below — by overriding them for their own ``provider`` value.
+    """
+
+    _name = "saas.backend"
+    _description = "SaaS Connector Backend"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "sequence, name, id"
+
+    name = fields.Char(required=True, tracking=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True, tracking=True)
+    provider = fields.Selection(
+        selection=[],
+        required=True,
+        tracking=True,
+        help="The external system this account belongs to. Each provider add-on adds its own.",
+    )
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        default=lambda self: self.env.company,
+        tracking=True,
+        help="Documents created from this account's events belong to this company.",
+    )
+    environment = fields.Selection(
+        [("test", "Test"), ("live", "Live")],
+        required=True,
+        default="test",
+        tracking=True,
+        help="Events from the other environment are rejected at the webhook.",
+    )
+    responsible_id = fields.Many2one(
+        "res.users",
+        default=lambda self: self.env.user,
+        tracking=True,
+        help="Receives the activity when events of this account fail.",
+    )
+    webhook_token = fields.Char(
+        copy=False,
+        readonly=True,
+        default=lambda self: self._new_webhook_token(),
+        groups="saas_connector_base.group_saas_manager",
+        help="Secret part of the webhook URL. Regenerate it if the URL leaked.",
+    )
+    webhook_url = fields.Char(
+        compute="_compute_webhook_url",
+        groups="saas_connector_base.group_saas_manager",
+        help="Give this URL to the provider as the webhook endpoint.",
+    )
+    channel = fields.Char(
+        string="Queue Channel",
+        compute="_compute_channel",
+        help="queue_job channel of this account's jobs (a sub-channel of root.saas).",
+    )
+    max_attempts = fields.Integer(
+        default=8,
+        help="Transient failures of one event (lock, rate limit, provider outage) are retried "
+        "with exponential backoff this many times before the event fails.",
+    )
+    retry_base_seconds = fields.Integer(default=10, help="First retry delay, doubled each time.")
+    retry_cap_seconds = fields.Integer(default=3600, help="Longest delay between two retries.")
+    secret_ids = fields.One2many("saas.secret", "backend_id", string="Secrets")
+    event_ids = fields.One2many("saas.event", "backend_id", string="Events")
+    event_received_count = fields.Integer(compute="_compute_event_counts")
+    event_pending_count = fields.Integer(compute="_compute_event_counts")
+    event_failed_count = fields.Integer(compute="_compute_event_counts")
+    latency_p50_ms = fields.Integer(
+        string="Median Latency (ms)",
+        compute="_compute_dashboard_figures",
+        help="Receipt to end of processing, events of the last 24 hours.",
+    )
+    latency_p95_ms = fields.Integer(
+        string="95th Percentile Latency (ms)", compute="_compute_dashboard_figures"
+    )
+    ingest_last_hour = fields.Integer(
+        string="Events in the Last Hour", compute="_compute_dashboard_figures"
+    )
+    new_webhook_secret = fields.Char(
+        string="Add Webhook Signing Secret",
+        compute="_compute_new_webhook_secret",
+        inverse="_inverse_new_webhook_secret",
+        groups="saas_connector_base.group_saas_manager",
+        help="Write-only. Stored encrypted; the secrets already live stay valid until you "
+        "retire them, so the provider's secret can be rotated without losing deliveries.",
+    )
+
+    _webhook_token_unique = models.Constraint(
+        "UNIQUE (webhook_token)", "Two backends cannot share a webhook URL."
+    )
+
+    @api.model
+    def _new_webhook_token(self):
+        return secrets.token_urlsafe(32)
+
+    @api.depends("webhook_token")
+    def _compute_webhook_url(self):
+        base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "")
+        for backend in self:
+            backend.webhook_url = (
+                f"{base_url.rstrip('/')}/saas/webhook/{backend.webhook_token}"
+                if backend.webhook_token
+                else False
+            )
+
+    @api.depends("provider")
+    def _compute_channel(self):
+        for backend in self:
+            backend.channel = f"root.saas.{backend.provider or 'unknown'}_{backend.id or 0}"
+
+    def _compute_event_counts(self):
+        counts = {
+            (backend.id, state): count
+            for backend, state, count in self.env["saas.event"]._read_group(
+                [("backend_id", "in", self.ids)], ["backend_id", "state"], ["__count"]
+            )
+        }
+        for backend in self:
+            backend.event_received_count = sum(
+                count for (backend_id, _state), count in counts.items() if backend_id == backend.id
+            )
+            backend.event_pending_count = sum(
+                counts.get((backend.id, state), 0) for state in ("received", "queued")
+            )
+            backend.event_failed_count = counts.get((backend.id, "failed"), 0)
+
+    def _compute_dashboard_figures(self):
+        figures = {}
+        if self.ids:
+            self.env.cr.execute(
+                """
+                SELECT backend_id,
+                       percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms)
+                           FILTER (WHERE state = 'done'),
+                       percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms)
+                           FILTER (WHERE state = 'done'),
+                       count(*) FILTER (WHERE received_at > now() at time zone 'UTC'
+                                                            - interval '1 hour')
+                  FROM saas_event
+                 WHERE backend_id IN %s
+                   AND received_at > now() at time zone 'UTC' - interval '24 hours'
+              GROUP BY backend_id
+                """,
+                (tuple(self.ids),),
+            )
+            figures = {row[0]: row[1:] for row in self.env.cr.fetchall()}
+        for backend in self:
+            p50, p95, last_hour = figures.get(backend.id, (None, None, 0))
+            backend.latency_p50_ms = int(p50 or 0)
+            backend.latency_p95_ms = int(p95 or 0)
+            backend.ingest_last_hour = last_hour
+
+    def _compute_new_webhook_secret(self):
+        self.new_webhook_secret = False
+
+    def _inverse_new_webhook_secret(self):
+        for backend in self.filtered("new_webhook_secret"):
+            self.env["saas.secret"]._store(backend, "webhook_signing", backend.new_webhook_secret)
+
+    # ---------------------------------------------------------------------------------------
+    # UI actions
+    # ---------------------------------------------------------------------------------------
+    def action_regenerate_webhook_token(self):
+        for backend in self:
+            backend.webhook_token = self._new_webhook_token()
+            backend.message_post(
+                body=self.env._("Webhook URL regenerated; the previous one stops working.")
+            )
+
+    def action_test_connection(self):
+        self.ensure_one()
+        message = self._provider_test_connection()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Connection OK"),
+                "message": message,
+                "type": "success",
+            },
+        }
+
+    def _action_events(self, domain, name):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "saas_connector_base.action_saas_event"
+        )
+        action.update(
+            name=name,
+            domain=[("backend_id", "=", self.id), *domain],
+            context={"default_backend_id": self.id},
+        )
+        return action
+
+    def action_view_events(self):
+        return self._action_events([], self.env._("Events"))
+
+    def action_view_pending_events(self):
+        return self._action_events(
+            [("state", "in", ("received", "queued"))], self.env._("Pending events")
+        )
+
+    def action_view_failed_events(self):
+        return self._action_events([("state", "=", "failed")], self.env._("Failed events"))
+
+    # ---------------------------------------------------------------------------------------
+    # Provider contract: provider add-ons override these for their own ``provider`` value and
+    # call ``super()`` for the others.
+    # ---------------------------------------------------------------------------------------
+    def _provider_parse_webhook(self, body, headers, signing_secrets):
+        """Verify a delivery and return its :class:`~..lib.inbound.InboundEvent` list.
+
+        ``body`` is the raw request body (bytes), ``headers`` a case-insensitive mapping and
+        ``signing_secrets`` the live webhook signing secrets (never empty). Raise
+        :class:`~..lib.errors.WebhookRejected` for anything that must not be stored. Runs inside
+        the webhook request: no API calls, nothing slow.
+        """
+        raise WebhookRejected("this backend's provider does not accept webhooks", status=404)
+
+    def _provider_event_handlers(self):
+        """``{event type: method(event) -> records touched}``. Types not listed are ignored."""
+        return {}
+
+    def _provider_is_transient(self, error):
+        """Whether an exception raised by a handler is worth retrying (e.g. an API 429)."""
+        return False
+
+    def _provider_refresh_stale_event(self, event):
+        """Called for an event older than what Odoo already reflects. Return the records
+        touched after applying the object's current state fetched from the provider, or
+        ``None`` to leave the event ``stale`` (kept, not applied)."""
+        return None
+
+    def _provider_test_connection(self):
+        """Check the credentials against the provider; return a short success message."""
+        raise UserError(self.env._("This provider has no connection test."))
+
+    # ---------------------------------------------------------------------------------------
+    # Helpers for providers
+    # ---------------------------------------------------------------------------------------
+    def _retry_delay(self, attempt):
+        self.ensure_one()
+        return retry_delay(
+            attempt, base=self.retry_base_seconds, cap=self.retry_cap_seconds, jitter=0.2
+        )

@@ -1,0 +1,144 @@
+import zlib
+
+from odoo import api, fields, models
+
+from ..lib.errors import TransientError
+
+
+class SaasBinding(models.Model):
+    """The link between an Odoo record and its id in an external system.
+
+    Unique per (backend, model, external id) in the database, so two workers importing the same
+    customer at once cannot both succeed: the second one retries and finds the first one's
+    record. ``external_updated`` is the provider's timestamp of the state last applied, which
+    is how the engine recognizes an event older than what Odoo already shows.
+    """
+
+    _name = "saas.binding"
+    _description = "SaaS Connector External ID"
+    _order = "id desc"
+    _rec_name = "external_id"
+
+    backend_id = fields.Many2one("saas.backend", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="backend_id.company_id", store=True)
+    res_model = fields.Char(string="Model", required=True, index=True)
+    res_id = fields.Many2oneReference(string="Record ID", model_field="res_model", required=True)
+    external_id = fields.Char(string="External ID", required=True)
+    external_updated = fields.Datetime(
+        string="Source Updated", help="Provider timestamp of the last state applied in Odoo."
+    )
+    sync_date = fields.Datetime(string="Last Synchronized")
+    record_name = fields.Char(compute="_compute_record_name")
+
+    _external_id_unique = models.Constraint(
+        "UNIQUE (backend_id, res_model, external_id)",
+        "This external ID is already bound to another record of this backend.",
+    )
+    _record_idx = models.Index("(res_model, res_id)")
+
+    def _compute_record_name(self):
+        for binding in self:
+            record = self.env[binding.res_model].browse(binding.res_id).exists()
+            binding.record_name = record.display_name if record else False
+
+    def action_open_record(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self.res_model,
+            "res_id": self.res_id,
+            "view_mode": "form",
+        }
+
+    # ---------------------------------------------------------------------------------------
+    # API for handlers
+    # ---------------------------------------------------------------------------------------
+    @api.model
+    def lookup(self, backend, model, external_id):
+        """The record of ``model`` bound to ``external_id`` on ``backend`` (empty if none)."""
+        binding = self.sudo().search(
+            [
+                ("backend_id", "=", backend.id),
+                ("res_model", "=", model),
+                ("external_id", "=", external_id),
+            ],
+            limit=1,
+        )
+        return self.env[model].browse(binding.res_id).exists() if binding else self.env[model]
+
+    @api.model
+    def bind(self, backend, record, external_id, updated=None):
+        """Bind ``record`` to ``external_id`` (moving an existing binding to it) and remember
+        the source timestamp ``updated`` of the state just applied."""
+        record.ensure_one()
+        now = fields.Datetime.now()
+        # One statement, so that a concurrent insert of the same key surfaces as a conflict
+        # (handled by the caller's retry) instead of a duplicate.
+        self.env.cr.execute(
+            """
+            INSERT INTO saas_binding (backend_id, company_id, res_model, res_id, external_id,
+                                      external_updated, sync_date, create_uid, create_date,
+                                      write_uid, write_date)
+            VALUES (%(backend)s, %(company)s, %(model)s, %(res_id)s, %(external_id)s,
+                    %(updated)s, %(now)s, %(uid)s, %(now)s, %(uid)s, %(now)s)
+            ON CONFLICT (backend_id, res_model, external_id) DO UPDATE
+               SET res_id = EXCLUDED.res_id,
+                   external_updated = GREATEST(saas_binding.external_updated,
+                                               EXCLUDED.external_updated),
+                   sync_date = EXCLUDED.sync_date,
+                   write_uid = EXCLUDED.write_uid,
+                   write_date = EXCLUDED.write_date
+            RETURNING id
+            """,
+            {
+                "backend": backend.id,
+                "company": backend.company_id.id,
+                "model": record._name,
+                "res_id": record.id,
+                "external_id": external_id,
+                "updated": updated,
+                "now": now,
+                "uid": self.env.uid,
+            },
+        )
+        binding = self.browse(self.env.cr.fetchone()[0])
+        binding.invalidate_recordset()
+        return binding
+
+    @api.model
+    def lookup_or_create(self, backend, model, external_id, create_values, updated=None):
+        """The record bound to ``external_id``, created from ``create_values()`` if there is
+        none yet. Race-safe: concurrent callers for the same key are serialized by an advisory
+        lock, and a caller that still collides (its snapshot predates the other's commit) gets
+        a :class:`TransientError` and is retried, then finds the record."""
+        record = self.lookup(backend, model, external_id)
+        if record:
+            return record
+        self.env.cr.execute(
+            "SELECT pg_advisory_xact_lock(%s, %s)",
+            (backend.id, zlib.crc32(f"{model}:{external_id}".encode()) - 2**31),
+        )
+        record = self.lookup(backend, model, external_id)
+        if record:
+            return record
+        try:
+            with self.env.cr.savepoint():
+                record = self.env[model].create(create_values())
+                self.bind(backend, record, external_id, updated=updated)
+        except Exception as error:
+            if getattr(error, "pgcode", None) in ("23505", "40001"):
+                raise TransientError(
+                    f"{model} {external_id} was being created concurrently; retrying"
+                ) from error
+            raise
+        return record
+
+    @api.model
+    def _external_updated(self, backend, external_id):
+        """Latest source timestamp applied for ``external_id`` on ``backend``, any model."""
+        self.env.cr.execute(
+            "SELECT max(external_updated) FROM saas_binding WHERE backend_id = %s "
+            "AND external_id = %s",
+            (backend.id, external_id),
+        )
+        return self.env.cr.fetchone()[0]

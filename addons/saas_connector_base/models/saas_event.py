@@ -1,0 +1,253 @@
+import json
+import uuid
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+EVENT_STATES = [
+    ("received", "Received"),
+    ("queued", "Queued"),
+    ("done", "Done"),
+    ("failed", "Failed"),
+    ("stale", "Stale"),
+    ("ignored", "Ignored"),
+]
+WAITING_STATES = ("received", "queued")
+# Fields that make up what was received: never changed after intake.
+RECEIVED_FIELDS = frozenset(
+    {
+        "backend_id",
+        "external_id",
+        "event_type",
+        "object_type",
+        "object_external_id",
+        "source_created",
+        "received_at",
+        "payload",
+        "headers",
+        "correlation_id",
+    }
+)
+
+
+class SaasEvent(models.Model):
+    """The inbox: one row per event a provider delivered, kept verbatim forever.
+
+    Rows are inserted by the webhook route (one SQL statement, duplicates ignored) and then
+    processed by queue jobs, one object at a time in source order. The state says where each
+    event stands; failed ones form the exception queue, from which they can be replayed.
+    """
+
+    _name = "saas.event"
+    _description = "SaaS Connector Event"
+    _inherit = ["mail.thread"]
+    _order = "received_at desc, id desc"
+    _rec_name = "external_id"
+
+    backend_id = fields.Many2one(
+        "saas.backend", required=True, readonly=True, ondelete="restrict", index=True
+    )
+    company_id = fields.Many2one(related="backend_id.company_id", store=True)
+    provider = fields.Selection(related="backend_id.provider")
+    external_id = fields.Char(string="Event ID", required=True, readonly=True)
+    event_type = fields.Char(required=True, readonly=True, index=True)
+    object_type = fields.Char(readonly=True)
+    object_external_id = fields.Char(string="Object ID", readonly=True)
+    source_created = fields.Datetime(
+        string="Created at Source", readonly=True, help="When the provider says it happened."
+    )
+    received_at = fields.Datetime(readonly=True, default=fields.Datetime.now, index=True)
+    payload = fields.Text(readonly=True, help="The event exactly as received.")
+    payload_pretty = fields.Text(string="Payload (formatted)", compute="_compute_payload_pretty")
+    headers = fields.Text(readonly=True, help="The request headers that matter for audit.")
+    correlation_id = fields.Char(
+        readonly=True,
+        default=lambda self: uuid.uuid4().hex,
+        help="Follows this event through logs and jobs.",
+    )
+    state = fields.Selection(
+        EVENT_STATES, default="received", required=True, readonly=True, tracking=True, index=True
+    )
+    attempts = fields.Integer(readonly=True, help="Processing attempts so far.")
+    next_attempt_at = fields.Datetime(readonly=True)
+    last_error = fields.Text(readonly=True)
+    error_details = fields.Text(
+        readonly=True,
+        groups="saas_connector_base.group_saas_manager",
+        help="Technical details of an unexpected error, for the integrator.",
+    )
+    processed_at = fields.Datetime(readonly=True)
+    processing_ms = fields.Integer(string="Processing (ms)", readonly=True)
+    latency_ms = fields.Integer(
+        string="Latency (ms)", readonly=True, help="From receipt to the end of processing."
+    )
+    note = fields.Text(string="Resolution Note", readonly=True)
+    record_ids = fields.One2many("saas.event.record", "event_id", string="Produced Records")
+    record_count = fields.Integer(compute="_compute_record_count")
+
+    _external_id_unique = models.Constraint(
+        "UNIQUE (backend_id, external_id)", "This event was already received."
+    )
+    # The processing job reads the waiting events of one object in source order.
+    _object_waiting_idx = models.Index(
+        "(backend_id, object_external_id, source_created, id) "
+        "WHERE state IN ('received', 'queued')"
+    )
+
+    @api.depends("payload")
+    def _compute_payload_pretty(self):
+        for event in self:
+            try:
+                event.payload_pretty = json.dumps(
+                    json.loads(event.payload or "null"), indent=2, sort_keys=True
+                )
+            except ValueError:
+                event.payload_pretty = event.payload
+
+    def _compute_record_count(self):
+        counts = dict(
+            self.env["saas.event.record"]._read_group(
+                [("event_id", "in", self.ids)], ["event_id"], ["__count"]
+            )
+        )
+        for event in self:
+            event.record_count = counts.get(event, 0)
+
+    def payload_json(self):
+        """The payload parsed; handlers read events through this."""
+        self.ensure_one()
+        return json.loads(self.payload)
+
+    def write(self, vals):
+        if RECEIVED_FIELDS.intersection(vals) and not self.env.context.get("saas_event_intake"):
+            raise UserError(
+                self.env._("What was received is kept verbatim and cannot be changed.")
+            )
+        return super().write(vals)
+
+    # ---------------------------------------------------------------------------------------
+    # Intake
+    # ---------------------------------------------------------------------------------------
+    @api.model
+    def _store_delivery(self, backend, inbound_events, headers):
+        """Insert the events of a verified delivery, ignoring the ones already received.
+
+        Plain SQL so that the webhook request stays a couple of statements whatever the
+        payload size. Returns the ``(id, object_external_id)`` of the events that are new.
+        """
+        if not inbound_events:
+            return []
+        now = fields.Datetime.now()
+        rows = [
+            (
+                backend.id,
+                backend.company_id.id,
+                event.external_id,
+                event.event_type,
+                event.object_type,
+                event.object_external_id,
+                event.source_created.replace(tzinfo=None),
+                now,
+                event.payload,
+                headers,
+                uuid.uuid4().hex,
+                self.env.uid,
+                now,
+            )
+            for event in inbound_events
+        ]
+        values_sql = ", ".join(
+            ["(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'received', 0, %s, %s, %s, %s)"]
+            * len(rows)
+        )
+        params = [
+            value for row in rows for value in (*row[:-2], row[-2], row[-1], row[-2], row[-1])
+        ]
+        self.env.cr.execute(
+            f"""
+            INSERT INTO saas_event (backend_id, company_id, external_id, event_type, object_type,
+                                    object_external_id, source_created, received_at, payload,
+                                    headers, correlation_id, state, attempts,
+                                    create_uid, create_date, write_uid, write_date)
+            VALUES {values_sql}
+            ON CONFLICT (backend_id, external_id) DO NOTHING
+            RETURNING id, object_external_id
+            """,
+            params,
+        )
+        return self.env.cr.fetchall()
+
+    # ---------------------------------------------------------------------------------------
+    # Actions (single and bulk), each audited on the event
+    # ---------------------------------------------------------------------------------------
+    def action_replay(self):
+        """Process the events again from their stored payload."""
+        replayable = self.filtered(lambda event: event.state != "queued")
+        for event in replayable:
+            event.message_post(body=self.env._("Replay requested by %s.", self.env.user.name))
+        replayable.write(
+            {"state": "queued", "next_attempt_at": False, "attempts": 0, "last_error": False}
+        )
+        replayable._enqueue_processing()
+        return True
+
+    def action_reset(self):
+        """Back to *received* with a clean slate, e.g. after a configuration fix; the periodic
+        sweep (or the next event of the same object) processes them."""
+        for event in self:
+            event.message_post(body=self.env._("Reset by %s.", self.env.user.name))
+        self.write(
+            {"state": "received", "attempts": 0, "last_error": False, "next_attempt_at": False}
+        )
+        return True
+
+    def _ignore(self, reason):
+        for event in self:
+            event.message_post(
+                body=self.env._(
+                    "Ignored by %(user)s: %(reason)s", user=self.env.user.name, reason=reason
+                )
+            )
+        self.write({"state": "ignored", "note": reason, "next_attempt_at": False})
+
+    def action_open_ignore_wizard(self):
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "saas.event.ignore.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"active_model": self._name, "active_ids": self.ids},
+        }
+
+    def action_view_records(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Records produced by %s", self.external_id),
+            "res_model": "saas.event.record",
+            "view_mode": "list",
+            "domain": [("event_id", "=", self.id)],
+        }
+
+    def _enqueue_processing(self):
+        """One job per (backend, object) whatever the number of events."""
+        for backend, object_id in {(event.backend_id, event.object_external_id) for event in self}:
+            backend._enqueue_object_processing(object_id)
+
+    @api.model
+    def _cron_sweep_waiting(self, older_than_minutes=5):
+        """Safety net: enqueue objects whose events wait with no job (a reset, a job deleted
+        by hand, a crash between commit and enqueue). Jobs are keyed by object, so enqueuing an
+        object that already has one creates nothing."""
+        cutoff = fields.Datetime.subtract(fields.Datetime.now(), minutes=older_than_minutes)
+        waiting = self.search(
+            [
+                ("state", "in", WAITING_STATES),
+                ("received_at", "<", cutoff),
+                "|",
+                ("next_attempt_at", "=", False),
+                ("next_attempt_at", "<", fields.Datetime.now()),
+            ]
+        )
+        waiting._enqueue_processing()
+        return len(waiting)

@@ -1,0 +1,215 @@
+import logging
+import time
+import traceback
+import zlib
+
+from psycopg2 import errorcodes
+
+from odoo import fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from ..lib.errors import PermanentError, TransientError
+
+_logger = logging.getLogger(__name__)
+
+# PostgreSQL errors that mean "someone else was busy with the same rows": retry later.
+CONCURRENCY_PGCODES = frozenset(
+    {
+        errorcodes.SERIALIZATION_FAILURE,
+        errorcodes.DEADLOCK_DETECTED,
+        errorcodes.LOCK_NOT_AVAILABLE,
+        errorcodes.UNIQUE_VIOLATION,
+    }
+)
+# Errors whose message is written for a finance user and can be shown as is.
+READABLE_ERRORS = (PermanentError, UserError, ValidationError)
+
+
+class SaasBackend(models.Model):
+    """Event processing: one queue job per external object, its events in source order."""
+
+    _inherit = "saas.backend"
+
+    def _object_identity_key(self, object_external_id):
+        return f"saas.event:{self.id}:{object_external_id}"
+
+    def _enqueue_object_processing(self, object_external_id, eta=None):
+        """Enqueue the processing of an object's waiting events, unless a job for that object
+        is already waiting (jobs are keyed by object, so a burst of events makes one job)."""
+        self.ensure_one()
+        self.with_delay(
+            channel=self.channel,
+            identity_key=self._object_identity_key(object_external_id),
+            description=self.env._(
+                "Process %(object)s on %(backend)s", object=object_external_id, backend=self.name
+            ),
+            eta=eta,
+        )._process_object_events(object_external_id)
+
+    def _process_object_events(self, object_external_id):
+        """Job: apply the waiting events of one object, oldest first.
+
+        An advisory lock on the object keeps two jobs from interleaving the same object's
+        events (a job for an object may start while an older one still runs). Each event runs
+        in its own savepoint: a failure undoes that event's writes only.
+        """
+        self.ensure_one()
+        self.env.cr.execute(
+            "SELECT pg_try_advisory_xact_lock(%s, %s)",
+            (self.id, zlib.crc32(object_external_id.encode()) - 2**31),
+        )
+        if not self.env.cr.fetchone()[0]:
+            # The other job will see our events too, unless it already read its list: come
+            # back shortly rather than block a worker.
+            self._enqueue_object_processing(
+                object_external_id, eta=fields.Datetime.add(fields.Datetime.now(), seconds=5)
+            )
+            return self.env._(
+                "Object %s is being processed by another job; postponed.", object_external_id
+            )
+        events = self.env["saas.event"].search(
+            [
+                ("backend_id", "=", self.id),
+                ("object_external_id", "=", object_external_id),
+                ("state", "in", ("received", "queued")),
+                "|",
+                ("next_attempt_at", "=", False),
+                ("next_attempt_at", "<=", fields.Datetime.now()),
+            ],
+            order="source_created, id",
+        )
+        outcomes = []
+        for event in events:
+            outcome = self._process_event(event)
+            outcomes.append(f"{event.external_id}: {outcome}")
+            if outcome == "postponed":
+                # Keep the object's order: later events wait for the one being retried.
+                break
+        return "\n".join(outcomes) or self.env._("Nothing to process.")
+
+    def _process_event(self, event):
+        handler = self._provider_event_handlers().get(event.event_type)
+        if handler is None:
+            event.write(
+                {
+                    "state": "ignored",
+                    "note": self.env._("No handler for event type %s.", event.event_type),
+                    "processed_at": fields.Datetime.now(),
+                }
+            )
+            return "ignored"
+        started = time.monotonic()
+        try:
+            with self.env.cr.savepoint():
+                records = self._apply_event(event, handler)
+        except Exception as error:
+            if self._is_transient(error):
+                return self._postpone_event(event, error)
+            self._fail_event(event, error)
+            return "failed"
+        if records is None:
+            event.write({"state": "stale", "processed_at": fields.Datetime.now()})
+            return "stale"
+        self._finish_event(event, records, started)
+        return "done"
+
+    def _apply_event(self, event, handler):
+        """Run the handler, or treat the event as stale when a newer state is already
+        applied. Returns the records touched, or ``None`` for a stale event."""
+        applied = self.env["saas.binding"]._external_updated(self, event.object_external_id)
+        if applied and event.source_created and event.source_created < applied:
+            return self._provider_refresh_stale_event(event)
+        _logger.info(
+            "saas event %s (%s) correlation=%s",
+            event.external_id,
+            event.event_type,
+            event.correlation_id,
+        )
+        return handler(event)
+
+    def _is_transient(self, error):
+        return (
+            isinstance(error, TransientError)
+            or getattr(error, "pgcode", None) in CONCURRENCY_PGCODES
+            or self._provider_is_transient(error)
+        )
+
+    def _finish_event(self, event, records, started):
+        now = fields.Datetime.now()
+        event.write(
+            {
+                "state": "done",
+                "processed_at": now,
+                "processing_ms": int((time.monotonic() - started) * 1000),
+                "latency_ms": int((now - event.received_at).total_seconds() * 1000),
+                "attempts": event.attempts + 1,
+                "last_error": False,
+                "next_attempt_at": False,
+            }
+        )
+        self.env["saas.event.record"]._link(event, records)
+
+    def _postpone_event(self, event, error):
+        attempts = event.attempts + 1
+        message = str(error) or error.__class__.__name__
+        if attempts >= self.max_attempts:
+            self._fail_event(
+                event,
+                error,
+                message=self.env._(
+                    "Gave up after %(count)s attempts: %(error)s", count=attempts, error=message
+                ),
+            )
+            return "failed"
+        delay = getattr(error, "retry_after", None) or self._retry_delay(attempts)
+        eta = fields.Datetime.add(fields.Datetime.now(), seconds=delay)
+        event.write(
+            {
+                "state": "queued",
+                "attempts": attempts,
+                "last_error": message,
+                "next_attempt_at": eta,
+            }
+        )
+        self._enqueue_object_processing(event.object_external_id, eta=eta)
+        return "postponed"
+
+    def _fail_event(self, event, error, message=None):
+        if message is None:
+            message = (
+                str(error)
+                if isinstance(error, READABLE_ERRORS)
+                else self.env._(
+                    "Unexpected error (%(kind)s): %(error)s",
+                    kind=error.__class__.__name__,
+                    error=error,
+                )
+            )
+        event.sudo().write(
+            {
+                "state": "failed",
+                "attempts": event.attempts + 1,
+                "last_error": message,
+                "error_details": "".join(traceback.format_exception(error)),
+                "processed_at": fields.Datetime.now(),
+                "next_attempt_at": False,
+            }
+        )
+        self._notify_failure()
+
+    def _notify_failure(self):
+        """One open activity per backend for its responsible, not one per failed event: a
+        burst of failures must not bury the finance team's to-do list."""
+        activity_type = self.env.ref("saas_connector_base.mail_activity_type_event_failure")
+        user = self.responsible_id or self.env.ref("base.user_admin")
+        if self.activity_ids.filtered(lambda activity: activity.activity_type_id == activity_type):
+            return
+        self.sudo().activity_schedule(
+            activity_type_id=activity_type.id,
+            user_id=user.id,
+            summary=self.env._("Events failed on %s", self.name),
+            note=self.env._(
+                "Some events could not be processed. Open the exception queue, fix the "
+                "cause and replay them."
+            ),
+        )

@@ -1,0 +1,112 @@
+import os
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import config
+
+from ..lib import crypto
+
+
+class SaasSecret(models.Model):
+    """A credential of a backend (API key, webhook signing secret), stored encrypted.
+
+    The plaintext never reaches the database, the logs or the UI: it is encrypted with the
+    server's master key on write, the UI only ever shows a masked tail, and the ciphertext
+    field belongs to a group nobody is in, so only code running as superuser reads it.
+    Several secrets of one purpose can be live at once — that is how a provider's secret is
+    rotated without downtime: add the new one, then retire the old one.
+    """
+
+    _name = "saas.secret"
+    _description = "SaaS Connector Secret"
+    _order = "backend_id, purpose, id desc"
+
+    backend_id = fields.Many2one("saas.backend", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="backend_id.company_id", store=True)
+    purpose = fields.Selection(
+        [("api_key", "API key"), ("webhook_signing", "Webhook signing secret")], required=True
+    )
+    label = fields.Char(help="Where the secret comes from, e.g. the endpoint it belongs to.")
+    masked = fields.Char(string="Secret", readonly=True)
+    active = fields.Boolean(default=True, help="Retired secrets are kept for the audit trail.")
+    retired_date = fields.Datetime(readonly=True)
+    ciphertext = fields.Text(
+        required=True, copy=False, groups="saas_connector_base.group_saas_secret_storage"
+    )
+
+    @api.model
+    def _master_keys(self):
+        raw = config.get("saas_master_key") or os.environ.get("SAAS_MASTER_KEY")
+        try:
+            return crypto.parse_master_keys(raw)
+        except crypto.MasterKeyError as error:
+            raise UserError(str(error)) from None
+
+    @api.model
+    def _store(self, backend, purpose, plaintext, label=False, replace=False):
+        """Encrypt and store a new live secret; with ``replace``, retire the live ones of the
+        same purpose (API keys), otherwise keep them (signing secrets during rotation)."""
+        plaintext = (plaintext or "").strip()
+        if not plaintext:
+            raise UserError(self.env._("An empty secret cannot be stored."))
+        keys = self._master_keys()
+        if replace:
+            self.sudo().search(
+                [("backend_id", "=", backend.id), ("purpose", "=", purpose)]
+            ).action_retire()
+        return self.sudo().create(
+            {
+                "backend_id": backend.id,
+                "purpose": purpose,
+                "label": label,
+                "masked": crypto.mask(plaintext),
+                "ciphertext": crypto.encrypt(plaintext, keys),
+            }
+        )
+
+    @api.model
+    def _live_values(self, backend, purpose):
+        """Plaintexts of the live secrets of ``purpose``, newest first. Code only."""
+        secrets = self.sudo().search([("backend_id", "=", backend.id), ("purpose", "=", purpose)])
+        if not secrets:
+            return []
+        keys = self._master_keys()
+        try:
+            return [crypto.decrypt(secret.ciphertext, keys) for secret in secrets]
+        except crypto.DecryptionError as error:
+            raise UserError(str(error)) from None
+
+    def action_retire(self):
+        self.sudo().write({"active": False, "retired_date": fields.Datetime.now()})
+        for secret in self:
+            secret.backend_id.message_post(
+                body=self.env._(
+                    "Secret %(purpose)s %(masked)s retired.",
+                    purpose=secret.purpose,
+                    masked=secret.masked,
+                )
+            )
+
+    def write(self, vals):
+        if "ciphertext" in vals or "masked" in vals:
+            raise UserError(
+                self.env._("A secret cannot be changed: add a new one and retire the old one.")
+            )
+        return super().write(vals)
+
+    @api.model
+    def reencrypt_all(self):
+        """After a master-key rotation (``saas_master_key = NEW,OLD``): re-encrypt every stored
+        secret under the new key, after which the old key can be removed from the
+        configuration. Returns the number of secrets re-encrypted."""
+        keys = self._master_keys()
+        # Every secret, retired ones included: all of them must outlive the old key.
+        stored = self.sudo().with_context(active_test=False).search([])  # pylint: disable=no-search-all
+        for secret in stored:
+            # Plain SQL: write() refuses ciphertext changes made through the ORM on purpose.
+            self.env.cr.execute(
+                "UPDATE saas_secret SET ciphertext = %s WHERE id = %s",
+                (crypto.reencrypt(secret.ciphertext, keys), secret.id),
+            )
+        stored.invalidate_recordset(["ciphertext"])
+        return len(stored)

@@ -1,0 +1,50 @@
+from decimal import Decimal
+
+import pytest
+
+from odoo.addons.saas_connector_base.lib.money import (
+    currency_exponent,
+    from_minor_units,
+    to_minor_units,
+)
+
+
+@pytest.mark.parametrize(
+    ("minor", "currency", "expected"),
+    [
+        (1999, "usd", Decimal("19.99")),
+        (1999, "USD", Decimal("19.99")),
+        (5, "eur", Decimal("0.05")),
+        (-250, "eur", Decimal("-2.50")),
+        (500, "jpy", Decimal("500")),
+        (12000, "krw", Decimal("12000")),
+        (1500, "bhd", Decimal("1.500")),
+        (1, "kwd", Decimal("0.001")),
+        (0, "usd", Decimal("0.00")),
+    ],
+)
+def test_minor_units_follow_the_currency_exponent(minor, currency, expected):
+    amount = from_minor_units(minor, currency)
+    assert amount == expected
+    assert str(amount) == str(expected)
+    assert to_minor_units(amount, currency) == minor
+
+
+def test_no_amount_stays_no_amount():
+    assert from_minor_units(None, "usd") is None
+
+
+@pytest.mark.parametrize("bad", [19.99, "1999", True])
+def test_float_or_text_minor_units_are_refused(bad):
+    with pytest.raises(TypeError):
+        from_minor_units(bad, "usd")
+
+
+def test_amount_finer_than_the_currency_is_refused():
+    with pytest.raises(ValueError, match="more than 0 decimal places"):
+        to_minor_units(Decimal("100.5"), "jpy")
+
+
+def test_currency_is_required():
+    with pytest.raises(ValueError):
+        currency_exponent("")

@@ -1,0 +1,1 @@
+from . import saas_event_ignore_wizard

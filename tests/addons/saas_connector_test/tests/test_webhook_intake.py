@@ -1,0 +1,133 @@
+"""The webhook route, through Odoo's real HTTP stack."""
+
+import json
+
+from odoo.tests import HttpCase, tagged
+
+from .common import SECRET, body_of, create_backend, make_event, signed_headers
+
+
+@tagged("post_install", "-at_install")
+class TestWebhookIntake(HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.backend = create_backend(cls.env)
+        cls.url = f"/saas/webhook/{cls.backend.webhook_token}"
+
+    def post(self, body, headers=None, url=None):
+        headers = signed_headers(body) if headers is None else headers
+        return self.url_open(url or self.url, data=body, headers=headers)
+
+    def stored(self):
+        return self.env["saas.event"].search([("backend_id", "=", self.backend.id)])
+
+    def queued_jobs(self):
+        return self.env["queue.job"].search([("model_name", "=", "saas.backend")])
+
+    def test_valid_delivery_is_stored_verbatim_and_enqueued(self):
+        body = body_of(make_event("c_1", event_id="evt_ok", email="a@example.com"))
+        response = self.post(body)
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.json(), {"received": True, "duplicate": False})
+        event = self.stored()
+        self.assertEqual(event.external_id, "evt_ok")
+        self.assertEqual(event.payload, body.decode())
+        self.assertEqual(event.state, "received")
+        self.assertEqual(event.object_external_id, "c_1")
+        self.assertEqual(str(event.source_created), "2023-11-14 22:13:20")
+        self.assertEqual(json.loads(event.headers)["Content-Type"], "application/json")
+        job = self.queued_jobs()
+        self.assertEqual(len(job), 1)
+        self.assertEqual(job.identity_key, f"saas.event:{self.backend.id}:c_1")
+        self.assertEqual(job.channel, self.backend.channel)
+
+    def test_duplicate_delivery_answers_200_and_changes_nothing(self):
+        body = body_of(make_event("c_1", event_id="evt_dup"))
+        self.assertEqual(self.post(body).json()["duplicate"], False)
+        second = self.post(body)
+        self.assertEqual(second.status_code, 200)
+        self.assertEqual(second.json(), {"received": True, "duplicate": True})
+        self.assertEqual(len(self.stored()), 1)
+        self.assertEqual(len(self.queued_jobs()), 1)
+
+    def test_burst_on_one_object_makes_one_job(self):
+        for created in (1, 2, 3):
+            self.post(body_of(make_event("c_9", created=1_700_000_000 + created)))
+        self.assertEqual(len(self.stored()), 3)
+        self.assertEqual(len(self.queued_jobs()), 1)
+
+    def test_wrong_signature_is_rejected_and_nothing_stored(self):
+        body = body_of(make_event("c_1"))
+        response = self.post(body, headers=signed_headers(body, secret="whsec_other"))
+        self.assertEqual(response.status_code, 400)
+        self.assertEqual(response.json(), {"error": "invalid signature"})
+        tampered = self.post(body + b" ", headers=signed_headers(body))
+        self.assertEqual(tampered.status_code, 400)
+        absent = self.post(body, headers={"Content-Type": "application/json"})
+        self.assertEqual(absent.status_code, 400)
+        self.assertFalse(self.stored())
+        self.assertFalse(self.queued_jobs())
+
+    def test_malformed_json_and_non_event_get_400(self):
+        for body in (b"{not json", b"[]" + b"x", b'{"id": "evt_1"}', b"null", b'"text"'):
+            response = self.post(body)
+            self.assertEqual(response.status_code, 400, body)
+            self.assertIn("error", response.json())
+        self.assertFalse(self.stored())
+
+    def test_unknown_token_gets_404(self):
+        body = body_of(make_event("c_1"))
+        response = self.post(body, url="/saas/webhook/not-a-token")
+        self.assertEqual(response.status_code, 404)
+        self.assertFalse(self.stored())
+
+    def test_archived_backend_gets_404(self):
+        self.backend.active = False
+        response = self.post(body_of(make_event("c_1")))
+        self.assertEqual(response.status_code, 404)
+
+    def test_oversize_body_gets_413(self):
+        event = make_event("c_1", name="x" * (1024 * 1024))
+        response = self.post(body_of(event))
+        self.assertEqual(response.status_code, 413)
+        self.assertFalse(self.stored())
+
+    def test_backend_without_secret_rejects_everything(self):
+        bare = create_backend(self.env, name="No secret", secret=None)
+        body = body_of(make_event("c_1"))
+        response = self.post(body, url=f"/saas/webhook/{bare.webhook_token}")
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("no signing secret", response.json()["error"])
+        self.assertFalse(self.env["saas.event"].search([("backend_id", "=", bare.id)]))
+
+    def test_rotation_keeps_old_and_new_secret_valid_until_retired(self):
+        self.backend.new_webhook_secret = "whsec_new_secret_value_123"
+        old_body = body_of(make_event("c_1", event_id="evt_old"))
+        new_body = body_of(make_event("c_2", event_id="evt_new"))
+        self.assertEqual(self.post(old_body, signed_headers(old_body, SECRET)).status_code, 200)
+        new_headers = signed_headers(new_body, "whsec_new_secret_value_123")
+        self.assertEqual(self.post(new_body, new_headers).status_code, 200)
+        self.backend.secret_ids.filtered(lambda s: s.masked.endswith("cdef")).action_retire()
+        late_body = body_of(make_event("c_3"))
+        self.assertEqual(self.post(late_body, signed_headers(late_body, SECRET)).status_code, 400)
+
+    def test_regenerated_token_retires_the_old_url(self):
+        old_url = self.url
+        self.backend.action_regenerate_webhook_token()
+        body = body_of(make_event("c_1"))
+        self.assertEqual(self.post(body, url=old_url).status_code, 404)
+        new_url = f"/saas/webhook/{self.backend.webhook_token}"
+        self.assertEqual(self.post(body, url=new_url).status_code, 200)
+        self.assertTrue(self.backend.webhook_url.endswith(new_url))
+
+    def test_get_is_not_allowed(self):
+        response = self.url_open(self.url)
+        self.assertEqual(response.status_code, 405)
+
+    def test_batch_delivery_stores_each_event(self):
+        events = [make_event("c_1", event_id="evt_a"), make_event("c_2", event_id="evt_b")]
+        response = self.post(body_of(events))
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(sorted(self.stored().mapped("external_id")), ["evt_a", "evt_b"])
+        self.assertEqual(len(self.queued_jobs()), 2)
