@@ -1,0 +1,15 @@
+{
+    "name": "SaaS Stripe Connector",
+    "summary": "Stripe Billing in Odoo: customers, plans, subscriptions, invoices and payments "
+    "as posted, reconciled documents",
+    "version": "19.0.1.0.0",
+    "category": "Accounting/Accounting",
+    "license": "LGPL-3",
+    "author": "SaaS Finance Suite",
+    "website": "https://github.com/saas-finance-suite/saas-finance-suite",
+    "depends": ["saas_connector_base"],
+    "external_dependencies": {"python": ["stripe", "cryptography"]},
+    "data": [],
+    "installable": True,
+    "application": False,
+}
