@@ -12,12 +12,13 @@ MODULES := saas_connector_base,saas_stripe,saas_deferred_revenue
 ADDONS := $(ROOT)/addons
 ODOO := $(VENV)/bin/python $(ODOO_SRC)/odoo-bin -c $(ROOT)/odoo.conf
 
-.PHONY: help setup demo test lint bench clean
+.PHONY: help setup demo stop test lint bench clean
 
 help:
 	@echo "make demo   set up, create database $(DB) with the suite and demo data, serve on http://127.0.0.1:$(PORT)"
 	@echo "make test   set up, install the suite in a fresh database $(TEST_DB) and run every test with pytest"
 	@echo "make lint   ruff, pylint-odoo and hadolint"
+	@echo "make stop   stop the server started by make demo"
 	@echo "make bench  benchmarks in tests/bench"
 
 setup:
@@ -25,6 +26,9 @@ setup:
 
 demo: setup
 	@bash scripts/demo.sh
+
+stop:
+	@bash scripts/stop.sh
 
 test: setup
 	@bash scripts/test.sh

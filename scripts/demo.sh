@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Create (once) database $DB with the suite and Odoo's demo data, then start Odoo in the
+# background with 2 HTTP workers, cron and the queue_job runner. A second run finds both
+# and only reports them. `make stop` stops the server.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+ODOO_SRC=${ODOO_SRC:-$HOME/src/odoo-19.0}
+VENV=${VENV:-$ROOT/.venv}
+DB=${DB:-saas_demo}
+PORT=${PORT:-8069}
+MODULES=saas_connector_base,saas_stripe,saas_deferred_revenue
+RUN=$ROOT/.run
+PIDFILE=$RUN/odoo-$DB.pid
+LOG=$RUN/odoo-$DB.log
+ODOO=("$VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$ROOT/odoo.conf" -d "$DB")
+mkdir -p "$RUN"
+
+say() { printf '[demo] %s\n' "$*"; }
+
+installed() {
+    psql -Atq -d "$DB" -c "SELECT count(*) FROM ir_module_module
+        WHERE state = 'installed' AND name = ANY(string_to_array('$MODULES', ','))" 2>/dev/null
+}
+
+if [ "$(installed)" != "3" ]; then
+    say "creating database $DB with the suite and demo data (about a minute)"
+    "${ODOO[@]}" -i "$MODULES" --with-demo --stop-after-init --workers=0 --max-cron-threads=0 \
+        --log-level=warn --logfile="$RUN/demo-install.log" \
+        || { tail -n 40 "$RUN/demo-install.log"; exit 1; }
+fi
+
+if [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
+    say "Odoo is already running (pid $(cat "$PIDFILE"))"
+else
+    : >"$LOG"
+    nohup "${ODOO[@]}" --workers=2 --max-cron-threads=1 --load=base,web,queue_job \
+        --http-port="$PORT" --logfile="$LOG" </dev/null >>"$LOG" 2>&1 &
+    echo $! >"$PIDFILE"
+    for _ in $(seq 60); do
+        curl -fsS -o /dev/null "http://127.0.0.1:$PORT/web/login" 2>/dev/null && break
+        kill -0 "$(cat "$PIDFILE")" 2>/dev/null || { tail -n 40 "$LOG"; exit 1; }
+        sleep 1
+    done
+fi
+
+curl -fsS -o /dev/null "http://127.0.0.1:$PORT/web/login" \
+    || { say "Odoo does not answer on port $PORT; see $LOG"; exit 1; }
+for _ in $(seq 20); do
+    grep -q "queue job runner ready for db $DB" "$LOG" && break
+    sleep 0.5
+done
+grep -q "queue job runner ready for db $DB" "$LOG" && runner="alive" || runner="not ready (see $LOG)"
+cat <<MSG
+[demo] Odoo is serving database $DB
+       URL:     http://127.0.0.1:$PORT/web/login
+       Login:   admin / admin
+       Jobs:    queue_job runner $runner (channels in odoo.conf, [queue_job])
+       Log:     $LOG
+       Stop:    make stop DB=$DB
+MSG
