@@ -9,7 +9,14 @@
     "website": "https://github.com/saas-finance-suite/saas-finance-suite",
     "depends": ["saas_connector_base"],
     "external_dependencies": {"python": ["stripe", "cryptography"]},
-    "data": [],
+    "data": [
+        "security/ir.model.access.csv",
+        "security/saas_stripe_security.xml",
+        "views/saas_backend_views.xml",
+        "views/saas_stripe_price_views.xml",
+        "views/res_partner_views.xml",
+        "views/saas_stripe_menus.xml",
+    ],
     "installable": True,
     "application": False,
 }

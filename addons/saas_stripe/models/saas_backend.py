@@ -1,0 +1,224 @@
+import json
+from datetime import UTC, datetime
+
+import stripe
+
+from odoo import fields, models
+from odoo.addons.saas_connector_base.lib.errors import PermanentError, WebhookRejected
+from odoo.addons.saas_connector_base.lib.inbound import InboundEvent
+from odoo.exceptions import UserError
+
+from ..lib.normalize import NormalizeError, normalize_event
+from ..lib.signature import DEFAULT_TOLERANCE, SignatureError, verify_header, verify_livemode
+
+SIGNATURE_HEADER = "Stripe-Signature"
+
+
+class SaasBackend(models.Model):
+    """A Stripe account: its credentials, the webhook verification and the table of handlers.
+
+    The handlers themselves live in one file per Stripe concept (``stripe_customer.py``,
+    ``stripe_product.py``, ``stripe_price.py``), each adding its entries to
+    ``_stripe_event_handlers``.
+    """
+
+    _inherit = "saas.backend"
+
+    provider = fields.Selection(
+        selection_add=[("stripe", "Stripe")], ondelete={"stripe": "cascade"}
+    )
+    stripe_api_key = fields.Char(
+        string="Stripe Secret Key",
+        compute="_compute_stripe_api_key",
+        inverse="_inverse_stripe_api_key",
+        groups="saas_connector_base.group_saas_manager",
+        help="Write-only: shows the last characters of the key in use. A new key replaces it; "
+        "a restricted key (rk_…) with read access is enough.",
+    )
+    # The engine's rotation-friendly secret input under the name Stripe users look for.
+    stripe_webhook_secret = fields.Char(
+        string="Stripe Webhook Signing Secret",
+        related="new_webhook_secret",
+        readonly=False,
+        groups="saas_connector_base.group_saas_manager",
+        help="Write-only (whsec_…). Adding one keeps the live ones valid, so the endpoint's "
+        "secret can be rolled in Stripe without losing deliveries; retire the old one after.",
+    )
+    stripe_api_version = fields.Char(
+        string="Stripe API Version",
+        help="API version of the webhook endpoint, e.g. 2025-03-31.basil; API calls use it too.",
+    )
+    stripe_api_base = fields.Char(
+        string="Stripe API Base URL",
+        default="https://api.stripe.com",
+        help="Change only to talk to a local Stripe stand-in (e.g. localstripe).",
+    )
+    stripe_account_id = fields.Char(
+        string="Stripe Account ID",
+        help="acct_…; the connection test checks that the key belongs to this account.",
+    )
+    stripe_signature_tolerance = fields.Integer(
+        string="Signature Tolerance (s)",
+        default=DEFAULT_TOLERANCE,
+        help="A delivery signed more than this many seconds before or after our clock is "
+        "rejected, which makes a captured delivery useless for replay.",
+    )
+    stripe_match_partner_by_email = fields.Boolean(
+        string="Match Customers by Email",
+        help="A Stripe customer not yet linked to a partner is linked to an existing partner "
+        "with the same email (ignoring case) instead of creating one.",
+    )
+
+    _stripe_signature_tolerance_positive = models.Constraint(
+        "CHECK (stripe_signature_tolerance IS NULL OR stripe_signature_tolerance > 0)",
+        "The signature tolerance must be a positive number of seconds.",
+    )
+
+    def _stripe_api_key_secret(self):
+        self.ensure_one()
+        return (
+            self.env["saas.secret"]
+            .sudo()
+            .search([("backend_id", "=", self.id), ("purpose", "=", "api_key")], limit=1)
+        )
+
+    def _compute_stripe_api_key(self):
+        for backend in self:
+            backend.stripe_api_key = (
+                backend._stripe_api_key_secret().masked if backend.id else False
+            )
+
+    def _inverse_stripe_api_key(self):
+        for backend in self:
+            # Saving the form unchanged sends back the masked value: that is not a new key.
+            if backend.stripe_api_key and (
+                backend.stripe_api_key != backend._stripe_api_key_secret().masked
+            ):
+                self.env["saas.secret"]._store(
+                    backend, "api_key", backend.stripe_api_key, replace=True
+                )
+
+    # ---------------------------------------------------------------------------------------
+    # Provider contract
+    # ---------------------------------------------------------------------------------------
+    def _provider_parse_webhook(self, body, headers, signing_secrets):
+        if self.provider != "stripe":
+            return super()._provider_parse_webhook(body, headers, signing_secrets)
+        try:
+            verify_header(
+                body,
+                headers.get(SIGNATURE_HEADER),
+                signing_secrets,
+                tolerance=self.stripe_signature_tolerance or DEFAULT_TOLERANCE,
+            )
+            text = body.decode()
+            event = json.loads(text)
+            verify_livemode(event, self.environment == "live")
+        except SignatureError as error:
+            raise WebhookRejected(str(error)) from None
+        except ValueError:
+            raise WebhookRejected("malformed JSON") from None
+        try:
+            obj = event["data"]["object"]
+            return [
+                InboundEvent(
+                    external_id=_text(event, "id"),
+                    event_type=_text(event, "type"),
+                    object_type=_text(obj, "object"),
+                    # An object without an id (an upcoming invoice) is an object of its own.
+                    object_external_id=_text(obj if obj.get("id") else event, "id"),
+                    source_created=_created(event),
+                    payload=text,
+                )
+            ]
+        except (KeyError, TypeError, AttributeError) as error:
+            raise WebhookRejected(f"not a Stripe event: {error}") from None
+
+    def _provider_event_handlers(self):
+        if self.provider != "stripe":
+            return super()._provider_event_handlers()
+        return self._stripe_event_handlers()
+
+    def _stripe_event_handlers(self):
+        """``{event type: handler}``; each Stripe concept's file adds its own entries."""
+        return {}
+
+    def _provider_is_transient(self, error):
+        if self.provider != "stripe":
+            return super()._provider_is_transient(error)
+        if isinstance(error, (stripe.RateLimitError, stripe.APIConnectionError)):
+            return True
+        return isinstance(error, stripe.APIError) and (error.http_status or 0) >= 500
+
+    def _provider_test_connection(self):
+        if self.provider != "stripe":
+            return super()._provider_test_connection()
+        try:
+            account = self._stripe_client().v1.accounts.retrieve_current()
+        except stripe.AuthenticationError:
+            raise UserError(self.env._("Stripe rejected the API key.")) from None
+        except stripe.APIConnectionError:
+            raise UserError(
+                self.env._("Stripe could not be reached at %s.", self.stripe_api_base)
+            ) from None
+        except stripe.StripeError as error:
+            raise UserError(
+                self.env._("Stripe answered: %s", error.user_message or error.http_status)
+            ) from None
+        if self.stripe_account_id and account.id != self.stripe_account_id:
+            raise UserError(
+                self.env._(
+                    "The API key belongs to Stripe account %(key_account)s, not to "
+                    "%(configured)s.",
+                    key_account=account.id,
+                    configured=self.stripe_account_id,
+                )
+            )
+        return self.env._("Connected to Stripe account %s.", account.id)
+
+    # ---------------------------------------------------------------------------------------
+    # Helpers for the handlers
+    # ---------------------------------------------------------------------------------------
+    def _stripe_client(self):
+        self.ensure_one()
+        api_keys = self.env["saas.secret"]._live_values(self, "api_key")
+        if not api_keys:
+            raise UserError(self.env._("Set the Stripe secret key of %s first.", self.name))
+        return stripe.StripeClient(
+            api_keys[0],
+            stripe_version=self.stripe_api_version or None,
+            base_addresses={"api": self.stripe_api_base} if self.stripe_api_base else None,
+        )
+
+    def _stripe_object(self, event):
+        """The canonical object of a stored event (see ``lib/normalize``)."""
+        try:
+            return normalize_event(event.payload_json()).object
+        except NormalizeError as error:
+            raise PermanentError(self.env._("Unreadable Stripe payload: %s", error)) from None
+
+    def _stripe_currency(self, code):
+        """The Odoo currency of an ISO code; inactive ones count, since a price or a customer
+        in a currency nobody invoices yet is still worth recording."""
+        currency = (
+            self.env["res.currency"]
+            .with_context(active_test=False)
+            .search([("name", "=", code.upper())], limit=1)
+        )
+        if not currency:
+            raise PermanentError(self.env._("Currency %s does not exist in Odoo.", code.upper()))
+        return currency
+
+
+def _text(mapping, key):
+    value = mapping[key]
+    if not isinstance(value, str) or not value:
+        raise TypeError(f"{key} is not a non-empty string")
+    return value
+
+
+def _created(event):
+    value = event["created"]
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError("created is not a Unix timestamp")
+    return datetime.fromtimestamp(value, UTC)

@@ -1,0 +1,186 @@
+from odoo import models, tools
+from odoo.addons.saas_connector_base.lib.errors import TransientError
+
+from ..lib.normalize import TaxId
+
+ADDRESS_FIELDS = {"line1": "street", "line2": "street2", "city": "city", "postal_code": "zip"}
+
+
+class SaasBackend(models.Model):
+    """Stripe customers → partners.
+
+    Stripe fills, never erases: a value the customer lacks (no phone, a null address line)
+    leaves the partner's own alone, so a partner linked by email keeps what Odoo knew. The
+    customer's tax id becomes the partner's ``vat`` when Odoo accepts it for the partner's
+    country: with ``base_vat`` installed its check decides, without it any tax id is kept as
+    Stripe has it.
+    """
+
+    _inherit = "saas.backend"  # pylint: disable=consider-merging-classes-inherited
+
+    def _stripe_event_handlers(self):
+        return {
+            **super()._stripe_event_handlers(),
+            "customer.created": self._stripe_customer_updated,
+            "customer.updated": self._stripe_customer_updated,
+            "customer.deleted": self._stripe_customer_deleted,
+            "customer.tax_id.created": self._stripe_tax_id_updated,
+            "customer.tax_id.updated": self._stripe_tax_id_updated,
+            "customer.tax_id.deleted": self._stripe_tax_id_deleted,
+        }
+
+    def _stripe_customer_updated(self, event):
+        customer = self._stripe_object(event)
+        bindings = self.env["saas.binding"]
+        partner = bindings.lookup(self, "res.partner", customer.id)
+        if not partner and self.stripe_match_partner_by_email and customer.email:
+            partner = self._stripe_partner_by_email(customer.email)
+        if not partner:
+            partner = bindings.lookup_or_create(
+                self,
+                "res.partner",
+                customer.id,
+                lambda: {
+                    "name": customer.name or customer.email or customer.id,
+                    "is_company": True,
+                    "company_id": self.company_id.id,
+                },
+                updated=event.source_created,
+            )
+        partner.write(self._stripe_partner_values(customer, partner))
+        bindings.bind(self, partner, customer.id, updated=event.source_created)
+        return partner
+
+    def _stripe_customer_deleted(self, event):
+        """The partner is archived, not deleted: its invoices and payments stay, and the
+        binding keeps telling which customer it was."""
+        customer_id = event.object_external_id
+        bindings = self.env["saas.binding"]
+        partner = bindings.lookup(self, "res.partner", customer_id)
+        if partner:
+            partner.active = False
+            bindings.bind(self, partner, customer_id, updated=event.source_created)
+        return partner
+
+    def _stripe_tax_id_updated(self, event):
+        tax_id = event.payload_json()["data"]["object"]
+        partner = self._stripe_tax_id_partner(tax_id)
+        if partner:
+            value = self._stripe_vat(partner, partner.country_id, [_tax_id(tax_id)])
+            # A customer may have several tax ids: one of another country does not replace
+            # the partner's own.
+            if value and (not partner.vat or tax_id.get("country") == partner.country_id.code):
+                partner.vat = value
+            self.env["saas.binding"].bind(
+                self, partner, tax_id["id"], updated=event.source_created
+            )
+        return partner
+
+    def _stripe_tax_id_deleted(self, event):
+        tax_id = event.payload_json()["data"]["object"]
+        partner = self._stripe_tax_id_partner(tax_id)
+        if partner:
+            if partner.vat and _compact(partner.vat) == _compact(tax_id.get("value")):
+                partner.vat = False
+            self.env["saas.binding"].bind(
+                self, partner, tax_id["id"], updated=event.source_created
+            )
+        return partner
+
+    # ---------------------------------------------------------------------------------------
+    def _stripe_partner_by_email(self, email):
+        """The oldest partner of the backend's company (or shared) with this email that is
+        not yet some other customer's: two Stripe customers never share a partner."""
+        candidates = self.env["res.partner"].search(
+            [
+                ("email_normalized", "=", tools.email_normalize(email)),
+                ("company_id", "in", [self.company_id.id, False]),
+            ],
+            order="id",
+        )
+        bound = (
+            self.env["saas.binding"]
+            .sudo()
+            .search(
+                [
+                    ("backend_id", "=", self.id),
+                    ("res_model", "=", "res.partner"),
+                    ("res_id", "in", candidates.ids),
+                ]
+            )
+            .mapped("res_id")
+        )
+        return candidates.filtered(lambda partner: partner.id not in bound)[:1]
+
+    def _stripe_partner_values(self, customer, partner):
+        values = {
+            key: value
+            for key, value in (
+                ("name", customer.name),
+                ("email", customer.email),
+                ("phone", customer.phone),
+            )
+            if value
+        }
+        values.update(self._stripe_address_values(customer.address or {}))
+        if customer.currency:
+            values["stripe_currency_id"] = self._stripe_currency(customer.currency).id
+        country = self.env["res.country"].browse(values.get("country_id")) or partner.country_id
+        vat = self._stripe_vat(partner, country, customer.tax_ids)
+        if vat:
+            values["vat"] = vat
+        return values
+
+    def _stripe_address_values(self, address):
+        values = {field: address[key] for key, field in ADDRESS_FIELDS.items() if address.get(key)}
+        country = address.get("country") and self.env["res.country"].search(
+            [("code", "=", address["country"].upper())], limit=1
+        )
+        if country:
+            values["country_id"] = country.id
+            # Stripe takes a state as typed (a code in most countries, a name in others).
+            state = address.get("state") and self.env["res.country.state"].search(
+                [
+                    ("country_id", "=", country.id),
+                    "|",
+                    ("code", "=ilike", address["state"]),
+                    ("name", "=ilike", address["state"]),
+                ],
+                limit=1,
+            )
+            if state:
+                values["state_id"] = state.id
+        return values
+
+    def _stripe_vat(self, partner, country, tax_ids):
+        """The first of ``tax_ids`` Odoo accepts as the VAT of a partner in ``country``, those
+        of that very country first; None when there is none."""
+        ordered = sorted(tax_ids, key=lambda tax_id: tax_id.country != country.code)
+        for tax_id in ordered:
+            vat, _country_code = partner._run_vat_checks(
+                country, tax_id.value, partner_name=partner.name, validation="setnull"
+            )
+            if vat:
+                return vat
+        return None
+
+    def _stripe_tax_id_partner(self, tax_id):
+        """The partner of a tax id's customer; none for the account's own tax ids, which
+        belong to no customer."""
+        customer_id = tax_id.get("customer")
+        if not customer_id:
+            return self.env["res.partner"]
+        partner = self.env["saas.binding"].lookup(self, "res.partner", customer_id)
+        if not partner:
+            # The customer's own events arrive at the same time and another job applies them:
+            # wait for it rather than lose the tax id.
+            raise TransientError(self.env._("Customer %s is not imported yet.", customer_id))
+        return partner
+
+
+def _tax_id(tax_id):
+    return TaxId(value=tax_id["value"], type=tax_id.get("type"), country=tax_id.get("country"))
+
+
+def _compact(vat):
+    return (vat or "").replace(" ", "").upper()
