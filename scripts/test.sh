@@ -40,7 +40,7 @@ fi
 grep -E ' (WARNING|ERROR) ' "$LOG" | grep -vE "Running as user|unknown option 'saas_master_key'" || true
 
 # Tests serve HTTP on their own port, so they run beside a `make demo` server.
-TEST_CONF=$ROOT/.run/test-odoo.conf
+TEST_CONF=$ROOT/.run/test-odoo-$TEST_DB.conf
 sed -e "s/^http_port = .*/http_port = ${TEST_PORT:-$((${PORT:-8069} + 10))}/" \
     -e "s/^gevent_port = .*/gevent_port = $((${TEST_PORT:-$((${PORT:-8069} + 10))} + 3))/" \
     -e "s/^db_name = .*/db_name = $TEST_DB/" "$ROOT/odoo.conf" >"$TEST_CONF"

@@ -1,4 +1,5 @@
 from . import saas_binding_mixin
+from . import saas_record_reference
 from . import saas_backend
 from . import saas_secret
 from . import saas_binding

@@ -15,40 +15,23 @@ class SaasBinding(models.Model):
     """
 
     _name = "saas.binding"
+    _inherit = ["saas.record.reference"]
     _description = "SaaS Connector External ID"
     _order = "id desc"
     _rec_name = "external_id"
 
     backend_id = fields.Many2one("saas.backend", required=True, ondelete="cascade", index=True)
     company_id = fields.Many2one(related="backend_id.company_id", store=True)
-    res_model = fields.Char(string="Model", required=True, index=True)
-    res_id = fields.Many2oneReference(string="Record ID", model_field="res_model", required=True)
     external_id = fields.Char(string="External ID", required=True)
     external_updated = fields.Datetime(
         string="Source Updated", help="Provider timestamp of the last state applied in Odoo."
     )
     sync_date = fields.Datetime(string="Last Synchronized")
-    record_name = fields.Char(compute="_compute_record_name")
 
     _external_id_unique = models.Constraint(
         "UNIQUE (backend_id, res_model, external_id)",
         "This external ID is already bound to another record of this backend.",
     )
-    _record_idx = models.Index("(res_model, res_id)")
-
-    def _compute_record_name(self):
-        for binding in self:
-            record = self.env[binding.res_model].browse(binding.res_id).exists()
-            binding.record_name = record.display_name if record else False
-
-    def action_open_record(self):
-        self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": self.res_model,
-            "res_id": self.res_id,
-            "view_mode": "form",
-        }
 
     # ---------------------------------------------------------------------------------------
     # API for handlers

@@ -6,22 +6,14 @@ class SaasEventRecord(models.Model):
     produced, and from a record to the events behind it."""
 
     _name = "saas.event.record"
+    _inherit = ["saas.record.reference"]
     _description = "SaaS Connector Event Trace"
     _order = "id"
 
     event_id = fields.Many2one("saas.event", required=True, ondelete="cascade", index=True)
     company_id = fields.Many2one(related="event_id.company_id", store=True)
-    res_model = fields.Char(string="Model", required=True)
-    res_id = fields.Many2oneReference(string="Record ID", model_field="res_model", required=True)
-    record_name = fields.Char(compute="_compute_record_name")
 
-    _record_idx = models.Index("(res_model, res_id)")
     _event_record_unique = models.Constraint("UNIQUE (event_id, res_model, res_id)")
-
-    def _compute_record_name(self):
-        for link in self:
-            record = self.env[link.res_model].browse(link.res_id).exists()
-            link.record_name = record.display_name if record else False
 
     @api.model
     def _link(self, event, records):
@@ -38,12 +30,3 @@ class SaasEventRecord(models.Model):
                     for model, res_id in sorted(pairs)
                 ]
             )
-
-    def action_open_record(self):
-        self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": self.res_model,
-            "res_id": self.res_id,
-            "view_mode": "form",
-        }
