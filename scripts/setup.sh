@@ -63,6 +63,12 @@ venv_fingerprint() {
     cat "$ODOO_SRC/requirements.txt" "$ROOT/requirements.txt" "$ROOT/scripts/setup.sh" | sha256sum | cut -d' ' -f1
 }
 
+# pip, minus the warnings about package mirrors listed in a machine-wide pip.conf that do not
+# exist on this machine: they are noise, not problems of this project.
+pip_install() {
+    "$VENV/bin/pip" install -q "$@" 2> >(grep -v "is ignored: it is neither" >&2)
+}
+
 ensure_venv() {
     local stamp="$VENV/.saas-setup-stamp" fingerprint
     fingerprint=$(venv_fingerprint)
@@ -81,10 +87,25 @@ ensure_venv() {
         echo "zope.event==5.0"
     } >"$VENV/constraints.txt"
     export PIP_CONSTRAINT="$VENV/constraints.txt" PIP_DISABLE_PIP_VERSION_CHECK=1
-    "$VENV/bin/pip" install -q "setuptools<81" wheel
-    "$VENV/bin/pip" install -q -r "$ODOO_SRC/requirements.txt"
-    "$VENV/bin/pip" install -q -e "$ODOO_SRC" --config-settings editable_mode=compat
-    "$VENV/bin/pip" install -q -r "$ROOT/requirements.txt"
+    pip_install "setuptools<81" wheel
+    pip_install -r "$ODOO_SRC/requirements.txt"
+    pip_install -e "$ODOO_SRC" --config-settings editable_mode=compat
+    pip_install -r "$ROOT/requirements.txt"
+    echo "$fingerprint" >"$stamp"
+}
+
+# localstripe, the Stripe peer of the end-to-end tests, runs in a virtualenv of its own: its
+# aiohttp stack must not meet Odoo's pins.
+ensure_localstripe() {
+    local venv="$ROOT/.venv-localstripe" stamp fingerprint
+    stamp="$venv/.saas-setup-stamp"
+    fingerprint=$(sha256sum "$ROOT/tests/e2e/requirements.txt" | cut -d' ' -f1)
+    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$fingerprint" ]; then
+        return
+    fi
+    say "building $venv for the Stripe peer of the end-to-end tests"
+    [ -x "$venv/bin/python" ] || "$PYTHON" -m venv "$venv"
+    "$venv/bin/pip" install -q -r "$ROOT/tests/e2e/requirements.txt" 2> >(grep -v "is ignored: it is neither" >&2)
     echo "$fingerprint" >"$stamp"
 }
 
@@ -142,6 +163,7 @@ write_odoo_conf() {
 ensure_odoo_source
 ensure_debian_packages
 ensure_venv
+ensure_localstripe
 ensure_postgres
 ensure_master_key
 write_odoo_conf

@@ -47,4 +47,4 @@ sed -e "s/^http_port = .*/http_port = ${TEST_PORT:-$((${PORT:-8069} + 10))}/" \
 
 cd "$ROOT"
 exec "$VENV/bin/pytest" --odoo-config="$TEST_CONF" --odoo-database="$TEST_DB" --odoo-http \
-    -p no:cacheprovider "$@" addons tests
+    -p no:cacheprovider "$@" ${TEST_PATHS:-addons tests}

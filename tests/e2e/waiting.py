@@ -1,0 +1,16 @@
+"""Waiting for asynchronous outcomes: webhooks arrive about a second after the API call and
+are processed by the queue_job runner after that."""
+
+import time
+
+
+def wait_until(check, env, timeout=60, interval=0.5):
+    """Poll ``check(env)`` in fresh transactions until it returns a truthy value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        env.cr.rollback()
+        env.invalidate_all()
+        result = check(env)
+        if result or time.monotonic() > deadline:
+            return result
+        time.sleep(interval)
