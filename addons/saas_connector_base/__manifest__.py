@@ -22,6 +22,7 @@
         "views/account_move_views.xml",
         "views/account_payment_views.xml",
         "views/product_template_views.xml",
+        "views/saas_subscription_views.xml",
         "wizard/saas_event_ignore_wizard_views.xml",
         "views/saas_connector_menus.xml",
     ],

@@ -11,3 +11,6 @@ from . import account_move
 from . import account_move_line
 from . import account_payment
 from . import product_template
+from . import saas_subscription_item
+from . import saas_subscription
+from . import saas_subscription_history

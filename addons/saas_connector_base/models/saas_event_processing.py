@@ -72,14 +72,17 @@ class SaasBackend(models.Model):
                 ("backend_id", "=", self.id),
                 ("object_external_id", "=", object_external_id),
                 ("state", "in", ("received", "queued")),
-                "|",
-                ("next_attempt_at", "=", False),
-                ("next_attempt_at", "<=", fields.Datetime.now()),
             ],
             order="source_created, id",
         )
         outcomes = []
+        now = fields.Datetime.now()
         for event in events:
+            if event.next_attempt_at and event.next_attempt_at > now:
+                # An earlier event waits for its retry: the later ones wait behind it.
+                self._enqueue_object_processing(object_external_id, eta=event.next_attempt_at)
+                outcomes.append(f"{event.external_id}: waiting for its retry")
+                break
             outcome = self._process_event(event)
             outcomes.append(f"{event.external_id}: {outcome}")
             if outcome == "postponed":

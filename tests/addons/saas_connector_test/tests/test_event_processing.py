@@ -116,6 +116,25 @@ class TestEventProcessing(TransactionCase):
         self.assertEqual((first.state, second.state), ("done", "done"))
         self.assertEqual(self.partner_of("c_1").name, "Later")
 
+    def test_an_early_job_does_not_overtake_an_event_waiting_for_its_retry(self):
+        with freeze_time("2026-01-05 09:00:00"):
+            first = deliver(
+                self.env,
+                self.backend,
+                make_event("c_1", created=1_700_000_100, fail="transient", fail_times=1),
+            )
+            run_jobs(self.env)
+            second = deliver(
+                self.env, self.backend, make_event("c_1", created=1_700_000_200, name="Later")
+            )
+            # Any job for the object (a replay elsewhere, the sweep) runs before the retry.
+            self.backend._process_object_events("c_1")
+            self.assertEqual((first.state, second.state), ("queued", "received"))
+        with freeze_time("2026-01-05 09:05:00"):
+            run_jobs(self.env)
+        self.assertEqual((first.state, second.state), ("done", "done"))
+        self.assertEqual(self.partner_of("c_1").name, "Later")
+
     def test_transient_failures_beyond_max_attempts_fail_the_event(self):
         when = datetime(2026, 1, 5, 9, 0, 0)
         event = None

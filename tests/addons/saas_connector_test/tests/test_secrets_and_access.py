@@ -146,3 +146,11 @@ class TestAccessRights(TransactionCase):
         for model in ("saas.backend", "saas.event", "saas.binding", "saas.event.record"):
             with self.assertRaises(AccessError, msg=model):
                 self.env[model].with_user(self.employee).search([])
+
+    def test_portal_and_public_users_reach_nothing(self):
+        portal = new_test_user(self.env, "saas_portal", groups="base.group_portal")
+        public = self.env.ref("base.public_user")
+        for user in (portal, public):
+            for model in ("saas.backend", "saas.event", "saas.binding", "saas.secret"):
+                with self.assertRaises(AccessError, msg=f"{user.login} on {model}"):
+                    self.env[model].with_user(user).search([])

@@ -1,0 +1,125 @@
+from odoo import fields, models
+from odoo.addons.saas_connector_base.lib.errors import PermanentError
+from odoo.addons.saas_connector_base.models.saas_subscription import SUBSCRIPTION_STATES
+
+SUBSCRIPTION_EVENT_TYPES = tuple(
+    f"customer.subscription.{kind}"
+    for kind in ("created", "updated", "deleted", "paused", "resumed", "trial_will_end")
+)
+KNOWN_STATES = frozenset(state for state, _label in SUBSCRIPTION_STATES)
+
+
+class SaasSubscriptionItem(models.Model):
+    _inherit = "saas.subscription.item"
+
+    stripe_price_id = fields.Many2one(
+        "saas.stripe.price",
+        ondelete="set null",
+        help="Set when the price's own event has been applied; the item keeps its price id "
+        "and amounts either way.",
+    )
+
+
+class SaasBackend(models.Model):
+    """Stripe subscriptions → ``saas.subscription``, with their MRR history.
+
+    Every subscription event carries the whole subscription, so each one is applied as a
+    snapshot of it (``saas.subscription._apply_snapshot``), whatever its type. A subscription
+    can arrive before its customer (another job, or a customer older than the webhook
+    endpoint): like a price's product, the customer is then created as a stand-in partner under
+    its id, which the customer's own event fills in. Such a stand-in is already the customer's
+    partner, so *Match Customers by Email* no longer applies to it.
+    """
+
+    _inherit = "saas.backend"  # pylint: disable=consider-merging-classes-inherited
+
+    def _stripe_event_handlers(self):
+        return {
+            **super()._stripe_event_handlers(),
+            **dict.fromkeys(SUBSCRIPTION_EVENT_TYPES, self._stripe_subscription_updated),
+        }
+
+    def _stripe_subscription_updated(self, event):
+        subscription = self._stripe_object(event)
+        if subscription.status not in KNOWN_STATES:
+            raise PermanentError(
+                self.env._(
+                    "Subscription %(subscription)s has an unknown status %(status)s.",
+                    subscription=subscription.id,
+                    status=subscription.status,
+                )
+            )
+        if not subscription.customer_id or not subscription.currency:
+            raise PermanentError(
+                self.env._("Subscription %s has no customer or no currency.", subscription.id)
+            )
+        partner = self._stripe_customer_partner(subscription.customer_id)
+        currency = self._stripe_currency(subscription.currency)
+        bindings = self.env["saas.binding"]
+        record = bindings.lookup_or_create(
+            self,
+            "saas.subscription",
+            subscription.id,
+            lambda: {
+                "name": subscription.id,
+                "backend_id": self.id,
+                "partner_id": partner.id,
+                "currency_id": currency.id,
+            },
+        )
+        pause = subscription.pause_collection
+        values = {
+            "partner_id": partner.id,
+            "currency_id": currency.id,
+            "state": subscription.status,
+            "started_at": _naive(subscription.created),
+            "current_period_start": _naive(subscription.current_period_start),
+            "current_period_end": _naive(subscription.current_period_end),
+            "trial_start": _naive(subscription.trial_start),
+            "trial_end": _naive(subscription.trial_end),
+            "cancel_at_period_end": subscription.cancel_at_period_end,
+            "cancel_at": _naive(subscription.cancel_at),
+            "canceled_at": _naive(subscription.canceled_at),
+            "ended_at": _naive(subscription.ended_at),
+            "collection_paused": bool(pause),
+            "collection_resumes_at": _naive(pause and pause.resumes_at),
+        }
+        items = [self._stripe_subscription_item_values(item) for item in subscription.items]
+        history = record._apply_snapshot(values, items, event.source_created, event=event)
+        bindings.bind(self, record, subscription.id, updated=event.source_created)
+        return [record, history]
+
+    def _stripe_customer_partner(self, customer_id):
+        """The customer's partner, or a stand-in under its id (see the class docstring); the
+        stand-in's binding has no source time, so the customer's event is never stale."""
+        return self.env["saas.binding"].lookup_or_create(
+            self,
+            "res.partner",
+            customer_id,
+            lambda: {"name": customer_id, "is_company": True, "company_id": self.company_id.id},
+        )
+
+    def _stripe_subscription_item_values(self, item):
+        price = item.price
+        unit_amount = price and price.unit_amount
+        return {
+            "external_id": item.id,
+            "product_tmpl_id": item.product_id
+            and self._stripe_product_template(item.product_id).id,
+            "price_ref": item.price_id,
+            "stripe_price_id": item.price_id
+            and self.env["saas.binding"].lookup(self, "saas.stripe.price", item.price_id).id,
+            # Tiered prices have no unit amount: their bill depends on the quantity's tier,
+            # and they count no MRR here.
+            "unit_amount": unit_amount,
+            "unit_amount_exact": None if unit_amount is None else f"{unit_amount:f}",
+            # Metered items have no quantity: usage is billed afterwards, not recurring.
+            "quantity": item.quantity or 0,
+            "interval": price and price.interval,
+            "interval_count": (price and price.interval_count) or 1,
+        }
+
+
+def _naive(moment):
+    """A normalized (aware UTC) timestamp as Odoo stores it."""
+    return moment.replace(tzinfo=None) if moment else False
