@@ -1,5 +1,6 @@
 import json
 import uuid
+from datetime import UTC, datetime
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -137,7 +138,8 @@ class SaasEvent(models.Model):
         """
         if not inbound_events:
             return []
-        now = fields.Datetime.now()
+        # Microseconds kept (the ORM would drop them): processing latency is measured from it.
+        now = datetime.now(UTC).replace(tzinfo=None)
         rows = [
             (
                 backend.id,

@@ -144,12 +144,20 @@ class SaasBackend(models.Model):
                 "state": "done",
                 "processed_at": now,
                 "processing_ms": int((time.monotonic() - started) * 1000),
-                "latency_ms": int((now - event.received_at).total_seconds() * 1000),
                 "attempts": event.attempts + 1,
                 "last_error": False,
                 "next_attempt_at": False,
             }
         )
+        # In SQL: the ORM reads received_at without its microseconds.
+        self.env.cr.execute(
+            """UPDATE saas_event
+                  SET latency_ms = LEAST(2147483647, GREATEST(0, round(1000 * extract(epoch
+                          FROM (clock_timestamp() AT TIME ZONE 'UTC') - received_at))))
+                WHERE id = %s""",
+            (event.id,),
+        )
+        event.invalidate_recordset(["latency_ms"])
         self.env["saas.event.record"]._link(event, records)
 
     def _postpone_event(self, event, error):
