@@ -14,6 +14,8 @@
         "security/saas_stripe_security.xml",
         "views/saas_backend_views.xml",
         "views/saas_stripe_price_views.xml",
+        "views/saas_stripe_tax_map_views.xml",
+        "views/account_move_views.xml",
         "views/res_partner_views.xml",
         "views/saas_stripe_menus.xml",
     ],

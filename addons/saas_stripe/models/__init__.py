@@ -5,3 +5,7 @@ from . import stripe_customer
 from . import stripe_product
 from . import stripe_price
 from . import stripe_subscription
+from . import saas_stripe_tax_map
+from . import account_move
+from . import stripe_invoice
+from . import stripe_payment

@@ -68,6 +68,41 @@ class SaasBackend(models.Model):
         help="A Stripe customer not yet linked to a partner is linked to an existing partner "
         "with the same email (ignoring case) instead of creating one.",
     )
+    # Invoices and payments (stripe_invoice.py, stripe_payment.py)
+    stripe_journal_id = fields.Many2one(
+        "account.journal",
+        string="Stripe Sales Journal",
+        check_company=True,
+        domain="[('type', '=', 'sale')]",
+        compute="_compute_stripe_journal_id",
+        store=True,
+        readonly=False,
+        help="Journal of the invoices imported from Stripe; the company's first sales "
+        "journal unless another is chosen.",
+    )
+    stripe_payment_journal_id = fields.Many2one(
+        "account.journal",
+        check_company=True,
+        domain="[('type', '=', 'bank')]",
+        help="Bank journal of the payments Stripe collects, whose outstanding receipts "
+        "account holds them until the payout. Created with the first payment (or the button) "
+        "when empty.",
+    )
+    stripe_uncollectible_policy = fields.Selection(
+        [("leave_open", "Leave Open"), ("write_off", "Write Off")],
+        string="Uncollectible Invoices",
+        default="leave_open",
+        required=True,
+        help="What an invoice Stripe marks uncollectible becomes: left open on the customer, "
+        "or its remaining amount written off to the write-off account.",
+    )
+    stripe_writeoff_account_id = fields.Many2one(
+        "account.account",
+        string="Write-off Account",
+        check_company=True,
+        help="Expense account of the uncollectible invoices written off.",
+    )
+    stripe_tax_map_ids = fields.One2many("saas.stripe.tax.map", "backend_id", string="Tax Mapping")
 
     _stripe_signature_tolerance_positive = models.Constraint(
         "CHECK (stripe_signature_tolerance IS NULL OR stripe_signature_tolerance > 0)",

@@ -1,0 +1,454 @@
+from datetime import UTC, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from odoo import api, models
+from odoo.addons.saas_connector_base.lib.errors import PermanentError, TransientError
+from odoo.fields import Command
+from odoo.tools import float_repr
+
+# Statuses of an invoice Stripe has finalized: it has a number, its lines and amounts are
+# frozen. A draft can still change, so it creates nothing in Odoo.
+FINALIZED_STATUSES = frozenset({"open", "paid", "uncollectible", "void"})
+
+
+class SaasBackend(models.Model):
+    """Stripe invoices → posted customer invoices.
+
+    An invoice is imported once, from the first event that shows it finalized (any of
+    ``invoice.finalized``, ``.updated``, ``.paid``, ``.payment_failed``, … — whichever comes
+    first), as a posted ``out_invoice`` in the invoice's currency, one Odoo line per Stripe
+    line, and bound to the invoice id (each line to its line id). Later events change its
+    state only: Stripe never changes a finalized invoice's lines.
+
+    Decisions worth knowing:
+
+    - Amounts tie to the cent or the event fails: after posting, the untaxed amount, the tax
+      and the total are compared with Stripe's, and any difference fails the event with both
+      figures (the event's savepoint takes the invoice back). There is never a balancing line.
+    - A line's unit price is its amount divided by its quantity only when that is exact in
+      Odoo's *Product Price* accuracy; otherwise the line is quantity 1 at its amount (Stripe's
+      description, which names the quantity, stays as the label). A discount is a percentage
+      only when that percentage is exact in the *Discount* accuracy, else the unit price is
+      the discounted one.
+    - Taxes come from the backend's tax mapping (``saas.stripe.tax.map``); an unmapped tax rate
+      fails the event with a message naming it.
+    - Service periods are calendar dates in the company's time zone (that of the company's
+      partner, UTC without one). Stripe's period end is the instant the next period starts, so
+      the last day of service is the day before it; a one-off item whose period starts and ends
+      at the same instant covers its single day.
+    - A currency that is not active in Odoo fails the event: activating a currency (and
+      keeping its rates) is a decision for finance, not for an import.
+    - A customer whose event has not been applied yet makes the event retry: an invoice is
+      addressed to the partner the customer's own event creates.
+    - An invoice with more lines than its payload carries (``lines.has_more``) fails with a
+      message: the missing lines come from the API, which the backfill wizard reads.
+    """
+
+    _inherit = "saas.backend"  # pylint: disable=consider-merging-classes-inherited
+
+    def _stripe_event_handlers(self):
+        return {
+            **super()._stripe_event_handlers(),
+            "invoice.created": self._stripe_invoice_updated,
+            "invoice.updated": self._stripe_invoice_updated,
+            "invoice.finalized": self._stripe_invoice_updated,
+            "invoice.voided": self._stripe_invoice_voided,
+            "invoice.marked_uncollectible": self._stripe_invoice_uncollectible,
+            "invoice.payment_failed": self._stripe_invoice_payment_failed,
+        }
+
+    # ---------------------------------------------------------------------------------------
+    # Handlers
+    # ---------------------------------------------------------------------------------------
+    def _stripe_invoice_updated(self, event):
+        return self._stripe_invoice_move(self._stripe_object(event), event)
+
+    def _stripe_invoice_voided(self, event):
+        invoice = self._stripe_object(event)
+        move = self._stripe_invoice_move(invoice, event)
+        if move.state == "posted":
+            lock_date = move.company_id._get_user_fiscal_lock_date(move.journal_id)
+            if lock_date and move.date <= lock_date:
+                # A closed period keeps its entries: the void lands in the first open one.
+                move._reverse_moves(
+                    [
+                        {
+                            "invoice_date": self._stripe_date(event.source_created),
+                            "ref": self.env._("Voided in Stripe: %s", move.name),
+                        }
+                    ],
+                    cancel=True,
+                )
+            else:
+                move.button_cancel()
+            move.message_post(body=self.env._("Voided in Stripe."))
+        return move
+
+    def _stripe_invoice_uncollectible(self, event):
+        invoice = self._stripe_object(event)
+        move = self._stripe_invoice_move(invoice, event)
+        if not move or move.state != "posted":
+            return move
+        if self.stripe_uncollectible_policy != "write_off":
+            move.message_post(
+                body=self.env._("Marked uncollectible in Stripe; left open as the policy says.")
+            )
+            return move
+        return [move, self._stripe_write_off(move, event)]
+
+    def _stripe_invoice_payment_failed(self, event):
+        invoice = self._stripe_object(event)
+        move = self._stripe_invoice_move(invoice, event)
+        if move.state != "posted":
+            return move
+        failure = self.env._(
+            "Stripe could not collect %(amount)s %(currency)s on %(date)s.",
+            amount=invoice.amount_remaining,
+            currency=invoice.currency,
+            date=self._stripe_date(event.source_created),
+        )
+        move.write({"stripe_payment_failed": True, "stripe_payment_failure": failure})
+        todo = self.env.ref("mail.mail_activity_data_todo")
+        user = self.responsible_id or self.env.ref("base.user_admin")
+        # One open to-do per invoice, however many attempts fail.
+        if not move.activity_ids.filtered(
+            lambda activity: activity.activity_type_id == todo and activity.user_id == user
+        ):
+            move.activity_schedule(
+                activity_type_id=todo.id,
+                user_id=user.id,
+                summary=self.env._("Stripe payment failed"),
+                note=failure,
+            )
+        return move
+
+    # ---------------------------------------------------------------------------------------
+    # Import
+    # ---------------------------------------------------------------------------------------
+    def _stripe_invoice_move(self, invoice, event):
+        """The invoice's posted move, imported now if the invoice is finalized and not yet in
+        Odoo; an empty recordset for a draft."""
+        bindings = self.env["saas.binding"]
+        move = bindings.lookup(self, "account.move", invoice.id)
+        if not move and invoice.status in FINALIZED_STATUSES:
+            move = self._stripe_import_invoice(invoice)
+        if move:
+            bindings.bind(self, move, invoice.id, updated=event.source_created)
+        return move
+
+    def _stripe_import_invoice(self, invoice):
+        if invoice.lines_has_more:
+            raise PermanentError(
+                self.env._(
+                    "Invoice %s has more lines than the event carries. Import it with the "
+                    "backfill, which reads all of its lines from Stripe.",
+                    invoice.id,
+                )
+            )
+        partner = self.env["saas.binding"].lookup(self, "res.partner", invoice.customer_id)
+        if not partner:
+            raise TransientError(
+                self.env._(
+                    "Customer %(customer)s of invoice %(invoice)s is not imported yet.",
+                    customer=invoice.customer_id,
+                    invoice=invoice.id,
+                )
+            )
+        currency = self._stripe_active_currency(invoice.currency)
+        invoice_date = self._stripe_date(invoice.finalized_at or invoice.created)
+        move = (
+            self.env["account.move"]
+            .with_company(self.company_id)
+            .create(
+                {
+                    "move_type": "out_invoice",
+                    "company_id": self.company_id.id,
+                    "journal_id": self._stripe_sales_journal().id,
+                    "partner_id": partner.id,
+                    "currency_id": currency.id,
+                    "invoice_date": invoice_date,
+                    # Stripe set the due date; a payment term would compute another one.
+                    "invoice_payment_term_id": False,
+                    "invoice_date_due": self._stripe_date(invoice.due_date) or invoice_date,
+                    "ref": invoice.number,
+                    "payment_reference": invoice.number,
+                    "invoice_origin": invoice.subscription_id,
+                    "invoice_line_ids": [
+                        Command.create(self._stripe_invoice_line_values(line, sequence))
+                        for sequence, line in enumerate(invoice.lines, start=1)
+                    ],
+                }
+            )
+        )
+        move.action_post()
+        self._stripe_check_invoice_totals(move, invoice)
+        bindings = self.env["saas.binding"]
+        for line in move.invoice_line_ids:
+            bindings.bind(self, line, line.saas_source_line_id)
+        return move
+
+    def _stripe_invoice_line_values(self, line, sequence):
+        quantity, price_unit, discount = self._stripe_line_pricing(line)
+        start, end = self._stripe_service_dates(line)
+        return {
+            "sequence": sequence,
+            "display_type": "product",
+            "name": line.description or line.id,
+            "product_id": line.product_id
+            and self._stripe_product_template(line.product_id).product_variant_id.id,
+            "quantity": quantity,
+            "price_unit": price_unit,
+            "discount": discount,
+            "tax_ids": [Command.set(self._stripe_line_taxes(line).ids)],
+            "saas_service_start": start,
+            "saas_service_end": end,
+            "saas_is_proration": line.proration,
+            "saas_source_line_id": line.id,
+        }
+
+    def _stripe_line_pricing(self, line):
+        """``(quantity, unit price, discount %)`` whose Odoo subtotal is exactly the line's
+        amount after discounts (see the class docstring)."""
+        line_fields = self.env["account.move.line"]._fields
+        price_digits = line_fields["price_unit"].get_digits(self.env)[1]
+        discount_digits = line_fields["discount"].get_digits(self.env)[1]
+        quantity_digits = line_fields["quantity"].get_digits(self.env)[1]
+        discount = sum((entry.amount for entry in line.discount_amounts), Decimal(0))
+        quantity = line.quantity
+        if not quantity or not _fits(quantity, quantity_digits):
+            quantity = Decimal(1)
+        if discount and line.amount:
+            percent = discount * 100 / line.amount
+            unit = line.amount / quantity
+            if (
+                _fits(percent, discount_digits)
+                and _fits(unit, price_digits)
+                and unit * quantity == line.amount
+            ):
+                return quantity, unit, percent
+        net = line.amount - discount
+        unit = net / quantity
+        if _fits(unit, price_digits) and unit * quantity == net:
+            return quantity, unit, Decimal(0)
+        if _fits(net, price_digits):
+            return Decimal(1), net, Decimal(0)
+        raise PermanentError(
+            self.env._(
+                "Line %(line)s amounts to %(amount)s, finer than the %(digits)s decimals of "
+                "the Product Price accuracy. Raise that accuracy, then replay the event.",
+                line=line.id,
+                amount=net,
+                digits=price_digits,
+            )
+        )
+
+    def _stripe_line_taxes(self, line):
+        taxes = self.env["account.tax"]
+        for tax in line.tax_amounts:
+            if not tax.tax_rate_id:
+                if tax.amount:
+                    raise PermanentError(
+                        self.env._(
+                            "Line %(line)s carries a tax of %(amount)s without a tax rate; "
+                            "it cannot be mapped to an Odoo tax.",
+                            line=line.id,
+                            amount=tax.amount,
+                        )
+                    )
+                continue
+            mapping = self.env["saas.stripe.tax.map"].search(
+                [("backend_id", "=", self.id), ("stripe_tax_rate_id", "=", tax.tax_rate_id)],
+                limit=1,
+            )
+            if not mapping:
+                raise PermanentError(
+                    self.env._(
+                        "Stripe tax rate %(rate)s (line %(line)s) has no Odoo tax. Map it in "
+                        "the Tax Mapping of backend %(backend)s, then replay the event.",
+                        rate=tax.tax_rate_id,
+                        line=line.id,
+                        backend=self.name,
+                    )
+                )
+            if mapping.tax_id.price_include != tax.inclusive:
+                raise PermanentError(
+                    self.env._(
+                        "Stripe tax rate %(rate)s is %(kind)s but its Odoo tax %(tax)s is not: "
+                        "map it to a tax that is %(kind)s.",
+                        rate=tax.tax_rate_id,
+                        tax=mapping.tax_id.display_name,
+                        kind=self.env._("included in the price")
+                        if tax.inclusive
+                        else self.env._("excluded from the price"),
+                    )
+                )
+            taxes |= mapping.tax_id
+        return taxes
+
+    def _stripe_service_dates(self, line):
+        if not line.period_start or not line.period_end:
+            return False, False
+        start = self._stripe_date(line.period_start)
+        return start, max(start, self._stripe_date(line.period_end) - timedelta(days=1))
+
+    def _stripe_check_invoice_totals(self, move, invoice):
+        """Fail unless the posted move's amounts are Stripe's, to the currency's unit."""
+        currency = move.currency_id
+        tax = invoice.tax or Decimal(0)
+        inclusive_tax = sum(
+            (
+                tax_line.amount
+                for line in invoice.lines
+                for tax_line in line.tax_amounts
+                if tax_line.inclusive
+            ),
+            Decimal(0),
+        )
+        # Stripe's subtotal is before discounts and includes inclusive taxes.
+        expected = {
+            "untaxed": invoice.subtotal - (invoice.discount or 0) - inclusive_tax,
+            "tax": tax,
+            "total": invoice.total,
+        }
+        actual = {
+            "untaxed": odoo_decimal(move.amount_untaxed, currency),
+            "tax": odoo_decimal(move.amount_tax, currency),
+            "total": odoo_decimal(move.amount_total, currency),
+        }
+        differences = [
+            self.env._(
+                "%(figure)s %(odoo)s in Odoo, %(stripe)s in Stripe",
+                figure=figure,
+                odoo=actual[figure],
+                stripe=expected[figure],
+            )
+            for figure in ("untaxed", "tax", "total")
+            if actual[figure] != expected[figure]
+        ]
+        if differences:
+            raise PermanentError(
+                self.env._(
+                    "Invoice %(invoice)s does not tie to Stripe (%(currency)s): "
+                    "%(differences)s. Check the tax mapping and the decimal accuracy.",
+                    invoice=invoice.id,
+                    currency=currency.name,
+                    differences="; ".join(differences),
+                )
+            )
+
+    def _stripe_write_off(self, move, event):
+        """Settle what is left of ``move`` against the write-off account: one entry that
+        credits the receivable, reconciled with the invoice."""
+        receivables = move.line_ids.filtered(
+            lambda line: line.display_type == "payment_term" and not line.reconciled
+        )
+        if not receivables:
+            return self.env["account.move"]
+        if not self.stripe_writeoff_account_id:
+            raise PermanentError(
+                self.env._(
+                    "Backend %s writes off uncollectible invoices but has no write-off "
+                    "account. Set one, then replay the event.",
+                    self.name,
+                )
+            )
+        residual = sum(receivables.mapped("amount_residual"))
+        residual_currency = sum(receivables.mapped("amount_residual_currency"))
+        common = {"partner_id": move.commercial_partner_id.id, "currency_id": move.currency_id.id}
+        entry = (
+            self.env["account.move"]
+            .with_company(self.company_id)
+            .create(
+                {
+                    "move_type": "entry",
+                    "journal_id": move.journal_id.id,
+                    "date": self._stripe_date(event.source_created),
+                    "ref": self.env._("Uncollectible in Stripe: %s", move.name),
+                    "line_ids": [
+                        Command.create(
+                            {
+                                **common,
+                                "account_id": receivables[0].account_id.id,
+                                "balance": -residual,
+                                "amount_currency": -residual_currency,
+                            }
+                        ),
+                        Command.create(
+                            {
+                                **common,
+                                "account_id": self.stripe_writeoff_account_id.id,
+                                "balance": residual,
+                                "amount_currency": residual_currency,
+                            }
+                        ),
+                    ],
+                }
+            )
+        )
+        entry.action_post()
+        (
+            receivables
+            + entry.line_ids.filtered(lambda line: line.account_id == receivables[0].account_id)
+        ).reconcile()
+        return entry
+
+    # ---------------------------------------------------------------------------------------
+    # Helpers
+    # ---------------------------------------------------------------------------------------
+    @api.depends("company_id")
+    def _compute_stripe_journal_id(self):
+        for backend in self:
+            if backend.stripe_journal_id.company_id != backend.company_id:
+                backend.stripe_journal_id = backend._stripe_company_sales_journal()
+
+    def _stripe_company_sales_journal(self):
+        return self.env["account.journal"].search(
+            [
+                *self.env["account.journal"]._check_company_domain(self.company_id),
+                ("type", "=", "sale"),
+            ],
+            limit=1,
+        )
+
+    def _stripe_sales_journal(self):
+        # A backend created before its company had a chart of accounts has no journal yet.
+        journal = self.stripe_journal_id or self._stripe_company_sales_journal()
+        if not journal:
+            raise PermanentError(
+                self.env._(
+                    "Company %s has no sales journal for Stripe invoices.", self.company_id.name
+                )
+            )
+        return journal
+
+    def _stripe_active_currency(self, code):
+        currency = self._stripe_currency(code)
+        if not currency.active:
+            raise PermanentError(
+                self.env._(
+                    "Currency %s is not active. Activate it (with its rates) in the "
+                    "Accounting settings, then replay the event.",
+                    currency.name,
+                )
+            )
+        return currency
+
+    def _stripe_date(self, moment):
+        """The calendar date of a timestamp in the company's time zone: an aware one from
+        ``lib/normalize`` or a naive UTC one as Odoo stores them (an event's time)."""
+        if not moment:
+            return False
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(ZoneInfo(self.company_id.partner_id.tz or "UTC")).date()
+
+
+def _fits(number, digits):
+    """Whether ``number`` has at most ``digits`` decimals, i.e. survives Odoo's rounding."""
+    return number == number.quantize(Decimal(1).scaleb(-digits))
+
+
+def odoo_decimal(amount, currency):
+    """An Odoo amount (a float rounded by the ORM) as the exact Decimal it stands for."""
+    return Decimal(float_repr(amount, currency.decimal_places))

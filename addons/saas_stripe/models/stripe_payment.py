@@ -1,0 +1,217 @@
+from decimal import Decimal
+
+from odoo import models
+from odoo.addons.saas_connector_base.lib.errors import PermanentError, TransientError
+from odoo.fields import Command
+
+from ..lib.normalize import PAYMENT_SUCCEEDED, payment_from_invoice
+from .stripe_invoice import odoo_decimal
+
+
+class SaasBackend(models.Model):
+    """Stripe payments → posted inbound payments reconciled with the invoice they pay.
+
+    The same money is reported by several events — ``invoice.paid`` (``.payment_succeeded``
+    before 2019), ``invoice_payment.paid`` (from 2025-03-31.basil), ``charge.succeeded`` (while
+    charges still named their invoice) — in any order and any number of times. Each payment is
+    bound to its payment intent (else its charge), so one money movement makes one Odoo
+    payment. A clover ``invoice.paid`` names no payment at all: it then pays what Stripe says
+    is paid beyond the payments already recorded, and the first named payment of the same
+    amount to come later adopts that payment instead of making another.
+
+    Every Stripe payment of an invoice is also bound as ``<invoice id>/payment/<n>``: two jobs
+    recording a payment of the same invoice at once would take the same ``n``, and the
+    database lets only one of them through (the other retries and sees the first).
+
+    Payments go to the backend's Stripe journal, a bank journal whose outstanding receipts
+    account is the backend's own: created by *Create Stripe Journal* on the backend, or with the
+    first payment. A payment event for an invoice not imported yet is retried until the invoice
+    arrives (and fails after the backend's maximum attempts).
+    """
+
+    _inherit = "saas.backend"  # pylint: disable=consider-merging-classes-inherited
+
+    def _stripe_event_handlers(self):
+        return {
+            **super()._stripe_event_handlers(),
+            "invoice.paid": self._stripe_invoice_paid,
+            "invoice.payment_succeeded": self._stripe_invoice_paid,
+            "invoice_payment.paid": self._stripe_payment_succeeded,
+            "charge.succeeded": self._stripe_payment_succeeded,
+        }
+
+    def action_stripe_create_payment_journal(self):
+        for backend in self:
+            backend._stripe_payment_journal()
+
+    # ---------------------------------------------------------------------------------------
+    # Handlers
+    # ---------------------------------------------------------------------------------------
+    def _stripe_invoice_paid(self, event):
+        invoice = self._stripe_object(event)
+        move = self._stripe_invoice_move(invoice, event)
+        if not move:
+            return move
+        return [move, self._stripe_record_payment(payment_from_invoice(invoice), move)]
+
+    def _stripe_payment_succeeded(self, event):
+        payment = self._stripe_object(event)
+        if payment.status != PAYMENT_SUCCEEDED or not payment.invoice_id:
+            # From 2025-03-31.basil a charge names no invoice: its invoice_payment does.
+            return self.env["account.payment"]
+        move = self.env["saas.binding"].lookup(self, "account.move", payment.invoice_id)
+        if not move:
+            raise TransientError(
+                self.env._(
+                    "Invoice %(invoice)s paid by %(payment)s is not imported yet.",
+                    invoice=payment.invoice_id,
+                    payment=payment.id,
+                )
+            )
+        return [move, self._stripe_record_payment(payment, move)]
+
+    # ---------------------------------------------------------------------------------------
+    # Payments
+    # ---------------------------------------------------------------------------------------
+    def _stripe_record_payment(self, payment, move):
+        """The Odoo payment of ``payment`` against ``move``, created and reconciled unless it
+        is already recorded (see the class docstring)."""
+        bindings = self.env["saas.binding"]
+        key = payment.payment_intent_id or payment.charge_id
+        if key and (recorded := bindings.lookup(self, "account.payment", key)):
+            return recorded
+        if payment.currency != move.currency_id.name:
+            raise PermanentError(
+                self.env._(
+                    "Payment %(payment)s is in %(paid)s but invoice %(invoice)s in %(billed)s.",
+                    payment=payment.id,
+                    paid=payment.currency,
+                    invoice=move.name,
+                    billed=move.currency_id.name,
+                )
+            )
+        slots = self._stripe_invoice_payments(payment.invoice_id)
+        amount = payment.amount
+        if key:
+            unnamed = slots.filtered(
+                lambda record: (
+                    odoo_decimal(record.amount, record.currency_id) == amount
+                    and bindings.sudo().search_count(
+                        [("res_model", "=", "account.payment"), ("res_id", "=", record.id)]
+                    )
+                    == 1
+                )
+            )[:1]
+            if unnamed:
+                bindings.bind(self, unnamed, key)
+                return unnamed
+        else:
+            amount -= sum(
+                (odoo_decimal(record.amount, record.currency_id) for record in slots), Decimal(0)
+            )
+        if amount <= 0:
+            return slots
+        record = self._stripe_create_payment(payment, move, amount)
+        bindings.bind(self, record, f"{payment.invoice_id}/payment/{len(slots) + 1}")
+        if key:
+            bindings.bind(self, record, key)
+        return record
+
+    def _stripe_invoice_payments(self, invoice_id):
+        """The payments already recorded for a Stripe invoice, in the order they came."""
+        prefix = f"{invoice_id}/payment/"
+        slots = (
+            self.env["saas.binding"]
+            .sudo()
+            .search(
+                [
+                    ("backend_id", "=", self.id),
+                    ("res_model", "=", "account.payment"),
+                    ("external_id", "=like", f"{prefix}%"),
+                ],
+                order="id",
+            )
+        )
+        return self.env["account.payment"].browse(
+            slots.filtered(lambda slot: slot.external_id.startswith(prefix)).mapped("res_id")
+        )
+
+    def _stripe_create_payment(self, payment, move, amount):
+        record = (
+            self.env["account.payment"]
+            .with_company(self.company_id)
+            .create(
+                {
+                    "payment_type": "inbound",
+                    "partner_type": "customer",
+                    "partner_id": move.commercial_partner_id.id,
+                    "journal_id": self._stripe_payment_journal().id,
+                    "currency_id": move.currency_id.id,
+                    "amount": amount,
+                    "date": self._stripe_date(payment.created) or move.invoice_date,
+                    "payment_reference": payment.payment_intent_id
+                    or payment.charge_id
+                    or payment.id,
+                    "memo": move.ref or move.name,
+                    "invoice_ids": [Command.link(move.id)],
+                }
+            )
+        )
+        record.action_post()
+        receivable = move.line_ids.filtered(lambda line: line.display_type == "payment_term")
+        counterpart = record.move_id.line_ids.filtered(
+            lambda line: line.account_id in receivable.account_id
+        )
+        # Over-payments stay open on the customer; partial ones leave the invoice open.
+        (receivable + counterpart).filtered(lambda line: not line.reconciled).reconcile()
+        if move.stripe_payment_failed and move.payment_state in ("paid", "in_payment"):
+            move.write({"stripe_payment_failed": False, "stripe_payment_failure": False})
+        return record
+
+    def _stripe_payment_journal(self):
+        """The backend's Stripe journal, created with its outstanding receipts account on
+        first use."""
+        self.ensure_one()
+        if self.stripe_payment_journal_id:
+            return self.stripe_payment_journal_id
+        company = self.company_id
+        accounts = self.env["account.account"].with_company(company)
+        template = (
+            self.env["account.chart.template"]
+            .with_company(company)
+            .ref("account_journal_payment_debit_account_id", raise_if_not_found=False)
+        )
+        if not template:
+            raise PermanentError(
+                self.env._(
+                    "Company %s has no chart of accounts with an outstanding receipts account.",
+                    company.name,
+                )
+            )
+        outstanding = accounts.create(
+            {
+                "name": self.env._("Stripe Outstanding Receipts (%s)", self.name),
+                "code": accounts._search_new_account_code(template.code),
+                "account_type": template.account_type,
+                "reconcile": True,
+            }
+        )
+        journals = self.env["account.journal"].with_company(company)
+        used_codes = set(
+            journals.with_context(active_test=False)
+            .search(journals._check_company_domain(company))
+            .mapped("code")
+        )
+        journal = journals.create(
+            {
+                "name": self.env._("Stripe (%s)", self.name),
+                "type": "bank",
+                "code": next(
+                    code for code in (f"STR{n}" for n in range(1, 100)) if code not in used_codes
+                ),
+                "company_id": company.id,
+            }
+        )
+        journal.inbound_payment_method_line_ids.payment_account_id = outstanding
+        self.stripe_payment_journal_id = journal
+        return journal
