@@ -1,0 +1,13 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    saas_deferred_revenue_account_id = fields.Many2one(
+        related="company_id.saas_deferred_revenue_account_id", readonly=False
+    )
+    saas_revenue_journal_id = fields.Many2one(
+        related="company_id.saas_revenue_journal_id", readonly=False
+    )
+    saas_revenue_basis = fields.Selection(related="company_id.saas_revenue_basis", readonly=False)

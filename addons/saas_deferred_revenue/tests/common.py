@@ -1,0 +1,66 @@
+"""A company set up for deferred revenue on the generic chart of accounts, with deferrable
+subscription products, and helpers to bill them."""
+
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+from odoo.addons.saas_connector_base.lib.money import to_minor_units
+from odoo.fields import Command
+
+
+class DeferredRevenueCase(AccountTestInvoicingCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.company_data["company"]
+        cls.currency_code = cls.company_data["currency"].name
+        cls.deferred_account = cls.env["account.account"].create(
+            {"name": "Deferred Revenue", "code": "289100", "account_type": "liability_current"}
+        )
+        cls.recognition_journal = cls.company_data["default_journal_misc"]
+        cls.company.write(
+            {
+                "saas_deferred_revenue_account_id": cls.deferred_account.id,
+                "saas_revenue_journal_id": cls.recognition_journal.id,
+                "saas_revenue_basis": "months",
+            }
+        )
+        cls.income_plans = cls.company_data["default_account_revenue"]
+        cls.income_support = cls.copy_account(cls.income_plans)
+        cls.plan = cls._create_product(
+            name="Annual plan", saas_defer_revenue=True, taxes_id=[Command.clear()]
+        )
+        cls.support = cls._create_product(
+            name="Premium support",
+            saas_defer_revenue=True,
+            taxes_id=[Command.clear()],
+            property_account_income_id=cls.income_support.id,
+        )
+        cls.setup_fee = cls._create_product(name="Setup fee", taxes_id=[Command.clear()])
+
+    @classmethod
+    def bill(cls, *lines, move_type="out_invoice", invoice_date="2025-01-01", **invoice_args):
+        """A posted customer document; each line is a dict of invoice line values, with
+        ``start``/``end`` as the service period."""
+        return cls._create_invoice(
+            move_type=move_type,
+            invoice_date=invoice_date,
+            invoice_line_ids=[
+                cls._prepare_invoice_line(
+                    saas_service_start=line.pop("start", None),
+                    saas_service_end=line.pop("end", None),
+                    **line,
+                )
+                for line in map(dict, lines)
+            ],
+            post=True,
+            **invoice_args,
+        )
+
+    def minor(self, amount):
+        return to_minor_units(amount, self.currency_code)
+
+    def gl_balance(self, account):
+        """Posted balance of ``account`` in company currency, in minor units."""
+        lines = self.env["account.move.line"].search(
+            [("account_id", "=", account.id), ("parent_state", "=", "posted")]
+        )
+        return sum(self.minor(line.balance) for line in lines)

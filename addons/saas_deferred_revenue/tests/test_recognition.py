@@ -1,0 +1,247 @@
+"""Month-end recognition: one entry per company, journal, month and currency, aggregated by
+account and analytic, idempotent, into the first open period when a month is locked."""
+
+from datetime import date
+
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+
+from .common import DeferredRevenueCase
+
+YEAR_2025 = {"start": "2025-01-01", "end": "2025-12-31"}
+
+
+@tagged("post_install", "-at_install")
+class TestRecognition(DeferredRevenueCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # Plans: 1,200.00 + 2,400.00 a year (100.00 + 200.00 a month); support 1,200.00 a year.
+        cls.invoice_a = cls.bill(
+            {"product_id": cls.plan, "price_unit": 1200.0, **YEAR_2025},
+            {"product_id": cls.support, "price_unit": 1200.0, **YEAR_2025},
+        )
+        cls.invoice_b = cls.bill({"product_id": cls.plan, "price_unit": 2400.0, **YEAR_2025})
+        cls.schedules = (cls.invoice_a + cls.invoice_b).invoice_line_ids.saas_revenue_schedule_ids
+
+    def recognize(self, until):
+        return self.env["saas.revenue.schedule"].recognize_until(date.fromisoformat(until))
+
+    def entry_lines(self, move):
+        return [
+            (line.account_id, self.minor(line.debit), self.minor(line.credit))
+            for line in move.line_ids.sorted(lambda line: (line.account_id.code, line.debit))
+        ]
+
+    def test_recognition_posts_one_entry_per_month_aggregated_by_income_account(self):
+        moves = self.recognize("2025-03-31")
+        self.assertEqual(
+            moves.mapped("date"), [date(2025, 1, 31), date(2025, 2, 28), date(2025, 3, 31)]
+        )
+        self.assertEqual(moves.mapped("state"), ["posted"] * 3)
+        self.assertEqual(moves.journal_id, self.recognition_journal)
+        for move in moves:
+            self.assertCountEqual(
+                self.entry_lines(move),
+                [
+                    (self.deferred_account, 30000, 0),
+                    (self.income_plans, 0, 30000),
+                    (self.deferred_account, 10000, 0),
+                    (self.income_support, 0, 10000),
+                ],
+            )
+        self.assertEqual(self.gl_balance(self.income_plans), -90000)
+        self.assertEqual(self.gl_balance(self.income_support), -30000)
+
+        posted = self.schedules.line_ids.filtered(lambda line: line.state == "posted")
+        self.assertEqual(len(posted), 9)
+        self.assertEqual(posted.move_id, moves)
+        self.assertEqual(set(posted.mapped("posted_date")), set(moves.mapped("date")))
+
+    def test_second_run_posts_nothing(self):
+        first = self.recognize("2025-03-31")
+        self.assertEqual(len(first), 3)
+        self.assertFalse(self.recognize("2025-03-31"))
+        self.assertEqual(self.gl_balance(self.income_plans), -90000)
+        self.assertEqual(self.recognize("2025-04-30").date, date(2025, 4, 30))
+
+    def test_deferred_balance_is_the_unrecognized_schedule_amount(self):
+        self.recognize("2025-03-31")
+        unrecognized = sum(
+            self.minor(line.amount) for line in self.schedules.line_ids if line.state == "planned"
+        )
+        self.assertEqual(unrecognized, 360000)
+        self.assertEqual(self.gl_balance(self.deferred_account), -unrecognized)
+
+    def test_billed_is_deferred_plus_recognized_for_every_line(self):
+        self.recognize("2025-03-31")
+        for schedule in self.schedules:
+            billed = -self.minor(schedule.move_line_id.balance)
+            self.assertEqual(
+                billed,
+                self.minor(schedule.recognized_amount) + self.minor(schedule.deferred_amount),
+            )
+        plan_a = self.schedules.filtered(
+            lambda s: s.move_id == self.invoice_a and s.product_id == self.plan
+        )
+        self.assertEqual((plan_a.recognized_amount, plan_a.deferred_amount), (300.0, 900.0))
+
+    def test_locked_period_posts_into_the_first_open_period(self):
+        self.company.fiscalyear_lock_date = date(2025, 2, 28)
+        moves = self.recognize("2025-03-31")
+        self.assertEqual(
+            moves.mapped("date"), [date(2025, 3, 1), date(2025, 3, 1), date(2025, 3, 31)]
+        )
+        january = self.schedules.line_ids.filtered(lambda line: line.date == date(2025, 1, 31))
+        self.assertEqual(set(january.mapped("posted_date")), {date(2025, 3, 1)})
+        self.assertIn("locked", january[0].note)
+        march = self.schedules.line_ids.filtered(lambda line: line.date == date(2025, 3, 31))
+        self.assertFalse(march[0].note)
+        self.assertEqual(self.gl_balance(self.income_plans), -90000)
+
+    def test_full_credit_note_cancels_the_remaining_recognition(self):
+        self.recognize("2025-01-31")
+        self._reverse_invoice(self.invoice_b, post=True, date="2025-02-01")
+        moves = self.recognize("2025-12-31")
+        # January's 200.00 of invoice B, recognized before the credit note, comes back in a
+        # second January entry; from February on, invoice B and its credit note net to nothing.
+        january = moves.filtered(lambda move: move.date == date(2025, 1, 31))
+        self.assertCountEqual(
+            self.entry_lines(january),
+            [(self.income_plans, 20000, 0), (self.deferred_account, 0, 20000)],
+        )
+        february = moves.filtered(lambda move: move.date == date(2025, 2, 28))
+        self.assertCountEqual(
+            self.entry_lines(february),
+            [
+                (self.deferred_account, 10000, 0),
+                (self.income_plans, 0, 10000),
+                (self.deferred_account, 10000, 0),
+                (self.income_support, 0, 10000),
+            ],
+        )
+        self.assertEqual(len(moves), 12)
+        self.assertEqual(self.gl_balance(self.income_plans), -120000)
+        self.assertEqual(self.gl_balance(self.deferred_account), 0)
+
+    def test_foreign_currency_gets_its_own_entry(self):
+        other = self.setup_other_currency("EUR")  # 2 EUR per company currency unit since 2017
+        self.bill({"product_id": self.plan, "price_unit": 2400.0, **YEAR_2025}, currency_id=other)
+        moves = self.recognize("2025-01-31")
+        self.assertEqual(len(moves), 2)
+        euro = moves.filtered(lambda move: move.currency_id == other)
+        self.assertRecordValues(
+            euro.line_ids.sorted("balance"),
+            [
+                {"account_id": self.income_plans.id, "balance": -100.0, "amount_currency": -200.0},
+                {
+                    "account_id": self.deferred_account.id,
+                    "balance": 100.0,
+                    "amount_currency": 200.0,
+                },
+            ],
+        )
+
+    def test_recognized_invoice_cannot_be_reset_to_draft(self):
+        self.recognize("2025-01-31")
+        with self.assertRaisesRegex(UserError, "recognized already"):
+            self.invoice_a.button_draft()
+
+    def test_revenue_is_not_recognized_before_it_is_earned(self):
+        with self.assertRaisesRegex(UserError, "before it is earned"):
+            self.recognize("2999-12-31")
+
+    def test_wizard_recognizes_for_the_current_company(self):
+        wizard = self.env["saas.revenue.recognize.wizard"].create({"date": "2025-02-28"})
+        action = wizard.action_recognize()
+        moves = self.env["account.move"].search(action["domain"], order="date")
+        self.assertEqual(moves.mapped("date"), [date(2025, 1, 31), date(2025, 2, 28)])
+
+    def test_analytic_revenue_arrives_with_recognition(self):
+        plan = self.env["account.analytic.plan"].create({"name": "Departments"})
+        sales = self.env["account.analytic.account"].create({"name": "Sales", "plan_id": plan.id})
+        distribution = {str(sales.id): 100.0}
+        invoice = self.bill(
+            {
+                "product_id": self.plan,
+                "price_unit": 600.0,
+                "analytic_distribution": distribution,
+                **YEAR_2025,
+            }
+        )
+        self.assertFalse(invoice.invoice_line_ids.analytic_line_ids)
+        self.assertEqual(
+            invoice.invoice_line_ids.saas_revenue_schedule_ids.analytic_distribution, distribution
+        )
+
+        january = self.recognize("2025-01-31")
+        # Plans with and without the analytic account stay apart; support has its own account.
+        self.assertCountEqual(
+            [
+                (line.account_id, self.minor(line.balance), line.analytic_distribution or {})
+                for line in january.line_ids
+            ],
+            [
+                (self.deferred_account, 30000, {}),
+                (self.income_plans, -30000, {}),
+                (self.deferred_account, 10000, {}),
+                (self.income_support, -10000, {}),
+                (self.deferred_account, 5000, {}),
+                (self.income_plans, -5000, distribution),
+            ],
+        )
+        analytic_lines = january.line_ids.analytic_line_ids
+        self.assertEqual(analytic_lines[plan._column_name()], sales)
+        self.assertEqual(analytic_lines.amount, 50.0)
+
+    def test_monthly_cron_recognizes_everything_due(self):
+        cron = self.env.ref("saas_deferred_revenue.ir_cron_recognize_revenue")
+        self.assertTrue(cron.active)
+        self.assertEqual((cron.interval_number, cron.interval_type), (1, "months"))
+        self.env["saas.revenue.schedule"]._cron_recognize()
+        self.assertEqual(set(self.schedules.line_ids.mapped("state")), {"posted"})
+        self.assertEqual(self.gl_balance(self.deferred_account), 0)
+        self.assertEqual(self.gl_balance(self.income_plans), -360000)
+
+    def test_each_company_recognizes_in_its_own_journal(self):
+        other_data = self.setup_other_company()
+        other = other_data["company"]
+        env = self.env(context=dict(self.env.context, allowed_company_ids=[other.id]))
+        other_deferred = env["account.account"].create(
+            {"name": "Deferred Revenue", "code": "289100", "account_type": "liability_current"}
+        )
+        other.write(
+            {
+                "saas_deferred_revenue_account_id": other_deferred.id,
+                "saas_revenue_journal_id": other_data["default_journal_misc"].id,
+            }
+        )
+        invoice = env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": self.partner_a.id,
+                "invoice_date": "2025-01-01",
+                "invoice_line_ids": [
+                    self._prepare_invoice_line(
+                        product_id=self.plan,
+                        price_unit=3100.0,
+                        saas_service_start="2025-01-01",
+                        saas_service_end="2025-01-31",
+                    )
+                ],
+            }
+        )
+        invoice.action_post()
+        self.assertEqual(invoice.invoice_line_ids.account_id, other_deferred)
+
+        own = self.env["saas.revenue.schedule"].recognize_until(
+            date(2025, 1, 31), company=self.company
+        )
+        self.assertEqual(own.company_id, self.company)
+        other_schedule = invoice.invoice_line_ids.saas_revenue_schedule_ids
+        self.assertEqual(other_schedule.line_ids.state, "planned")
+
+        theirs = env["saas.revenue.schedule"].recognize_until(date(2025, 1, 31), company=other)
+        self.assertEqual(theirs.journal_id, other_data["default_journal_misc"])
+        self.assertEqual(theirs.amount_total, 3100.0)
+        self.assertEqual(other_schedule.line_ids.move_id, theirs)

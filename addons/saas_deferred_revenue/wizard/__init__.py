@@ -1,0 +1,1 @@
+from . import saas_revenue_recognize_wizard
