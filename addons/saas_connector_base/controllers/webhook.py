@@ -24,9 +24,10 @@ def _answer(status, **body):
 class SaasWebhookController(http.Controller):
     """Intake: store what the provider sends, durably and fast, and answer.
 
-    size limit → backend by URL token → provider verification → insert (duplicates ignored)
-    → enqueue → commit → 200. No API call and no business logic here: processing happens in
-    queue jobs. Bad input gets a 4xx with a short reason, never a 500.
+    size limit → backend and secrets by URL token → provider verification → insert
+    (duplicates ignored) → make sure a dispatcher job will run → commit → 200. No API call and
+    no business logic here: processing happens in queue jobs. Bad input gets a 4xx with a
+    short reason, never a 500.
     """
 
     @http.route(
@@ -59,30 +60,28 @@ class SaasWebhookController(http.Controller):
 
     def _receive(self, token, body, headers):
         env = request.env(su=True)
-        env.cr.execute("SELECT id FROM saas_backend WHERE webhook_token = %s AND active", (token,))
-        row = env.cr.fetchone()
-        if not row:
-            return _answer(404, error="unknown endpoint")
-        backend = env["saas.backend"].browse(row[0])
         try:
-            signing_secrets = env["saas.secret"]._live_values(backend, "webhook_signing")
+            endpoint = env["saas.secret"]._webhook_endpoint(token)
+        except UserError:
+            # Server misconfiguration (e.g. no master key): nothing is stored, so make the
+            # sender retry once it is fixed.
+            _logger.exception("saas webhook: cannot read the signing secrets")
+            return _answer(503, error="endpoint not ready, retry later")
+        if endpoint is None:
+            return _answer(404, error="unknown endpoint")
+        backend_id, signing_secrets = endpoint
+        backend = env["saas.backend"].browse(backend_id)
+        try:
             if not signing_secrets:
                 raise WebhookRejected("no signing secret configured for this endpoint")
             inbound_events = backend._provider_parse_webhook(body, headers, signing_secrets)
         except WebhookRejected as rejection:
             _logger.info("saas webhook rejected for backend %s: %s", backend.id, rejection)
             return _answer(rejection.status, error=str(rejection))
-        except UserError:
-            # Server misconfiguration (e.g. no master key): nothing is stored, so make the
-            # sender retry once it is fixed.
-            _logger.exception("saas webhook: backend %s cannot verify deliveries", backend.id)
-            return _answer(503, error="endpoint not ready, retry later")
         except Exception:
             _logger.exception("saas webhook: backend %s could not read a delivery", backend.id)
             return _answer(400, error="payload could not be read")
         audit = json.dumps({name: headers[name] for name in AUDIT_HEADERS if name in headers})
-        new_events = env["saas.event"]._store_delivery(backend, inbound_events, audit)
-        for object_external_id in {object_id for _event_id, object_id in new_events}:
-            backend._enqueue_object_processing(object_external_id)
+        new_events = env["saas.event"]._receive(backend, inbound_events, audit)
         env.cr.commit()
         return _answer(200, received=True, duplicate=not new_events)

@@ -130,6 +130,15 @@ class SaasEvent(models.Model):
     # Intake
     # ---------------------------------------------------------------------------------------
     @api.model
+    def _receive(self, backend, inbound_events, headers):
+        """What the webhook route does with a verified delivery: store its new events and make
+        sure a dispatcher job will pick them up. Returns the new ``(id, object id)`` pairs."""
+        new_events = self._store_delivery(backend, inbound_events, headers)
+        if new_events:
+            backend._ensure_dispatcher()
+        return new_events
+
+    @api.model
     def _store_delivery(self, backend, inbound_events, headers):
         """Insert the events of a verified delivery, ignoring the ones already received.
 

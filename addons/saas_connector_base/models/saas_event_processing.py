@@ -30,6 +30,44 @@ class SaasBackend(models.Model):
 
     _inherit = "saas.backend"
 
+    def _ensure_dispatcher(self):
+        """Make sure a dispatcher job runs after the current transaction commits.
+
+        Creating a job costs more than everything else a webhook does, so a burst of
+        deliveries shares one dispatcher: a request that finds one waiting only share-locks
+        it. The lock keeps the job from starting — and from missing this transaction's events —
+        until the commit; concurrent requests hold it together without waiting on each other.
+        """
+        self.ensure_one()
+        key = f"saas.dispatch:{self.id}"
+        self.env.cr.execute(
+            "SELECT 1 FROM queue_job WHERE identity_key = %s "
+            "AND state IN ('pending', 'enqueued') LIMIT 1 FOR SHARE",
+            (key,),
+        )
+        if self.env.cr.fetchone():
+            return
+        self.with_delay(
+            channel=self.channel,
+            identity_key=key,
+            description=self.env._("Dispatch received events of %s", self.name),
+        )._dispatch_received_events()
+
+    def _dispatch_received_events(self):
+        """Job: hand every object with newly received events to its own processing job."""
+        self.ensure_one()
+        self.env["saas.event"].flush_model(["state"])
+        self.env.cr.execute(
+            "UPDATE saas_event SET state = 'queued' WHERE backend_id = %s AND state = 'received' "
+            "RETURNING object_external_id",
+            (self.id,),
+        )
+        object_ids = sorted({object_id for (object_id,) in self.env.cr.fetchall()})
+        self.env["saas.event"].invalidate_model(["state"])
+        for object_external_id in object_ids:
+            self._enqueue_object_processing(object_external_id)
+        return self.env._("%s objects to process.", len(object_ids))
+
     def _object_identity_key(self, object_external_id):
         return f"saas.event:{self.id}:{object_external_id}"
 

@@ -1,3 +1,4 @@
+import functools
 import os
 
 from odoo import api, fields, models
@@ -35,11 +36,21 @@ class SaasSecret(models.Model):
     )
 
     @api.model
+    def _master_key_setting(self):
+        return config.get("saas_master_key") or os.environ.get("SAAS_MASTER_KEY")
+
+    @api.model
     def _master_keys(self):
-        raw = config.get("saas_master_key") or os.environ.get("SAAS_MASTER_KEY")
         try:
-            return crypto.parse_master_keys(raw)
+            return crypto.parse_master_keys(self._master_key_setting())
         except crypto.MasterKeyError as error:
+            raise UserError(str(error)) from None
+
+    @api.model
+    def _decrypt(self, ciphertexts):
+        try:
+            return [_decrypt_cached(text, self._master_key_setting()) for text in ciphertexts]
+        except (crypto.MasterKeyError, crypto.DecryptionError) as error:
             raise UserError(str(error)) from None
 
     @api.model
@@ -68,13 +79,28 @@ class SaasSecret(models.Model):
     def _live_values(self, backend, purpose):
         """Plaintexts of the live secrets of ``purpose``, newest first. Code only."""
         secrets = self.sudo().search([("backend_id", "=", backend.id), ("purpose", "=", purpose)])
-        if not secrets:
-            return []
-        keys = self._master_keys()
-        try:
-            return [crypto.decrypt(secret.ciphertext, keys) for secret in secrets]
-        except crypto.DecryptionError as error:
-            raise UserError(str(error)) from None
+        return self._decrypt(secrets.mapped("ciphertext"))
+
+    @api.model
+    def _webhook_endpoint(self, token):
+        """``(backend id, live signing secrets)`` of the active backend owning ``token``, or
+        ``None``. One query and no ORM: this runs on every webhook delivery."""
+        self.env.cr.execute(
+            """
+            SELECT backend.id,
+                   array_remove(array_agg(secret.ciphertext ORDER BY secret.id DESC), NULL)
+              FROM saas_backend backend
+         LEFT JOIN saas_secret secret
+                ON secret.backend_id = backend.id
+               AND secret.active
+               AND secret.purpose = 'webhook_signing'
+             WHERE backend.webhook_token = %s AND backend.active
+          GROUP BY backend.id
+            """,
+            (token,),
+        )
+        row = self.env.cr.fetchone()
+        return (row[0], self._decrypt(row[1])) if row else None
 
     def action_retire(self):
         self.sudo().write({"active": False, "retired_date": fields.Datetime.now()})
@@ -110,3 +136,10 @@ class SaasSecret(models.Model):
             )
         stored.invalidate_recordset(["ciphertext"])
         return len(stored)
+
+
+@functools.lru_cache(maxsize=1024)
+def _decrypt_cached(ciphertext, master_key_setting):
+    """Decrypting costs more than the rest of a webhook's verification; a ciphertext and the
+    configured keys always decrypt to the same plaintext, so each worker decrypts it once."""
+    return crypto.decrypt(ciphertext, crypto.parse_master_keys(master_key_setting))

@@ -47,8 +47,6 @@ def deliver(env, backend, *payloads):
     for payload in payloads:
         body = json.dumps(payload).encode()
         inbound = backend._provider_parse_webhook(body, stripe_headers(body), [SIGNING_SECRET])
-        new = env["saas.event"]._store_delivery(backend, inbound, "{}")
-        for _event_id, object_id in new:
-            backend._enqueue_object_processing(object_id)
+        new = env["saas.event"]._receive(backend, inbound, "{}")
         stored |= env["saas.event"].browse([event_id for event_id, _object_id in new])
     return stored

@@ -45,9 +45,7 @@ def deliver(env, backend, *events):
     """What the webhook route does after verification, without HTTP: for processing tests."""
     body = body_of(events[0] if len(events) == 1 else list(events))
     inbound = backend._provider_parse_webhook(body, signed_headers(body), [SECRET])
-    new = env["saas.event"]._store_delivery(backend, inbound, "{}")
-    for object_id in {object_id for _id, object_id in new}:
-        backend._enqueue_object_processing(object_id)
+    new = env["saas.event"]._receive(backend, inbound, "{}")
     return env["saas.event"].browse([event_id for event_id, _object in new])
 
 

@@ -37,10 +37,14 @@ class TestWebhookIntake(HttpCase):
         self.assertEqual(event.object_external_id, "c_1")
         self.assertEqual(str(event.source_created), "2023-11-14 22:13:20")
         self.assertEqual(json.loads(event.headers)["Content-Type"], "application/json")
-        job = self.queued_jobs()
-        self.assertEqual(len(job), 1)
+        dispatcher = self.queued_jobs()
+        self.assertEqual(len(dispatcher), 1)
+        self.assertEqual(dispatcher.identity_key, f"saas.dispatch:{self.backend.id}")
+        self.assertEqual(dispatcher.channel, self.backend.channel)
+        self.backend._dispatch_received_events()
+        self.assertEqual(event.state, "queued")
+        job = self.queued_jobs() - dispatcher
         self.assertEqual(job.identity_key, f"saas.event:{self.backend.id}:c_1")
-        self.assertEqual(job.channel, self.backend.channel)
 
     def test_duplicate_delivery_answers_200_and_changes_nothing(self):
         body = body_of(make_event("c_1", event_id="evt_dup"))
@@ -51,11 +55,14 @@ class TestWebhookIntake(HttpCase):
         self.assertEqual(len(self.stored()), 1)
         self.assertEqual(len(self.queued_jobs()), 1)
 
-    def test_burst_on_one_object_makes_one_job(self):
+    def test_a_burst_shares_one_dispatcher_and_one_job_per_object(self):
         for created in (1, 2, 3):
             self.post(body_of(make_event("c_9", created=1_700_000_000 + created)))
-        self.assertEqual(len(self.stored()), 3)
-        self.assertEqual(len(self.queued_jobs()), 1)
+        self.post(body_of(make_event("c_8")))
+        self.assertEqual(len(self.stored()), 4)
+        self.assertEqual(len(self.queued_jobs()), 1, "one dispatcher for the whole burst")
+        self.backend._dispatch_received_events()
+        self.assertEqual(len(self.queued_jobs()), 3, "the dispatcher and one job per object")
 
     def test_wrong_signature_is_rejected_and_nothing_stored(self):
         body = body_of(make_event("c_1"))
@@ -130,4 +137,8 @@ class TestWebhookIntake(HttpCase):
         response = self.post(body_of(events))
         self.assertEqual(response.status_code, 200)
         self.assertEqual(sorted(self.stored().mapped("external_id")), ["evt_a", "evt_b"])
-        self.assertEqual(len(self.queued_jobs()), 2)
+        self.backend._dispatch_received_events()
+        objects = {
+            job.args[0] for job in self.queued_jobs() if job.method_name.startswith("_process")
+        }
+        self.assertEqual(objects, {"c_1", "c_2"})
