@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
 # Create (once) database $DB with the suite and Odoo's demo data, then start Odoo in the
-# background with 2 HTTP workers, cron and the queue_job runner. A second run finds both
-# and only reports them. `make stop` stops the server.
+# background with 2 HTTP workers, cron and the queue_job runner, and localstripe (a fake
+# Stripe) next to it. The first time, a Stripe backend pointed at localstripe receives a small
+# SaaS book through signed webhooks (scripts/demo_seed.py). A second run finds all of it and
+# only reports it. `make stop` stops both servers.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 ODOO_SRC=${ODOO_SRC:-$HOME/src/odoo-19.0}
 VENV=${VENV:-$ROOT/.venv}
 DB=${DB:-saas_demo}
 PORT=${PORT:-8069}
+LOCALSTRIPE_PORT=${LOCALSTRIPE_PORT:-$((PORT + 100))}
+LOCALSTRIPE=$ROOT/.venv-localstripe/bin/localstripe
 MODULES=saas_connector_base,saas_stripe,saas_deferred_revenue
 RUN=$ROOT/.run
 PIDFILE=$RUN/odoo-$DB.pid
 LOG=$RUN/odoo-$DB.log
+LS_PIDFILE=$RUN/localstripe-$DB.pid
+LS_LOG=$RUN/localstripe-$DB.log
 ODOO=("$VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$ROOT/odoo.conf" -d "$DB")
 mkdir -p "$RUN"
 
@@ -50,11 +56,40 @@ for _ in $(seq 20); do
     sleep 0.5
 done
 grep -q "queue job runner ready for db $DB" "$LOG" && runner="alive" || runner="not ready (see $LOG)"
+
+# localstripe runs next to the Odoo server and is stopped with it (stop.sh). It starts empty
+# each time: once seeded, the book lives in Odoo, and localstripe only serves new experiments.
+LS_URL=http://127.0.0.1:$LOCALSTRIPE_PORT
+if [ -f "$LS_PIDFILE" ] && kill -0 "$(cat "$LS_PIDFILE")" 2>/dev/null; then
+    say "localstripe is already running (pid $(cat "$LS_PIDFILE"))"
+else
+    [ -x "$LOCALSTRIPE" ] || { say "localstripe not found at $LOCALSTRIPE: run make setup"; exit 1; }
+    # --from-scratch: localstripe otherwise reloads /tmp/localstripe.pickle, the state left by
+    # any localstripe run on this machine (the end-to-end tests' included).
+    nohup "$LOCALSTRIPE" --port "$LOCALSTRIPE_PORT" --from-scratch </dev/null >"$LS_LOG" 2>&1 &
+    echo $! >"$LS_PIDFILE"
+    # Usually up in a couple of seconds, but its imports alone can take half a minute on a
+    # busy machine.
+    for _ in $(seq 120); do
+        curl -fsS -o /dev/null -u sk_test_demo: "$LS_URL/v1/customers" 2>/dev/null && break
+        kill -0 "$(cat "$LS_PIDFILE")" 2>/dev/null || { tail -n 20 "$LS_LOG"; exit 1; }
+        sleep 0.5
+    done
+fi
+curl -fsS -o /dev/null -u sk_test_demo: "$LS_URL/v1/customers" \
+    || { say "localstripe does not answer on port $LOCALSTRIPE_PORT; see $LS_LOG"; exit 1; }
+
+# Creates the backend and plays the book only if the backend never received an event, so a
+# second run just prints the summary.
+"$VENV/bin/python" "$ROOT/scripts/demo_seed.py" --odoo "http://127.0.0.1:$PORT" --db "$DB" \
+    --localstripe "$LS_URL"
+
 cat <<MSG
 [demo] Odoo is serving database $DB
        URL:     http://127.0.0.1:$PORT/web/login
        Login:   admin / admin
        Jobs:    queue_job runner $runner (channels in odoo.conf, [queue_job])
        Log:     $LOG
+       Stripe:  localstripe on $LS_URL (log $LS_LOG), backend "Stripe (localstripe demo)"
        Stop:    make stop DB=$DB
 MSG

@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
-# Stop the server started by `make demo` (SIGTERM lets Odoo finish running requests and jobs).
+# Stop the servers started by `make demo`: Odoo (SIGTERM lets it finish running requests and
+# jobs) and its localstripe.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-PIDFILE=$ROOT/.run/odoo-${DB:-saas_demo}.pid
-if [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
-    kill -TERM "$(cat "$PIDFILE")"
-    for _ in $(seq 30); do kill -0 "$(cat "$PIDFILE")" 2>/dev/null || break; sleep 0.5; done
-    echo "[demo] stopped"
-else
-    echo "[demo] not running"
-fi
-rm -f "$PIDFILE"
+DB=${DB:-saas_demo}
+
+stop() {
+    local name=$1 pidfile=$2
+    if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+        kill -TERM "$(cat "$pidfile")"
+        for _ in $(seq 30); do kill -0 "$(cat "$pidfile")" 2>/dev/null || break; sleep 0.5; done
+        echo "[demo] $name stopped"
+    else
+        echo "[demo] $name not running"
+    fi
+    rm -f "$pidfile"
+}
+
+stop Odoo "$ROOT/.run/odoo-$DB.pid"
+stop localstripe "$ROOT/.run/localstripe-$DB.pid"
