@@ -5,8 +5,8 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 VENV=${VENV:-$ROOT/.venv}
 cd "$ROOT"
 echo "[lint] ruff"
-"$VENV/bin/ruff" check addons tests
-"$VENV/bin/ruff" format --check addons tests
+"$VENV/bin/ruff" check addons tests scripts
+"$VENV/bin/ruff" format --check addons tests scripts
 echo "[lint] pylint-odoo"
 "$VENV/bin/pylint" --rcfile=.pylintrc --disable=manifest-superfluous-key addons/*/ tests/addons/*/
 echo "[lint] hadolint"
