@@ -95,34 +95,68 @@ def localstripe_url():
     if not LOCALSTRIPE.exists():
         raise RuntimeError(f"localstripe not found at {LOCALSTRIPE}: run `make setup`")
     port = _free_port()
-    with _process([str(LOCALSTRIPE), "--port", str(port)], "localstripe") as (process, log):
+    # --from-scratch: localstripe otherwise loads the state another instance left in its
+    # (machine-wide) store file, and fails to start while that instance is rewriting it.
+    command = [str(LOCALSTRIPE), "--port", str(port), "--from-scratch"]
+    with _process(command, "localstripe") as (process, log):
         url = f"http://127.0.0.1:{port}"
         _wait_for(f"{url}/v1/customers", process, log)
         yield url
 
 
-@pytest.fixture
-def stripe_backend(env, odoo_url, localstripe_url):
-    """A Stripe backend pointed at localstripe, whose webhooks localstripe sends to Odoo."""
-    secret = f"whsec_e2e_{_free_port()}"
+def create_backend(env, localstripe_url, secret, name="Stripe (localstripe)"):
+    """A Stripe backend pointed at localstripe, committed so that the server sees it."""
     backend = env["saas.backend"].create(
         {
-            "name": "Stripe (localstripe)",
+            "name": name,
             "provider": "stripe",
             "environment": "test",
             "stripe_api_base": localstripe_url,
             "stripe_api_key": "sk_test_e2e_0123456789",
             "stripe_webhook_secret": secret,
+            # An event that arrives before the one it depends on (an invoice before its
+            # customer) is retried: after a second here, not after the production backoff.
+            "retry_base_seconds": 1,
+            "retry_cap_seconds": 2,
         }
     )
     env.cr.commit()
-    url = f"{odoo_url}/saas/webhook/{backend.webhook_token}"
-    requests.post(
-        f"{localstripe_url}/_config/webhooks/odoo_{backend.id}",
-        data={"url": url, "secret": secret},
-        timeout=10,
-    ).raise_for_status()
     return backend
+
+
+@pytest.fixture(scope="session")
+def accounting(database):
+    """The test database is installed without demo data: make sure its company has a chart
+    of accounts (the sales and bank journals the invoice and payment import use)."""
+    with Registry(database).cursor() as cr:
+        env = Environment(cr, SUPERUSER_ID, {})
+        if not env.company.chart_template:
+            env["account.chart.template"].try_loading(
+                "generic_coa", company=env.company, install_demo=False
+            )
+            cr.commit()
+
+
+@pytest.fixture
+def webhook_secret():
+    """The signing secret of the test's endpoint, shared by localstripe and Odoo."""
+    return f"whsec_e2e_{_free_port()}"
+
+
+@pytest.fixture
+def stripe_backend(env, odoo_url, localstripe_url, accounting, webhook_secret):
+    """A Stripe backend pointed at localstripe, whose webhooks localstripe sends to Odoo."""
+    secret = webhook_secret
+    backend = create_backend(env, localstripe_url, secret)
+    url = f"{odoo_url}/saas/webhook/{backend.webhook_token}"
+    endpoint = f"{localstripe_url}/_config/webhooks/odoo_{backend.id}"
+    requests.post(endpoint, data={"url": url, "secret": secret}, timeout=10).raise_for_status()
+    yield backend
+    # localstripe cannot forget an endpoint: narrow it to an event type that never occurs, so
+    # that later tests' events do not keep this backend's workers busy.
+    requests.post(
+        endpoint, data={"url": url, "secret": secret, "events[0]": "e2e.none"}, timeout=10
+    ).raise_for_status()
 
 
 @pytest.fixture

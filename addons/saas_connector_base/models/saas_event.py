@@ -95,6 +95,14 @@ class SaasEvent(models.Model):
         "WHERE state IN ('received', 'queued')"
     )
 
+    def init(self):
+        # Every webhook looks for a pending dispatcher job of its backend: keep that lookup on
+        # a tiny index of pending jobs, whatever the size of queue_job's history.
+        self.env.cr.execute(
+            "CREATE INDEX IF NOT EXISTS saas_queue_job_pending_identity_idx "
+            "ON queue_job (identity_key text_pattern_ops) WHERE state = 'pending'"
+        )
+
     @api.depends("payload")
     def _compute_payload_pretty(self):
         for event in self:

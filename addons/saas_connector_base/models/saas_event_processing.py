@@ -1,6 +1,7 @@
 import logging
 import time
 import traceback
+import uuid
 import zlib
 
 from psycopg2 import errorcodes
@@ -34,22 +35,24 @@ class SaasBackend(models.Model):
         """Make sure a dispatcher job runs after the current transaction commits.
 
         Creating a job costs more than everything else a webhook does, so a burst of
-        deliveries shares one dispatcher: a request that finds one waiting only share-locks
-        it. The lock keeps the job from starting — and from missing this transaction's events —
-        until the commit; concurrent requests hold it together without waiting on each other.
+        deliveries shares one dispatcher: a request that finds one still *pending* only
+        share-locks it, which keeps the job runner from starting it — and the job from missing
+        this transaction's events — until the commit; concurrent requests hold the lock
+        together. A dispatcher already handed to a worker is not waited for (the worker must
+        not find it locked): a new one is created instead, hence a unique key per job.
         """
         self.ensure_one()
-        key = f"saas.dispatch:{self.id}"
+        prefix = f"saas.dispatch:{self.id}:"
         self.env.cr.execute(
-            "SELECT 1 FROM queue_job WHERE identity_key = %s "
-            "AND state IN ('pending', 'enqueued') LIMIT 1 FOR SHARE",
-            (key,),
+            "SELECT 1 FROM queue_job WHERE state = 'pending' AND identity_key LIKE %s "
+            "LIMIT 1 FOR SHARE",
+            (f"{prefix}%",),
         )
         if self.env.cr.fetchone():
             return
         self.with_delay(
             channel=self.channel,
-            identity_key=key,
+            identity_key=f"{prefix}{uuid.uuid4().hex}",
             description=self.env._("Dispatch received events of %s", self.name),
         )._dispatch_received_events()
 

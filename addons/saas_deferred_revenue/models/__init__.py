@@ -5,3 +5,5 @@ from . import saas_revenue_schedule
 from . import saas_revenue_schedule_line
 from . import account_move_line
 from . import account_move
+from . import saas_revenue_waterfall
+from . import saas_revenue_rollforward

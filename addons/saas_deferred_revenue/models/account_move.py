@@ -74,6 +74,14 @@ class AccountMove(models.Model):
                     "instead of resetting it to draft."
                 )
             )
+        amendments = schedules.amendment_ids
+        if amendments:
+            raise UserError(
+                self.env._(
+                    "Revenue of this invoice is amended by %s: reset those first.",
+                    ", ".join(amendments.move_id.mapped("display_name")),
+                )
+            )
         res = super().button_draft()
         # The invoice may change before it posts again: it gets a new schedule then.
         for income_account, lines in schedules.move_line_id.grouped(

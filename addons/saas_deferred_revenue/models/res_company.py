@@ -36,3 +36,25 @@ class ResCompany(models.Model):
         "the same revenue, partial months pro rata of their days. Full months: every month the "
         "service touches earns the same revenue.",
     )
+    saas_refund_policy = fields.Selection(
+        [("contra", "Contra revenue account"), ("reduce_revenue", "Reduce revenue")],
+        string="Refund of Recognized Revenue",
+        required=True,
+        default="reduce_revenue",
+        help="Where a credit note of a whole invoice takes back the revenue already recognized: "
+        "a contra revenue account, or the income account it was recognized into.",
+    )
+    saas_contra_revenue_account_id = fields.Many2one(
+        "account.account",
+        string="Contra Revenue Account",
+        check_company=True,
+        domain="[('account_type', 'in', ('income', 'income_other'))]",
+    )
+    saas_cancel_policy = fields.Selection(
+        [("recognize_remaining", "Recognize the remainder"), ("keep_schedule", "Keep schedule")],
+        string="Cancellation Without Refund",
+        required=True,
+        default="recognize_remaining",
+        help="When a subscription ends early without a refund, recognize the remaining deferred "
+        "revenue at the end of service, or keep recognizing it over the billed period.",
+    )

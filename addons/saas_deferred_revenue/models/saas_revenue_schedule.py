@@ -6,7 +6,7 @@ from odoo.addons.saas_connector_base.lib.money import from_minor_units, to_minor
 from odoo.exceptions import UserError
 from odoo.tools import date_utils
 
-from ..lib.schedule import build_schedule
+from ..lib.schedule import ScheduleRow, build_schedule, remaining_from, split_from
 from .res_company import REVENUE_BASIS_SELECTION
 
 
@@ -67,6 +67,19 @@ class SaasRevenueSchedule(models.Model):
     end_date = fields.Date(string="Service End", required=True, readonly=True)
     basis = fields.Selection(REVENUE_BASIS_SELECTION, required=True, readonly=True)
     line_ids = fields.One2many("saas.revenue.schedule.line", "schedule_id", readonly=True)
+    origin_schedule_id = fields.Many2one(
+        "saas.revenue.schedule",
+        string="Amends",
+        readonly=True,
+        index="btree_not_null",
+        # History is never rewritten: a schedule that others amend stays.
+        ondelete="restrict",
+        check_company=True,
+        help="Schedule this one amends: the invoice line a credit note or a proration changes.",
+    )
+    amendment_ids = fields.One2many(
+        "saas.revenue.schedule", "origin_schedule_id", string="Amended By", readonly=True
+    )
     recognized_amount = fields.Monetary(
         currency_field="company_currency_id", compute="_compute_recognized_amount"
     )
@@ -99,56 +112,256 @@ class SaasRevenueSchedule(models.Model):
 
     @api.model
     def _create_for_invoice_lines(self, lines):
-        """One schedule per posted invoice line already moved to the deferred account, with its
-        monthly rows. Revenue is the credit side of the line, so a credit note line (a debit)
-        gets a negative schedule."""
-        schedules_vals, splits = [], []
-        for line in lines:
-            company = line.company_id
-            amount = -to_minor_units(line.balance, company.currency_id.name)
-            amount_currency = -to_minor_units(line.amount_currency, line.currency_id.name)
-            schedules_vals.append(
-                {
-                    "move_line_id": line.id,
-                    "company_id": company.id,
-                    "partner_id": line.partner_id.id,
-                    "product_id": line.product_id.id,
-                    "income_account_id": line.saas_deferred_income_account_id.id,
-                    "deferred_account_id": line.account_id.id,
-                    "analytic_distribution": line.analytic_distribution,
-                    "currency_id": line.currency_id.id,
-                    "amount": from_minor_units(amount, company.currency_id.name),
-                    "amount_currency": from_minor_units(amount_currency, line.currency_id.name),
-                    "start_date": line.saas_service_start,
-                    "end_date": line.saas_service_end,
-                    "basis": company.saas_revenue_basis,
-                }
-            )
-            splits.append((amount, amount_currency))
-        schedules = self.create(schedules_vals)
+        """Schedules of posted invoice lines already moved to the deferred account. Revenue is
+        the credit side of a line, so a credit note line (a debit) gets a negative schedule.
 
+        A line gets one schedule over its service period, except a line of a credit note that
+        reverses a whole invoice: it settles its invoice line's schedule from the credit note's
+        date instead (:meth:`_settle_vals`).
+        """
+        credited = self._credited_schedules(lines)
+        schedules_rows = []
+        for line in lines:
+            company_code, code = line.company_id.currency_id.name, line.currency_id.name
+            amount = -to_minor_units(line.balance, company_code)
+            amount_currency = -to_minor_units(line.amount_currency, code)
+            if line in credited:
+                line_schedules = self._settle_vals(line, credited[line], amount, amount_currency)
+            else:
+                line_schedules = [self._ratable_vals(line, amount, amount_currency)]
+            # A schedule's amount is the sum of its rows: the schedules of a line sum to it.
+            for vals, rows in line_schedules:
+                vals["amount"] = from_minor_units(sum(row[1] for row in rows), company_code)
+                vals["amount_currency"] = from_minor_units(sum(row[2] for row in rows), code)
+            schedules_rows += line_schedules
+
+        schedules = self.create([vals for vals, _rows in schedules_rows])
         rows_vals = []
-        for schedule, (amount, amount_currency) in zip(schedules, splits, strict=True):
-            period = (schedule.start_date, schedule.end_date, schedule.basis)
+        for schedule, (_vals, rows) in zip(schedules, schedules_rows, strict=True):
             company_code = schedule.company_currency_id.name
             code = schedule.currency_id.name
-            # Both splits use the same weights: every month converts at the invoice's rate, to
-            # the rounding.
+            rows_vals += [
+                {
+                    "schedule_id": schedule.id,
+                    "date": row_date,
+                    "amount": from_minor_units(amount, company_code),
+                    "amount_currency": from_minor_units(amount_currency, code),
+                }
+                for row_date, amount, amount_currency in rows
+            ]
+        self.env["saas.revenue.schedule.line"].create(rows_vals)
+        return schedules
+
+    @api.model
+    def _ratable_vals(self, line, amount, amount_currency):
+        """The schedule of ``line`` over its own service period: ``(values, rows)``, each row
+        ``(date, amount, amount in currency)`` in minor units. A proration line (an upgrade or a
+        downgrade) is a new schedule from its own start that amends the billed one."""
+        vals = self._line_vals(line)
+        if line.saas_is_proration:
+            vals["origin_schedule_id"] = self._prorated_schedule(line).id
+        period = (vals["start_date"], vals["end_date"], vals["basis"])
+        # Both splits use the same weights: every month converts at the invoice's rate, to the
+        # rounding.
+        rows = [
+            (row.period_end, row.amount, row_currency.amount)
             for row, row_currency in zip(
                 build_schedule(amount, *period),
                 build_schedule(amount_currency, *period),
                 strict=True,
-            ):
-                rows_vals.append(
-                    {
-                        "schedule_id": schedule.id,
-                        "date": row.period_end,
-                        "amount": from_minor_units(row.amount, company_code),
-                        "amount_currency": from_minor_units(row_currency.amount, code),
-                    }
+            )
+        ]
+        return vals, rows
+
+    @api.model
+    def _line_vals(self, line):
+        """Schedule values taken from ``line``, its amounts aside."""
+        company = line.company_id
+        return {
+            "move_line_id": line.id,
+            "company_id": company.id,
+            "partner_id": line.partner_id.id,
+            "product_id": line.product_id.id,
+            "income_account_id": line.saas_deferred_income_account_id.id,
+            "deferred_account_id": line.account_id.id,
+            "analytic_distribution": line.analytic_distribution,
+            "currency_id": line.currency_id.id,
+            "start_date": line.saas_service_start,
+            "end_date": line.saas_service_end,
+            "basis": company.saas_revenue_basis,
+        }
+
+    @api.model
+    def _credited_schedules(self, lines):
+        """``{credit note line: schedule}`` for the lines of credit notes reversing a whole
+        invoice, each paired with the schedule of the invoice line it reverses (same product,
+        service period and amount)."""
+        credited = {}
+        for credit_note, credit_lines in lines.grouped("move_id").items():
+            invoice = credit_note.reversed_entry_id
+            if not (
+                credit_note.move_type == "out_refund"
+                and invoice.move_type == "out_invoice"
+                and credit_note.currency_id == invoice.currency_id
+                and not credit_note.currency_id.compare_amounts(
+                    credit_note.amount_total, invoice.amount_total
                 )
+            ):
+                continue
+            # An invoice line has exactly one schedule.
+            candidates = invoice.invoice_line_ids.saas_revenue_schedule_ids
+            for line in credit_lines:
+                schedule = candidates.filtered(
+                    lambda schedule, line=line: (
+                        schedule.move_line_id.product_id == line.product_id
+                        and schedule.start_date == line.saas_service_start
+                        and schedule.end_date == line.saas_service_end
+                        and not line.currency_id.compare_amounts(
+                            schedule.move_line_id.amount_currency, -line.amount_currency
+                        )
+                    )
+                )[:1]
+                if schedule:
+                    credited[line] = schedule
+                    candidates -= schedule
+        return credited
+
+    @api.model
+    def _settle_vals(self, line, schedule, amount, amount_currency):
+        """Schedules of the credit note ``line`` reversing the invoice line of ``schedule``:
+
+        * the negative of what ``schedule`` plans from the credit note's date, so the two net
+          to zero from then on, month by month;
+        * the rest of the credit, i.e. the revenue earned before that date, taken back on that
+          date into the company's contra revenue account or the income account, per its
+          refund policy.
+
+        Returns ``[(schedule values, [(date, amount, amount in currency)])]``.
+        """
+        company = line.company_id
+        settle_date = line.move_id.invoice_date or line.move_id.date
+        rows = schedule._schedule_rows()
+        remaining = split_from(rows["amount"], settle_date)[1]
+        remaining_currency = split_from(rows["amount_currency"], settle_date)[1]
+        result = []
+        if remaining:
+            vals = self._line_vals(line)
+            vals.update(
+                origin_schedule_id=schedule.id,
+                start_date=remaining[0].period_start,
+                end_date=schedule.end_date,
+                basis=schedule.basis,
+            )
+            result.append(
+                (
+                    vals,
+                    [
+                        (row.period_end, -row.amount, -row_currency.amount)
+                        for row, row_currency in zip(remaining, remaining_currency, strict=True)
+                    ],
+                )
+            )
+        earned = amount + remaining_from(rows["amount"], settle_date)
+        earned_currency = amount_currency + remaining_from(rows["amount_currency"], settle_date)
+        if earned or earned_currency:
+            income_account = schedule.income_account_id
+            if company.saas_refund_policy == "contra":
+                income_account = company.saas_contra_revenue_account_id
+                if not income_account:
+                    raise UserError(
+                        self.env._(
+                            "Set a contra revenue account in the accounting settings of %s: "
+                            "credit notes take recognized revenue back there.",
+                            company.display_name,
+                        )
+                    )
+            vals = self._line_vals(line)
+            vals.update(
+                origin_schedule_id=schedule.id,
+                income_account_id=income_account.id,
+                start_date=settle_date,
+                end_date=settle_date,
+                basis=schedule.basis,
+            )
+            result.append((vals, [(settle_date, earned, earned_currency)]))
+        return result
+
+    def _schedule_rows(self):
+        """The schedule's lines as :class:`ScheduleRow` tuples, for the amounts in company
+        currency and in currency: ``{"amount": rows, "amount_currency": rows}``. Each line
+        covers the service days since the previous one."""
+        self.ensure_one()
+        company_code, code = self.company_currency_id.name, self.currency_id.name
+        result = {"amount": [], "amount_currency": []}
+        first_day = self.start_date
+        for line in self.line_ids.sorted(lambda line: (line.date, line.id)):
+            # A line dated like the previous one (the remainder brought to a month end by
+            # recognize_remaining) still counts one day, the day it falls due.
+            days = max((line.date - first_day).days + 1, 1)
+            result["amount"].append(
+                ScheduleRow(line.date, to_minor_units(line.amount, company_code), days)
+            )
+            result["amount_currency"].append(
+                ScheduleRow(line.date, to_minor_units(line.amount_currency, code), days)
+            )
+            first_day = max(first_day, line.date + timedelta(days=1))
+        return result
+
+    @api.model
+    def _prorated_schedule(self, line):
+        """The billed schedule a proration line amends: the customer's latest schedule of the
+        same product whose service covers the proration's start."""
+        return self.search(
+            [
+                ("company_id", "=", line.company_id.id),
+                ("partner_id", "=", line.partner_id.id),
+                ("product_id", "=", line.product_id.id),
+                ("start_date", "<=", line.saas_service_start),
+                ("end_date", ">=", line.saas_service_start),
+                ("origin_schedule_id", "=", False),
+                ("move_id", "!=", line.move_id.id),
+            ],
+            order="start_date desc, id desc",
+            limit=1,
+        )
+
+    def recognize_remaining(self, date):
+        """Move every planned line dated after ``date`` into one line dated ``date``: the
+        service ended then (a subscription cancelled without refund), so the revenue still
+        deferred is earned and falls due for recognition on that date. Posted lines stay."""
+        date = fields.Date.to_date(date)
+        rows_vals = []
+        for schedule in self:
+            later = schedule.line_ids.filtered(
+                lambda line: line.state == "planned" and line.date > date
+            )
+            if not later:
+                continue
+            company_code, code = schedule.company_currency_id.name, schedule.currency_id.name
+            rows_vals.append(
+                {
+                    "schedule_id": schedule.id,
+                    "date": date,
+                    "amount": from_minor_units(
+                        sum(to_minor_units(line.amount, company_code) for line in later),
+                        company_code,
+                    ),
+                    "amount_currency": from_minor_units(
+                        sum(to_minor_units(line.amount_currency, code) for line in later), code
+                    ),
+                    "note": self.env._("Service ended on %s: remaining revenue.", date),
+                }
+            )
+            later.unlink()
         self.env["saas.revenue.schedule.line"].create(rows_vals)
-        return schedules
+
+    def end_service(self, date):
+        """Entry point of a provider when a subscription ends on ``date`` without a refund:
+        the remaining revenue is recognized then, or kept on its schedule, per the company's
+        cancellation policy."""
+        self.filtered(
+            lambda schedule: schedule.company_id.saas_cancel_policy == "recognize_remaining"
+        ).recognize_remaining(date)
 
     @api.model
     def recognize_until(self, until, company=None):

@@ -1,6 +1,8 @@
 """A company set up for deferred revenue on the generic chart of accounts, with deferrable
 subscription products, and helpers to bill them."""
 
+from datetime import date
+
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.addons.saas_connector_base.lib.money import to_minor_units
 from odoo.fields import Command
@@ -64,3 +66,40 @@ class DeferredRevenueCase(AccountTestInvoicingCommon):
             [("account_id", "=", account.id), ("parent_state", "=", "posted")]
         )
         return sum(self.minor(line.balance) for line in lines)
+
+    def recognize(self, until):
+        return self.env["saas.revenue.schedule"].recognize_until(date.fromisoformat(until))
+
+    def assertBilledIsDeferredPlusRecognized(self, moves):
+        """Per deferred line, to the cent: the line's schedules, their rows, and their
+        deferred and recognized parts all sum to what the line billed."""
+        lines = moves.line_ids.filtered("saas_deferred_income_account_id")
+        self.assertTrue(lines)
+        for line in lines:
+            billed = -self.minor(line.balance)
+            schedules = line.saas_revenue_schedule_ids
+            self.assertEqual(
+                sum(self.minor(amount) for amount in schedules.mapped("amount")), billed
+            )
+            self.assertEqual(
+                sum(self.minor(amount) for amount in schedules.line_ids.mapped("amount")), billed
+            )
+            self.assertEqual(
+                sum(
+                    self.minor(schedule.deferred_amount) + self.minor(schedule.recognized_amount)
+                    for schedule in schedules
+                ),
+                billed,
+            )
+
+    def assertRecognitionIsDone(self, until):
+        """A second run up to ``until`` posts nothing and changes no balance."""
+        before = self.gl_balance(self.deferred_account)
+        self.assertFalse(self.recognize(until))
+        self.assertEqual(self.gl_balance(self.deferred_account), before)
+
+    def unrecognized(self, schedules):
+        """Planned amount of ``schedules``, in minor units."""
+        return sum(
+            self.minor(line.amount) for line in schedules.line_ids if line.state == "planned"
+        )

@@ -1,1 +1,2 @@
 from . import saas_revenue_recognize_wizard
+from . import saas_deferred_balance_wizard

@@ -246,6 +246,65 @@ class Payment:
 
 
 @dataclass(frozen=True)
+class CreditNoteLine:
+    """``amount`` is before discounts and exclusive taxes, like an invoice line's;
+    ``invoice_line_id`` names the credited invoice line (None for a custom line)."""
+
+    id: str
+    description: str | None
+    amount: Decimal
+    quantity: Decimal | None
+    invoice_line_id: str | None
+    discount_amounts: tuple[DiscountAmount, ...]
+    tax_amounts: tuple[TaxAmount, ...]
+
+
+@dataclass(frozen=True)
+class CreditNote:
+    """A credit note of an invoice. Where its credit goes: ``refund_ids`` (money back on the
+    payment), ``customer_balance_transaction_id`` (credit kept for the next invoices),
+    ``out_of_band_amount`` (settled outside Stripe); a ``pre_payment`` one lowers what the
+    invoice still asks. ``tax`` is the total of all its taxes, inclusive ones too."""
+
+    id: str
+    number: str | None
+    invoice_id: str
+    customer_id: str | None
+    status: str
+    type: str | None
+    currency: str
+    subtotal: Decimal
+    discount: Decimal
+    tax: Decimal
+    total: Decimal
+    created: datetime | None
+    voided_at: datetime | None
+    reason: str | None
+    memo: str | None
+    refund_ids: tuple[str, ...]
+    customer_balance_transaction_id: str | None
+    out_of_band_amount: Decimal | None
+    lines: tuple[CreditNoteLine, ...]
+    lines_has_more: bool
+
+
+@dataclass(frozen=True)
+class Refund:
+    """Money sent back on a charge. ``status`` is Stripe's (``pending``, ``succeeded``,
+    ``failed``, ``canceled``, ``requires_action``)."""
+
+    id: str
+    status: str | None
+    amount: Decimal
+    currency: str
+    created: datetime | None
+    charge_id: str | None
+    payment_intent_id: str | None
+    reason: str | None
+    failure_reason: str | None
+
+
+@dataclass(frozen=True)
 class Event:
     """A webhook event. ``object`` is the canonical object, or the raw dict when its type has no
     canonical class; ``previous_attributes`` is raw (see the module docstring)."""
@@ -321,6 +380,14 @@ def payment_from_invoice(invoice):
         payment_intent_id=invoice.payment_intent_id,
         balance_transaction_id=None,
     )
+
+
+def charge_refunds(payload):
+    """The refunds a ``charge.refunded`` event embeds. 2022-11-15 stopped embedding them: the
+    ``refund.*`` events (``charge.refund.updated`` before them) carry each refund then."""
+    charge = normalize_event(payload).object
+    refunds = (payload["data"]["object"].get("refunds")) or {}
+    return tuple(_refund({"currency": charge.currency, **entry}) for entry in _list_data(refunds))
 
 
 # Objects ----------------------------------------------------------------------------------
@@ -602,6 +669,74 @@ def _quantity(obj):
     return None
 
 
+def _credit_note(obj):
+    credit_note_id = _required(obj, "id", "credit_note")
+    currency = _required_currency(obj, credit_note_id)
+    lines = obj.get("lines") or {}
+    # 2025-03-31.basil replaced refund by the refunds list and tax_amounts by total_taxes.
+    refund_ids = tuple(_id(entry.get("refund")) for entry in obj.get("refunds") or ()) or (
+        (_id(obj["refund"]),) if obj.get("refund") else ()
+    )
+    return CreditNote(
+        id=credit_note_id,
+        number=obj.get("number"),
+        invoice_id=_id(_required(obj, "invoice", credit_note_id)),
+        customer_id=_id(obj.get("customer")),
+        status=_required(obj, "status", credit_note_id),
+        type=obj.get("type"),
+        currency=currency,
+        subtotal=_amount(_required(obj, "subtotal", credit_note_id), currency),
+        discount=_amount(obj.get("discount_amount") or 0, currency),
+        tax=_sum(_first(obj.get("total_taxes"), obj.get("tax_amounts")) or (), currency),
+        total=_amount(_required(obj, "total", credit_note_id), currency),
+        created=_timestamp(obj.get("created"), f"{credit_note_id} created"),
+        voided_at=_timestamp(obj.get("voided_at"), f"{credit_note_id} voided_at"),
+        reason=obj.get("reason"),
+        memo=obj.get("memo"),
+        refund_ids=refund_ids,
+        customer_balance_transaction_id=_id(obj.get("customer_balance_transaction")),
+        out_of_band_amount=_amount(obj.get("out_of_band_amount"), currency),
+        lines=tuple(_credit_note_line(line, currency) for line in _list_data(lines)),
+        lines_has_more=bool(lines.get("has_more")),
+    )
+
+
+def _credit_note_line(obj, currency):
+    line_id = _required(obj, "id", "credit_note_line_item")
+    label = f"credit_note_line_item {line_id}"
+    return CreditNoteLine(
+        id=line_id,
+        description=obj.get("description"),
+        amount=_amount(_required(obj, "amount", label), currency),
+        quantity=_quantity(obj),
+        invoice_line_id=_id(obj.get("invoice_line_item")),
+        discount_amounts=tuple(
+            DiscountAmount(
+                amount=_amount(_required(entry, "amount", f"{label} discount"), currency),
+                discount_id=_id(entry.get("discount")),
+            )
+            for entry in obj.get("discount_amounts") or ()
+        ),
+        tax_amounts=_line_taxes(obj, currency, label),
+    )
+
+
+def _refund(obj):
+    refund_id = _required(obj, "id", "refund")
+    currency = _required_currency(obj, refund_id)
+    return Refund(
+        id=refund_id,
+        status=obj.get("status"),
+        amount=_amount(_required(obj, "amount", refund_id), currency),
+        currency=currency,
+        created=_timestamp(obj.get("created"), f"{refund_id} created"),
+        charge_id=_id(obj.get("charge")),
+        payment_intent_id=_id(obj.get("payment_intent")),
+        reason=obj.get("reason"),
+        failure_reason=obj.get("failure_reason"),
+    )
+
+
 # Payments ---------------------------------------------------------------------------------
 
 _CHARGE_STATUSES = {
@@ -724,6 +859,8 @@ _NORMALIZERS = {
     "charge": _payment_from_charge,
     "payment_intent": _payment_from_payment_intent,
     "invoice_payment": _payment_from_invoice_payment,
+    "credit_note": _credit_note,
+    "refund": _refund,
 }
 
 

@@ -9,3 +9,5 @@ from . import saas_stripe_tax_map
 from . import account_move
 from . import stripe_invoice
 from . import stripe_payment
+from . import stripe_credit_note
+from . import stripe_refund

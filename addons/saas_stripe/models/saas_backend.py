@@ -103,6 +103,16 @@ class SaasBackend(models.Model):
         help="Expense account of the uncollectible invoices written off.",
     )
     stripe_tax_map_ids = fields.One2many("saas.stripe.tax.map", "backend_id", string="Tax Mapping")
+    # Refunds (stripe_refund.py)
+    stripe_refund_without_credit_note = fields.Selection(
+        [("reverse_invoice", "Credit the Invoice"), ("payment_only", "Payment Only")],
+        string="Refunds without Credit Note",
+        default="reverse_invoice",
+        required=True,
+        help="What a refund issued in Stripe without a credit note becomes besides its "
+        "outbound payment: a credit note of the refunded invoice (a full refund reverses it), "
+        "or nothing, the payment staying on the customer's receivable.",
+    )
 
     _stripe_signature_tolerance_positive = models.Constraint(
         "CHECK (stripe_signature_tolerance IS NULL OR stripe_signature_tolerance > 0)",

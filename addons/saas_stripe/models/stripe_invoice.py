@@ -68,22 +68,27 @@ class SaasBackend(models.Model):
         invoice = self._stripe_object(event)
         move = self._stripe_invoice_move(invoice, event)
         if move.state == "posted":
-            lock_date = move.company_id._get_user_fiscal_lock_date(move.journal_id)
-            if lock_date and move.date <= lock_date:
-                # A closed period keeps its entries: the void lands in the first open one.
-                move._reverse_moves(
-                    [
-                        {
-                            "invoice_date": self._stripe_date(event.source_created),
-                            "ref": self.env._("Voided in Stripe: %s", move.name),
-                        }
-                    ],
-                    cancel=True,
-                )
-            else:
-                move.button_cancel()
-            move.message_post(body=self.env._("Voided in Stripe."))
+            self._stripe_void_move(move, event)
         return move
+
+    def _stripe_void_move(self, move, event):
+        """Cancel a posted invoice or credit note Stripe voided, or reverse it when its period
+        is closed."""
+        lock_date = move.company_id._get_user_fiscal_lock_date(move.journal_id)
+        if lock_date and move.date <= lock_date:
+            # A closed period keeps its entries: the void lands in the first open one.
+            move._reverse_moves(
+                [
+                    {
+                        "invoice_date": self._stripe_date(event.source_created),
+                        "ref": self.env._("Voided in Stripe: %s", move.name),
+                    }
+                ],
+                cancel=True,
+            )
+        else:
+            move.button_cancel()
+        move.message_post(body=self.env._("Voided in Stripe."))
 
     def _stripe_invoice_uncollectible(self, event):
         invoice = self._stripe_object(event)
@@ -104,7 +109,12 @@ class SaasBackend(models.Model):
             return move
         failure = self.env._(
             "Stripe could not collect %(amount)s %(currency)s on %(date)s.",
-            amount=invoice.amount_remaining,
+            # 2017-08-15 payloads carry no amount_remaining; amount_due is then what was asked.
+            amount=(
+                invoice.amount_remaining
+                if invoice.amount_remaining is not None
+                else invoice.amount_due
+            ),
             currency=invoice.currency,
             date=self._stripe_date(event.source_created),
         )

@@ -16,6 +16,8 @@ from odoo.addons.saas_stripe.lib.normalize import (
     PAYMENT_FAILED,
     PAYMENT_PENDING,
     PAYMENT_SUCCEEDED,
+    CreditNote,
+    CreditNoteLine,
     Customer,
     DiscountAmount,
     Invoice,
@@ -25,9 +27,11 @@ from odoo.addons.saas_stripe.lib.normalize import (
     Payment,
     Price,
     Product,
+    Refund,
     Subscription,
     TaxAmount,
     TaxId,
+    charge_refunds,
     normalize_event,
     normalize_object,
     payment_from_invoice,
@@ -1529,3 +1533,155 @@ def test_unit_amount_that_is_not_a_finite_decimal_is_refused(unit_amount_decimal
     price["unit_amount_decimal"] = unit_amount_decimal
     with pytest.raises(NormalizeError):
         normalize_object(price)
+
+
+# Credit notes and refunds ----------------------------------------------------------------
+
+
+def test_2020_03_02_credit_note():
+    assert normalize_event(load(f"{SYNC_ENGINE}/credit_note_created.json")).object == CreditNote(
+        id="cn_1MxvRqLkdIwHu7ixY0xbUcxk",
+        number="C9E0C52C-0036-CN-01",
+        invoice_id="in_1MxvRkLkdIwHu7ixABNtI99m",
+        customer_id="cus_NjLgPhUokHubJC",
+        status="issued",
+        type="pre_payment",
+        currency="USD",
+        subtotal=Decimal("10.99"),
+        discount=Decimal("0.00"),
+        tax=Decimal("0.00"),
+        total=Decimal("10.99"),
+        created=at(2023, 4, 17, 17, 2, 38),
+        voided_at=None,
+        reason=None,
+        memo=None,
+        refund_ids=(),
+        customer_balance_transaction_id=None,
+        out_of_band_amount=None,
+        lines=(
+            CreditNoteLine(
+                id="cnli_1MxvRqLkdIwHu7ixFpdhBFQf",
+                description="T-shirt",
+                amount=Decimal("10.99"),
+                quantity=Decimal(1),
+                invoice_line_id="il_1MxvRlLkdIwHu7ixnkbntxUV",
+                discount_amounts=(),
+                tax_amounts=(),
+            ),
+        ),
+        lines_has_more=False,
+    )
+
+
+def test_credit_note_refunds_of_each_version():
+    # Derived: the refund field of 2020-03-02, then the refunds list of 2025-03-31.basil.
+    credit_note = stripe_object(f"{SYNC_ENGINE}/credit_note_created.json")
+    credit_note["refund"] = {"id": "re_Old", "object": "refund"}
+    assert normalize_object(credit_note).refund_ids == ("re_Old",)
+    del credit_note["refund"]
+    credit_note["refunds"] = [
+        {"refund": "re_First", "amount_refunded": 500},
+        {"refund": "re_Second", "amount_refunded": 599},
+    ]
+    assert normalize_object(credit_note).refund_ids == ("re_First", "re_Second")
+
+
+def test_basil_credit_note_taxes():
+    # Derived: 2025-03-31.basil's total_taxes and line taxes in place of tax_amounts.
+    credit_note = stripe_object(f"{SYNC_ENGINE}/credit_note_created.json")
+    del credit_note["tax_amounts"]
+    credit_note["total_taxes"] = [{"amount": 209, "tax_behavior": "exclusive"}]
+    line = credit_note["lines"]["data"][0]
+    del line["tax_amounts"]
+    line["taxes"] = [
+        {
+            "amount": 209,
+            "tax_behavior": "exclusive",
+            "tax_rate_details": {"tax_rate": "txr_Vat19"},
+            "taxable_amount": 1099,
+        }
+    ]
+    normalized = normalize_object(credit_note)
+    assert normalized.tax == Decimal("2.09")
+    assert normalized.lines[0].tax_amounts == (
+        TaxAmount(
+            amount=Decimal("2.09"),
+            tax_rate_id="txr_Vat19",
+            inclusive=False,
+            taxable_amount=Decimal("10.99"),
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    ("fixture", "expected"),
+    [
+        (
+            f"{SYNC_ENGINE}/refund_created.json",
+            Refund(
+                id="re_1Nispe2eZvKYlo2Cd31jOCgZ",
+                status="succeeded",
+                amount=Decimal("10.00"),
+                currency="USD",
+                created=at(2023, 8, 25, 5, 45, 18),
+                charge_id="ch_1NirD82eZvKYlo2CIvbtLWuY",
+                payment_intent_id="pi_1GszsK2eZvKYlo2CfhZyoZLp",
+                reason=None,
+                failure_reason=None,
+            ),
+        ),
+        (
+            f"{LAGO_2020}/charge_refund_updated.json",
+            Refund(
+                id="re_3M01Us2eZvKYlo2C1J36vhMv",
+                status="succeeded",
+                amount=Decimal("1.00"),
+                currency="USD",
+                created=at(2022, 11, 3, 11, 22, 12),
+                charge_id="ch_3M01Us2eZvKYlo2C1O9xQHEB",
+                payment_intent_id=None,
+                reason=None,
+                failure_reason=None,
+            ),
+        ),
+        (
+            f"{LAGO_BASIL}/charge_refund_updated.json",
+            Refund(
+                id="re_3RWYCFQ8iJWBZFaM191ZqGD9",
+                status="succeeded",
+                amount=Decimal("1.00"),
+                currency="USD",
+                created=at(2025, 6, 5, 7, 26, 44),
+                charge_id="ch_3RWYCFQ8iJWBZFaM1R8YF07I",
+                payment_intent_id="pi_3RWYCFQ8iJWBZFaM1p1gEVdI",
+                reason=None,
+                failure_reason=None,
+            ),
+        ),
+    ],
+)
+def test_refund_of_each_version(fixture, expected):
+    assert normalize_event(load(fixture)).object == expected
+
+
+def test_charge_refunded_embeds_its_refunds():
+    assert charge_refunds(load(f"{SYNC_ENGINE}/charge_refunded.json")) == (
+        Refund(
+            id="re_3Kl36gJDPojXS6LN0eP4yPDz",
+            status="succeeded",
+            amount=Decimal("25.00"),
+            currency="USD",
+            created=at(2022, 4, 7, 8, 55, 38),
+            charge_id="ch_3Kl36gJDPojXS6LN0DCM4A8l",
+            payment_intent_id="pi_3Kl36gJDPojXS6LN02fQVtKR",
+            reason=None,
+            failure_reason=None,
+        ),
+    )
+
+
+def test_charge_refunded_without_embedded_refunds_has_none():
+    # Derived: from 2022-11-15 a charge no longer embeds its refunds.
+    payload = load(f"{SYNC_ENGINE}/charge_refunded.json")
+    del payload["data"]["object"]["refunds"]
+    assert charge_refunds(payload) == ()

@@ -1,6 +1,7 @@
 """Real concurrency: separate database connections committing in parallel threads."""
 
 import threading
+import time
 
 import psycopg2
 
@@ -67,13 +68,14 @@ class TestConcurrency(BaseCase):
 
         def receive(env):
             backend = env["saas.backend"].browse(self.backend_id)
-            for _attempt in range(5):
+            for attempt in range(1, 6):
                 try:
                     return len(store_and_enqueue(env, backend, event))
                 except psycopg2.errors.SerializationFailure:
-                    # Odoo's HTTP layer replays the request on a serialization failure; the
-                    # replay sees the other delivery and answers "duplicate".
+                    # Odoo's HTTP layer replays the request on a serialization failure, after
+                    # a short wait; the replay sees the other delivery and answers "duplicate".
                     env.cr.rollback()
+                    time.sleep(0.1 * attempt)
             raise AssertionError("never converged")
 
         results = self.run_in_parallel(receive, count=4)

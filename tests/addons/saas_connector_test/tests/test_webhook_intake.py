@@ -39,12 +39,19 @@ class TestWebhookIntake(HttpCase):
         self.assertEqual(json.loads(event.headers)["Content-Type"], "application/json")
         dispatcher = self.queued_jobs()
         self.assertEqual(len(dispatcher), 1)
-        self.assertEqual(dispatcher.identity_key, f"saas.dispatch:{self.backend.id}")
+        self.assertTrue(dispatcher.identity_key.startswith(f"saas.dispatch:{self.backend.id}:"))
         self.assertEqual(dispatcher.channel, self.backend.channel)
         self.backend._dispatch_received_events()
         self.assertEqual(event.state, "queued")
         job = self.queued_jobs() - dispatcher
         self.assertEqual(job.identity_key, f"saas.event:{self.backend.id}:c_1")
+
+    def test_a_dispatcher_already_handed_to_a_worker_is_not_relied_upon(self):
+        self.post(body_of(make_event("c_1")))
+        first = self.queued_jobs()
+        first.state = "enqueued"  # what the job runner does before a worker starts it
+        self.post(body_of(make_event("c_2")))
+        self.assertEqual(len(self.queued_jobs()), 2, "a new dispatcher for the new event")
 
     def test_duplicate_delivery_answers_200_and_changes_nothing(self):
         body = body_of(make_event("c_1", event_id="evt_dup"))

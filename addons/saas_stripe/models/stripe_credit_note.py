@@ -1,0 +1,188 @@
+from odoo import models
+from odoo.addons.saas_connector_base.lib.errors import PermanentError, TransientError
+from odoo.fields import Command
+
+
+class SaasBackend(models.Model):
+    """Stripe credit notes → posted customer credit notes of the invoice they credit.
+
+    A credit note is imported once, from the first of its events, as a posted ``out_refund``
+    reversing the credited invoice, one Odoo line per Stripe line, and bound to the credit
+    note id (each line to its line id). A line that credits an invoice line takes that line's
+    product, service period and proration flag, so that revenue schedules see what it takes
+    back; amounts and taxes are mapped as the invoice's (``stripe_invoice.py``) and must tie to
+    the cent, or the event fails and nothing is written.
+
+    Where the credit goes decides what settles it:
+
+    - ``pre_payment`` (the invoice is still open): reconciled with the invoice, whose amount
+      due it lowers;
+    - refunded: bound to each refund id as well, so that the refund's outbound payment
+      (``stripe_refund.py``) settles it whichever of the two events comes first;
+    - customer balance or out of band: left open on the customer, as the credit Stripe keeps
+      for the next invoices or pays back outside Stripe.
+
+    ``credit_note.voided`` cancels the credit note, or reverses it when its period is closed.
+    """
+
+    _inherit = "saas.backend"  # pylint: disable=consider-merging-classes-inherited
+
+    def _stripe_event_handlers(self):
+        return {
+            **super()._stripe_event_handlers(),
+            "credit_note.created": self._stripe_credit_note_updated,
+            "credit_note.updated": self._stripe_credit_note_updated,
+            "credit_note.voided": self._stripe_credit_note_voided,
+        }
+
+    # ---------------------------------------------------------------------------------------
+    # Handlers
+    # ---------------------------------------------------------------------------------------
+    def _stripe_credit_note_updated(self, event):
+        return self._stripe_credit_note_move(self._stripe_object(event), event)
+
+    def _stripe_credit_note_voided(self, event):
+        move = self._stripe_credit_note_move(self._stripe_object(event), event)
+        if move.state == "posted":
+            self._stripe_void_move(move, event)
+        return move
+
+    # ---------------------------------------------------------------------------------------
+    # Import
+    # ---------------------------------------------------------------------------------------
+    def _stripe_credit_note_move(self, credit_note, event):
+        bindings = self.env["saas.binding"]
+        move = bindings.lookup(self, "account.move", credit_note.id)
+        if not move:
+            move = self._stripe_import_credit_note(credit_note)
+        bindings.bind(self, move, credit_note.id, updated=event.source_created)
+        return move
+
+    def _stripe_import_credit_note(self, credit_note):
+        if credit_note.lines_has_more:
+            raise PermanentError(
+                self.env._(
+                    "Credit note %s has more lines than the event carries. Import it with the "
+                    "backfill, which reads all of its lines from Stripe.",
+                    credit_note.id,
+                )
+            )
+        bindings = self.env["saas.binding"]
+        invoice = bindings.lookup(self, "account.move", credit_note.invoice_id)
+        if not invoice:
+            raise TransientError(
+                self.env._(
+                    "Invoice %(invoice)s credited by %(credit_note)s is not imported yet.",
+                    invoice=credit_note.invoice_id,
+                    credit_note=credit_note.id,
+                )
+            )
+        if credit_note.currency != invoice.currency_id.name:
+            raise PermanentError(
+                self.env._(
+                    "Credit note %(credit_note)s is in %(credited)s but invoice %(invoice)s "
+                    "in %(billed)s.",
+                    credit_note=credit_note.id,
+                    credited=credit_note.currency,
+                    invoice=invoice.name,
+                    billed=invoice.currency_id.name,
+                )
+            )
+        date = self._stripe_date(credit_note.created)
+        move = (
+            self.env["account.move"]
+            .with_company(self.company_id)
+            .create(
+                {
+                    "move_type": "out_refund",
+                    "company_id": self.company_id.id,
+                    "journal_id": invoice.journal_id.id,
+                    "partner_id": invoice.partner_id.id,
+                    "currency_id": invoice.currency_id.id,
+                    "reversed_entry_id": invoice.id,
+                    "invoice_date": date,
+                    "invoice_payment_term_id": False,
+                    "invoice_date_due": date,
+                    "ref": credit_note.number,
+                    "payment_reference": credit_note.number,
+                    "invoice_origin": invoice.name,
+                    "narration": credit_note.memo,
+                    "invoice_line_ids": [
+                        Command.create(self._stripe_credit_note_line_values(line, sequence))
+                        for sequence, line in enumerate(credit_note.lines, start=1)
+                    ],
+                }
+            )
+        )
+        move.action_post()
+        self._stripe_check_invoice_totals(move, credit_note)
+        for line in move.invoice_line_ids:
+            bindings.bind(self, line, line.saas_source_line_id)
+        if credit_note.type == "pre_payment":
+            self._stripe_reconcile_receivables(invoice, move)
+        for refund_id in credit_note.refund_ids:
+            self._stripe_settle_refund_credit_note(refund_id, move)
+        return move
+
+    def _stripe_credit_note_line_values(self, line, sequence):
+        """An Odoo credit note line of a Stripe one: priced and taxed as an invoice line is,
+        and with the product, service period and proration flag of the invoice line it
+        credits."""
+        credited = self.env["account.move.line"]
+        if line.invoice_line_id:
+            credited = self.env["saas.binding"].lookup(
+                self, "account.move.line", line.invoice_line_id
+            )
+            if not credited:
+                raise PermanentError(
+                    self.env._(
+                        "Credit note line %(line)s credits invoice line %(invoice_line)s, "
+                        "which is not in Odoo.",
+                        line=line.id,
+                        invoice_line=line.invoice_line_id,
+                    )
+                )
+        quantity, price_unit, discount = self._stripe_line_pricing(line)
+        return {
+            "sequence": sequence,
+            "display_type": "product",
+            "name": line.description or credited.name or line.id,
+            "product_id": credited.product_id.id,
+            "quantity": quantity,
+            "price_unit": price_unit,
+            "discount": discount,
+            "tax_ids": [Command.set(self._stripe_line_taxes(line).ids)],
+            "saas_service_start": credited.saas_service_start,
+            "saas_service_end": credited.saas_service_end,
+            "saas_is_proration": credited.saas_is_proration,
+            "saas_source_line_id": line.id,
+        }
+
+    def _stripe_settle_refund_credit_note(self, refund_id, move):
+        """Bind the credit note to its refund and reconcile it with the refund's payment if
+        that came first. A credit note the refund made in its absence (the policy of
+        refunds without credit note) gives way to Stripe's own."""
+        bindings = self.env["saas.binding"]
+        stand_in = bindings.lookup(self, "account.move", refund_id)
+        if stand_in and stand_in != move and stand_in.state == "posted":
+            stand_in.button_cancel()
+            stand_in.message_post(
+                body=self.env._("Replaced by credit note %s issued in Stripe.", move.name)
+            )
+        bindings.bind(self, move, refund_id)
+        payment = bindings.lookup(self, "account.payment", refund_id)
+        if payment.state in ("in_process", "paid"):
+            self._stripe_reconcile_receivables(payment.move_id, move)
+
+    def _stripe_reconcile_receivables(self, first, second):
+        """Reconcile the open receivable lines of two entries of the same customer."""
+        receivable = first.line_ids.filtered(
+            lambda line: line.account_id.account_type == "asset_receivable"
+        ).account_id
+        lines = (first.line_ids + second.line_ids).filtered(
+            lambda line: line.account_id in receivable and not line.reconciled
+        )
+        if lines.filtered(lambda line: line.balance > 0) and lines.filtered(
+            lambda line: line.balance < 0
+        ):
+            lines.reconcile()
