@@ -46,5 +46,8 @@ sed -e "s/^http_port = .*/http_port = ${TEST_PORT:-$((${PORT:-8069} + 10))}/" \
     -e "s/^db_name = .*/db_name = $TEST_DB/" "$ROOT/odoo.conf" >"$TEST_CONF"
 
 cd "$ROOT"
+# Tests run their jobs themselves; a job runner thread in the test process would run them
+# concurrently (the end-to-end server gets its own runner back, see tests/e2e/conftest.py).
+export ODOO_QUEUE_JOB_CHANNELS=root:0
 exec "$VENV/bin/pytest" --odoo-config="$TEST_CONF" --odoo-database="$TEST_DB" --odoo-http \
     -p no:cacheprovider "$@" ${TEST_PATHS:-addons tests}

@@ -50,7 +50,9 @@ def _process(command, name):
     RUN.mkdir(exist_ok=True)
     log = RUN / f"e2e-{name}.log"
     with log.open("w") as output:
-        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
+        # The test process disables its own job runner; the server must run one.
+        env = {k: v for k, v in os.environ.items() if k != "ODOO_QUEUE_JOB_CHANNELS"}
+        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, env=env)
     try:
         yield process, log
     finally:
