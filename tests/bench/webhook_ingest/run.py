@@ -414,7 +414,7 @@ def report(args, results, busy):
     rows = [
         ("bare WSGI + psycopg2: verify+insert+commit", bare),
         ("Odoo no-op route /saas_test/noop", noop),
-        ("our route /saas/webhook (+1 job each)", ours),
+        ("our route /saas/webhook (stored + dispatched)", ours),
         ("payment_stripe /payment/stripe/webhook", stripe),
         (f"our route at a fixed {args.rate} req/s", fixed),
     ]
