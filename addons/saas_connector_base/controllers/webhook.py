@@ -69,8 +69,7 @@ class SaasWebhookController(http.Controller):
             return _answer(503, error="endpoint not ready, retry later")
         if endpoint is None:
             return _answer(404, error="unknown endpoint")
-        backend_id, signing_secrets = endpoint
-        backend = env["saas.backend"].browse(backend_id)
+        backend, signing_secrets = endpoint
         try:
             if not signing_secrets:
                 raise WebhookRejected("no signing secret configured for this endpoint")

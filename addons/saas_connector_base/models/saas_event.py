@@ -139,19 +139,24 @@ class SaasEvent(models.Model):
     # ---------------------------------------------------------------------------------------
     @api.model
     def _receive(self, backend, inbound_events, headers):
-        """What the webhook route does with a verified delivery: store its new events and make
-        sure a dispatcher job will pick them up. Returns the new ``(id, object id)`` pairs."""
-        new_events = self._store_delivery(backend, inbound_events, headers)
-        if new_events:
-            backend._ensure_dispatcher()
-        return new_events
+        """Store the new events of a verified delivery and make sure a dispatcher job will
+        pick them up: what the webhook route does, and the entry point of any other source of
+        events (backfills, re-synchronizations). ``headers`` is the audit text kept with each
+        event. Returns the new ``(id, object id)`` pairs."""
+        stored = self._store_delivery(backend, inbound_events, headers)
+        # Every row carries the same answer: whether a pending dispatcher got share-locked.
+        if stored and not stored[0][2]:
+            backend._create_dispatcher()
+        return [(event_id, object_id) for event_id, object_id, _dispatcher in stored]
 
     @api.model
     def _store_delivery(self, backend, inbound_events, headers):
-        """Insert the events of a verified delivery, ignoring the ones already received.
+        """Insert the events of a verified delivery, ignoring the ones already received, and
+        share-lock a pending dispatcher of the backend if there are new ones.
 
-        Plain SQL so that the webhook request stays a couple of statements whatever the
-        payload size. Returns the ``(id, object_external_id)`` of the events that are new.
+        One SQL statement, so that a webhook request stays a couple of round trips whatever
+        the payload size. Returns ``(id, object_external_id, dispatcher locked)`` per new
+        event.
         """
         if not inbound_events:
             return []
@@ -182,17 +187,23 @@ class SaasEvent(models.Model):
         params = [
             value for row in rows for value in (*row[:-2], row[-2], row[-1], row[-2], row[-1])
         ]
+        lock_sql, lock_params = backend._pending_dispatcher_lock()
+        # The lock runs once, and only when the insert returns a row: no new event, no lock.
         self.env.cr.execute(
             f"""
-            INSERT INTO saas_event (backend_id, company_id, external_id, event_type, object_type,
-                                    object_external_id, source_created, received_at, payload,
-                                    headers, correlation_id, state, attempts,
-                                    create_uid, create_date, write_uid, write_date)
-            VALUES {values_sql}
-            ON CONFLICT (backend_id, external_id) DO NOTHING
-            RETURNING id, object_external_id
+            WITH new_event AS (
+                INSERT INTO saas_event (backend_id, company_id, external_id, event_type,
+                                        object_type, object_external_id, source_created,
+                                        received_at, payload, headers, correlation_id, state,
+                                        attempts, create_uid, create_date, write_uid,
+                                        write_date)
+                VALUES {values_sql}
+                ON CONFLICT (backend_id, external_id) DO NOTHING
+                RETURNING id, object_external_id
+            )
+            SELECT id, object_external_id, EXISTS ({lock_sql}) FROM new_event
             """,
-            params,
+            params + lock_params,
         )
         return self.env.cr.fetchall()
 

@@ -31,28 +31,36 @@ class SaasBackend(models.Model):
 
     _inherit = "saas.backend"
 
-    def _ensure_dispatcher(self):
-        """Make sure a dispatcher job runs after the current transaction commits.
+    def _pending_dispatcher_lock(self):
+        """``(sql, params)`` of a query that share-locks a pending dispatcher job of this
+        backend and returns a row if there is one: part of the statement that stores a
+        delivery, so that storing takes a single round trip.
 
-        Creating a job costs more than everything else a webhook does, so a burst of
-        deliveries shares one dispatcher: a request that finds one still *pending* only
-        share-locks it, which keeps the job runner from starting it — and the job from missing
-        this transaction's events — until the commit; concurrent requests hold the lock
-        together. A dispatcher already handed to a worker is not waited for (the worker must
-        not find it locked): a new one is created instead, hence a unique key per job.
+        A dispatcher job must run after the transaction that stores events commits. Creating a
+        job costs more than everything else a webhook does, so a burst of deliveries shares
+        one dispatcher: a transaction that finds one still *pending* only share-locks it, which
+        keeps the job runner from starting it — and the job from missing this transaction's
+        events — until the commit; concurrent transactions hold the lock together. A dispatcher
+        already handed to a worker is not waited for (the worker must not find it locked): the
+        transaction creates a new one with :meth:`_create_dispatcher`, hence a unique key per
+        job.
         """
         self.ensure_one()
-        prefix = f"saas.dispatch:{self.id}:"
-        self.env.cr.execute(
+        return (
             "SELECT 1 FROM queue_job WHERE state = 'pending' AND identity_key LIKE %s "
             "LIMIT 1 FOR SHARE",
-            (f"{prefix}%",),
+            [f"{self._dispatcher_key_prefix()}%"],
         )
-        if self.env.cr.fetchone():
-            return
+
+    def _dispatcher_key_prefix(self):
+        return f"saas.dispatch:{self.id}:"
+
+    def _create_dispatcher(self):
+        """A new dispatcher job, for a transaction that found none to share-lock."""
+        self.ensure_one()
         self.with_delay(
             channel=self.channel,
-            identity_key=f"{prefix}{uuid.uuid4().hex}",
+            identity_key=f"{self._dispatcher_key_prefix()}{uuid.uuid4().hex}",
             description=self.env._("Dispatch received events of %s", self.name),
         )._dispatch_received_events()
 

@@ -230,3 +230,23 @@ class TestEventProcessing(TransactionCase):
             self.backend, "res.partner", "c_1"
         )
         self.assertFalse(partner.active)
+
+    def test_events_from_another_source_are_stored_once_and_share_the_dispatcher(self):
+        """``saas.event._receive`` also takes events that come from elsewhere than the webhook
+        route (backfills, re-synchronizations), with the same guarantees."""
+        dispatchers = self.env["queue.job"].search_count
+        domain = [("identity_key", "=like", f"saas.dispatch:{self.backend.id}:%")]
+        first = deliver(self.env, self.backend, make_event("c_1", event_id="evt_src_1"))
+        self.assertEqual(first.state, "received")
+        self.assertEqual(dispatchers(domain), 1)
+        again = deliver(
+            self.env,
+            self.backend,
+            make_event("c_1", event_id="evt_src_1"),
+            make_event("c_2", event_id="evt_src_2"),
+        )
+        self.assertEqual(again.mapped("external_id"), ["evt_src_2"], "the first one is known")
+        self.assertEqual(dispatchers(domain), 1, "the pending dispatcher is shared")
+        self.assertFalse(deliver(self.env, self.backend, make_event("c_2", event_id="evt_src_2")))
+        self.assertEqual(run_jobs(self.env), 3, "the dispatcher, then one job per object")
+        self.assertEqual((first | again).mapped("state"), ["done", "done"])

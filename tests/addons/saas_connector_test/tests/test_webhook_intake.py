@@ -1,10 +1,15 @@
 """The webhook route, through Odoo's real HTTP stack."""
 
 import json
+from unittest.mock import patch
+
+import psycopg2
 
 from odoo.tests import HttpCase, tagged
 
 from .common import SECRET, body_of, create_backend, make_event, signed_headers
+
+WEBHOOK_LOGGER = "odoo.addons.saas_connector_base.controllers.webhook"
 
 
 @tagged("post_install", "-at_install")
@@ -149,3 +154,45 @@ class TestWebhookIntake(HttpCase):
             job.args[0] for job in self.queued_jobs() if job.method_name.startswith("_process")
         }
         self.assertEqual(objects, {"c_1", "c_2"})
+
+    def test_provider_crash_on_odd_input_gets_400(self):
+        # A timestamp no datetime can hold: the provider raises what it does not expect.
+        body = body_of(make_event("c_1", created=10**20))
+        with self.assertLogs(WEBHOOK_LOGGER, "ERROR") as logs:
+            response = self.post(body)
+        self.assertIn("could not read a delivery", logs.output[0])
+        self.assertEqual(response.status_code, 400)
+        self.assertEqual(response.json(), {"error": "payload could not be read"})
+        self.assertFalse(self.stored())
+
+    def test_database_unavailable_gets_503_and_nothing_stored(self):
+        # The database going away mid-request, as psycopg2 reports it.
+        lost = psycopg2.OperationalError("server closed the connection unexpectedly")
+        with (
+            patch.object(type(self.env["saas.event"]), "_store_delivery", side_effect=lost),
+            self.assertLogs(WEBHOOK_LOGGER, "ERROR") as logs,
+        ):
+            response = self.post(body_of(make_event("c_1")))
+        self.assertIn("database unavailable", logs.output[0])
+        self.assertNotIn(SECRET, "\n".join(logs.output))
+        self.assertEqual(response.status_code, 503)
+        self.assertEqual(response.json(), {"error": "temporarily unavailable, retry later"})
+        self.assertFalse(self.stored())
+        self.assertFalse(self.queued_jobs())
+
+    def test_verification_reads_the_backend_from_the_token_lookup_alone(self):
+        """The intake's cost: the token lookup brings what verification reads, no ORM read."""
+        self.env.invalidate_all()
+        backend, secrets = (
+            self.env["saas.secret"].sudo()._webhook_endpoint(self.backend.webhook_token)
+        )
+        self.assertEqual(backend, self.backend)
+        self.assertEqual(secrets, [SECRET])
+        body = body_of(make_event("c_1", event_id="evt_cached"))
+        with self.assertQueryCount(0):
+            self.assertEqual(
+                (backend.provider, backend.environment, backend.company_id, backend.name),
+                ("test", "test", self.env.company, "Test account"),
+            )
+            inbound = backend._provider_parse_webhook(body, signed_headers(body), secrets)
+        self.assertEqual([event.external_id for event in inbound], ["evt_cached"])
