@@ -9,6 +9,17 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 VENV=${VENV:-$ROOT/.venv}
 BENCH=${BENCH:-*}
 
+# The load generator of webhook_ingest is Debian's wrk: installed here when running as root.
+if ! command -v wrk >/dev/null; then
+    if [ "$(id -u)" = 0 ]; then
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null ||
+            { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+    else
+        echo "[bench] wrk is missing: sudo apt-get install wrk" >&2
+        exit 1
+    fi
+fi
+
 status=0
 ran=0
 for driver in "$ROOT"/tests/bench/$BENCH/run.py; do
