@@ -8,6 +8,7 @@ class SaasRevenueRollforward(models.Model):
     that the schedules do not explain; it is 0 when the books are right."""
 
     _name = "saas.revenue.rollforward"
+    _inherit = ["saas.revenue.report.xlsx"]
     _description = "Deferred Revenue Roll-forward"
     _auto = False
     _order = "company_id, account_id, date"
@@ -81,6 +82,18 @@ class SaasRevenueRollforward(models.Model):
                       LEFT JOIN explained_moves explained ON explained.move_id = aml.move_id
                      WHERE aml.parent_state = 'posted'
                 ),
+                -- Summed per month first: the months then join a few rows, not every
+                -- schedule line.
+                monthly_movements AS (
+                    SELECT company_id, account_id, month,
+                           SUM(billings) AS billings,
+                           SUM(recognized) AS recognized,
+                           SUM(credits) AS credits,
+                           SUM(other) AS other,
+                           SUM(gl) AS gl
+                      FROM movements
+                     GROUP BY company_id, account_id, month
+                ),
                 months AS (
                     SELECT company_id, account_id,
                            generate_series(
@@ -88,21 +101,21 @@ class SaasRevenueRollforward(models.Model):
                                GREATEST(MAX(month), date_trunc('month', CURRENT_DATE)::date),
                                interval '1 month'
                            )::date AS month
-                      FROM movements
+                      FROM monthly_movements
                      GROUP BY company_id, account_id
                 ),
                 monthly AS (
                     SELECT months.company_id, months.account_id, months.month,
-                           COALESCE(SUM(movements.billings), 0) AS billings,
-                           COALESCE(SUM(movements.recognized), 0) AS recognized,
-                           COALESCE(SUM(movements.credits), 0) AS credits,
-                           COALESCE(SUM(movements.other), 0) AS other,
-                           COALESCE(SUM(movements.gl), 0) AS gl
+                           COALESCE(movements.billings, 0) AS billings,
+                           COALESCE(movements.recognized, 0) AS recognized,
+                           COALESCE(movements.credits, 0) AS credits,
+                           COALESCE(movements.other, 0) AS other,
+                           COALESCE(movements.gl, 0) AS gl
                       FROM months
-                      LEFT JOIN movements ON movements.company_id = months.company_id
-                                         AND movements.account_id = months.account_id
-                                         AND movements.month = months.month
-                     GROUP BY months.company_id, months.account_id, months.month
+                      LEFT JOIN monthly_movements movements
+                             ON movements.company_id = months.company_id
+                            AND movements.account_id = months.account_id
+                            AND movements.month = months.month
                 ),
                 rolled AS (
                     SELECT monthly.*,
@@ -128,4 +141,38 @@ class SaasRevenueRollforward(models.Model):
                   JOIN res_company company ON company.id = rolled.company_id
             )
             """
+        )
+
+    def action_export_xlsx(self):
+        """The roll-forward as a spreadsheet: every month of every deferred account the user's
+        companies hold, whatever the selection."""
+        amounts = [
+            "opening",
+            "billings",
+            "recognized",
+            "credits",
+            "other",
+            "closing",
+            "gl_balance",
+            "difference",
+        ]
+        names = ["company_id", "account_id", "date", *amounts]
+        rows = [
+            [
+                row.company_id.display_name,
+                row.account_id.display_name,
+                row.date,
+                *(row[amount] for amount in amounts),
+            ]
+            for row in self.search([])
+        ]
+        return self._xlsx_download(
+            self.env._("Deferred Revenue Roll-forward"),
+            [
+                (
+                    self.env._("Roll-forward"),
+                    [self._fields[name].get_description(self.env)["string"] for name in names],
+                    rows,
+                )
+            ],
         )

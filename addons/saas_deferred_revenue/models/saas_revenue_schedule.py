@@ -4,7 +4,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.addons.saas_connector_base.lib.money import from_minor_units, to_minor_units
 from odoo.exceptions import UserError
-from odoo.tools import date_utils
+from odoo.tools import SQL, date_utils
 
 from ..lib.schedule import ScheduleRow, build_schedule, remaining_from, split_from
 from .res_company import REVENUE_BASIS_SELECTION
@@ -40,6 +40,14 @@ class SaasRevenueSchedule(models.Model):
     company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True, index=True)
     product_id = fields.Many2one("product.product", readonly=True, index=True)
+    subscription_id = fields.Many2one(
+        "saas.subscription",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="set null",
+        check_company=True,
+        help="Subscription the invoice bills: the one whose reference is the invoice's origin.",
+    )
     income_account_id = fields.Many2one(
         "account.account",
         required=True,
@@ -182,6 +190,7 @@ class SaasRevenueSchedule(models.Model):
             "company_id": company.id,
             "partner_id": line.partner_id.id,
             "product_id": line.product_id.id,
+            "subscription_id": self._invoice_subscription(line.move_id).id,
             "income_account_id": line.saas_deferred_income_account_id.id,
             "deferred_account_id": line.account_id.id,
             "analytic_distribution": line.analytic_distribution,
@@ -190,6 +199,21 @@ class SaasRevenueSchedule(models.Model):
             "end_date": line.saas_service_end,
             "basis": company.saas_revenue_basis,
         }
+
+    @api.model
+    def _invoice_subscription(self, move):
+        """The subscription ``move`` bills: providers put the subscription's reference in the
+        invoice's origin."""
+        if not move.invoice_origin:
+            return self.env["saas.subscription"]
+        return (
+            self.env["saas.subscription"]
+            .sudo()
+            .search(
+                [("company_id", "=", move.company_id.id), ("name", "=", move.invoice_origin)],
+                limit=1,
+            )
+        )
 
     @api.model
     def _credited_schedules(self, lines):
@@ -309,21 +333,49 @@ class SaasRevenueSchedule(models.Model):
 
     @api.model
     def _prorated_schedule(self, line):
-        """The billed schedule a proration line amends: the customer's latest schedule of the
-        same product whose service covers the proration's start."""
-        return self.search(
-            [
-                ("company_id", "=", line.company_id.id),
-                ("partner_id", "=", line.partner_id.id),
-                ("product_id", "=", line.product_id.id),
-                ("start_date", "<=", line.saas_service_start),
-                ("end_date", ">=", line.saas_service_start),
-                ("origin_schedule_id", "=", False),
-                ("move_id", "!=", line.move_id.id),
-            ],
-            order="start_date desc, id desc",
-            limit=1,
+        """The billed schedule a proration line amends: the latest schedule of the same
+        subscription (the same customer without one) whose service covers the proration's
+        start, of the same product if there is one. Otherwise the line bills a plan change to a
+        new product, and its schedule is created from the old product's schedule, the one
+        prorated the other way from the same day."""
+        domain = [
+            ("company_id", "=", line.company_id.id),
+            ("start_date", "<=", line.saas_service_start),
+            ("end_date", ">=", line.saas_service_start),
+            ("origin_schedule_id", "=", False),
+            ("move_id", "!=", line.move_id.id),
+        ]
+        subscription = self._invoice_subscription(line.move_id)
+        if subscription:
+            domain.append(("subscription_id", "=", subscription.id))
+        else:
+            domain.append(("partner_id", "=", line.partner_id.id))
+        candidates = self.search(domain, order="start_date desc, id desc")
+        same_product = candidates.filtered(lambda schedule: schedule.product_id == line.product_id)
+        if same_product:
+            return same_product[:1]
+        # A plan change prorates the old product one way and the new one the other, from the
+        # same day: in this document, or in an earlier one that already amended the old
+        # product's schedule.
+        replaced = line.move_id.invoice_line_ids.filtered(
+            lambda other: (
+                other.saas_is_proration
+                and other.product_id != line.product_id
+                and other.balance * line.balance < 0
+            )
         )
+        return candidates.filtered(
+            lambda schedule: (
+                schedule.product_id in replaced.product_id
+                or schedule.amendment_ids.filtered(
+                    lambda amendment: (
+                        amendment.move_line_id.saas_is_proration
+                        and amendment.start_date == line.saas_service_start
+                        and amendment.amount * line.balance > 0
+                    )
+                )
+            )
+        )[:1]
 
     def recognize_remaining(self, date):
         """Move every planned line dated after ``date`` into one line dated ``date``: the
@@ -382,20 +434,63 @@ class SaasRevenueSchedule(models.Model):
             .search(domain, order="date, id")
             .try_lock_for_update(allow_referencing=True)
         )
-        groups = lines.grouped(
-            lambda line: (
-                line.company_id,
-                line.currency_id,
-                date_utils.end_of(line.date, "month"),
-            )
-        )
         moves = self.env["account.move"]
-        for (line_company, currency, period_end), period_lines in groups.items():
-            moves |= self._post_recognition(line_company, currency, period_end, period_lines)
+        if not lines:
+            return moves
+        lines.check_access("write")
+        # Pending writes (an undone month) would otherwise overwrite the rows marked below.
+        self.env.flush_all()
+        # Month-end closing handles every schedule of the books at once: the rows are summed
+        # and marked in the database, never loaded one by one.
+        periods = defaultdict(list)
+        for (
+            *period,
+            deferred_account,
+            income_account,
+            analytic,
+            amount,
+            amount_currency,
+            ids,
+        ) in self.env.execute_query(
+            SQL(
+                """
+                SELECT line.company_id,
+                       schedule.currency_id,
+                       (date_trunc('month', line.date) + interval '1 month - 1 day')::date,
+                       schedule.deferred_account_id,
+                       schedule.income_account_id,
+                       schedule.analytic_distribution,
+                       SUM(line.amount),
+                       SUM(line.amount_currency),
+                       array_agg(line.id)
+                  FROM saas_revenue_schedule_line line
+                  JOIN saas_revenue_schedule schedule ON schedule.id = line.schedule_id
+                 WHERE line.id = ANY(%s)
+                 GROUP BY 1, 2, 3, 4, 5, 6
+                 ORDER BY 3, 1, 2, 4, 5, schedule.analytic_distribution::text
+                    """,
+                list(lines.ids),
+            )
+        ):
+            periods[tuple(period)].append(
+                (deferred_account, income_account, analytic, amount, amount_currency, ids)
+            )
+        for (company_id, currency_id, period_end), totals in periods.items():
+            moves |= self._post_recognition(
+                self.env["res.company"].browse(company_id),
+                self.env["res.currency"].browse(currency_id),
+                period_end,
+                totals,
+            )
+        # The rows changed in the database: what the cache holds of them is stale.
+        self.env.invalidate_all()
         return moves
 
     @api.model
-    def _post_recognition(self, company, currency, period_end, lines):
+    def _post_recognition(self, company, currency, period_end, totals):
+        """Post one period's entry from ``totals``, the sums of its schedule lines by deferred
+        account, income account and analytic distribution, each with the ids of its lines,
+        and mark those lines posted."""
         journal = company.saas_revenue_journal_id
         if not journal:
             raise UserError(
@@ -413,41 +508,35 @@ class SaasRevenueSchedule(models.Model):
             date=entry_date,
         )
 
-        company_code, code = company.currency_id.name, currency.name
-        totals = defaultdict(lambda: [0, 0])
-        for line in lines:
-            schedule = line.schedule_id
-            key = (
-                schedule.deferred_account_id,
-                schedule.income_account_id,
-                tuple(sorted((schedule.analytic_distribution or {}).items())),
-            )
-            totals[key][0] += to_minor_units(line.amount, company_code)
-            totals[key][1] += to_minor_units(line.amount_currency, code)
-
         label = self.env._("Revenue recognition %s", period_end.strftime("%Y-%m"))
         move_lines = []
-        for (deferred_account, income_account, analytic), (amount, amount_currency) in sorted(
-            totals.items(), key=lambda item: (item[0][0].id, item[0][1].id, item[0][2])
-        ):
+        line_ids = []
+        for (
+            deferred_account_id,
+            income_account_id,
+            analytic,
+            amount,
+            amount_currency,
+            ids,
+        ) in totals:
+            line_ids += ids
+            # Sums of amounts rounded to their currency: exact, whatever their number.
             if not amount and not amount_currency:
                 continue
-            balance = from_minor_units(amount, company_code)
-            balance_currency = from_minor_units(amount_currency, code)
             common = {"name": label, "currency_id": currency.id}
             move_lines += [
                 {
                     **common,
-                    "account_id": deferred_account.id,
-                    "balance": balance,
-                    "amount_currency": balance_currency,
+                    "account_id": deferred_account_id,
+                    "balance": float(amount),
+                    "amount_currency": float(amount_currency),
                 },
                 {
                     **common,
-                    "account_id": income_account.id,
-                    "balance": -balance,
-                    "amount_currency": -balance_currency,
-                    "analytic_distribution": dict(analytic) or False,
+                    "account_id": income_account_id,
+                    "balance": -float(amount),
+                    "amount_currency": -float(amount_currency),
+                    "analytic_distribution": analytic or False,
                 },
             ]
 
@@ -467,15 +556,69 @@ class SaasRevenueSchedule(models.Model):
             move._post(soft=False)
         # Rows that net to nothing (an invoice and its full credit note) are recognized without
         # an entry.
-        lines.write(
-            {
-                "state": "posted",
-                "move_id": move.id,
-                "posted_date": entry_date,
-                "note": note or False,
-            }
+        self.env.execute_query(
+            SQL(
+                """
+            UPDATE saas_revenue_schedule_line
+               SET state = 'posted', move_id = %s, posted_date = %s, note = COALESCE(%s, note),
+                   write_uid = %s, write_date = %s
+             WHERE id = ANY(%s)
+                """,
+                move.id or None,
+                entry_date,
+                note or None,
+                self.env.uid,
+                self.env.cr.now(),
+                line_ids,
+            )
         )
         return move
+
+    @api.model
+    def undo_period(self, date, company_ids=None):
+        """Undo the recognition of the month of ``date``: reverse its recognition entries on
+        their own date and put its schedule lines back to planned, so that the next recognition
+        posts them again. ``company_ids`` (a list of ids) limits it to those companies.
+        Nothing posted for the month, nothing to undo: returns the reversals posted."""
+        period_end = date_utils.end_of(fields.Date.to_date(date), "month")
+        domain = [
+            ("state", "=", "posted"),
+            ("date", ">=", date_utils.start_of(period_end, "month")),
+            ("date", "<=", period_end),
+        ]
+        if company_ids:
+            domain.append(("company_id", "in", company_ids))
+        lines = self.env["saas.revenue.schedule.line"].search(domain)
+        lines.lock_for_update()
+        entries = lines.move_id
+        for entry in entries:
+            if entry.company_id._get_violated_lock_dates(entry.date, False, entry.journal_id):
+                raise UserError(
+                    self.env._(
+                        "The revenue of %(month)s was recognized on %(date)s, in a locked "
+                        "period of %(company)s: unlock it to undo the recognition.",
+                        month=period_end.strftime("%Y-%m"),
+                        date=entry.date,
+                        company=entry.company_id.display_name,
+                    )
+                )
+        reversals = entries._reverse_moves(
+            [
+                {
+                    "date": entry.date,
+                    "ref": self.env._("Undo of %s", entry.ref),
+                }
+                for entry in entries
+            ]
+        )
+        reversals._post(soft=False)
+        # The note of a line posted late says its month was locked; that no longer holds.
+        late = lines.filtered(
+            lambda line: line.posted_date > date_utils.end_of(line.date, "month")
+        )
+        late.note = False
+        lines.write({"state": "planned", "move_id": False, "posted_date": False})
+        return reversals
 
     @api.model
     def _cron_recognize(self):

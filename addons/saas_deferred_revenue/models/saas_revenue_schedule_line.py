@@ -13,9 +13,12 @@ class SaasRevenueScheduleLine(models.Model):
     )
     company_id = fields.Many2one(related="schedule_id.company_id", store=True, index=True)
     currency_id = fields.Many2one(related="schedule_id.currency_id", store=True)
-    # Stored to group the deferred balance by customer and product.
+    # Stored to group the deferred balance by customer, product and subscription.
     partner_id = fields.Many2one(related="schedule_id.partner_id", store=True, index=True)
     product_id = fields.Many2one(related="schedule_id.product_id", store=True, index=True)
+    subscription_id = fields.Many2one(
+        related="schedule_id.subscription_id", store=True, index="btree_not_null"
+    )
     billed_date = fields.Date(
         related="schedule_id.move_id.date", string="Billed On", store=True, index=True
     )

@@ -1,11 +1,12 @@
 """A company set up for deferred revenue on the generic chart of accounts, with deferrable
 subscription products, and helpers to bill them."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.addons.saas_connector_base.lib.money import to_minor_units
 from odoo.fields import Command
+from odoo.tools import date_utils
 
 
 class DeferredRevenueCase(AccountTestInvoicingCommon):
@@ -60,11 +61,13 @@ class DeferredRevenueCase(AccountTestInvoicingCommon):
     def minor(self, amount):
         return to_minor_units(amount, self.currency_code)
 
-    def gl_balance(self, account):
-        """Posted balance of ``account`` in company currency, in minor units."""
-        lines = self.env["account.move.line"].search(
-            [("account_id", "=", account.id), ("parent_state", "=", "posted")]
-        )
+    def gl_balance(self, account, at=None):
+        """Posted balance of ``account`` in company currency, in minor units, on the date
+        ``at`` (a date) if given."""
+        domain = [("account_id", "=", account.id), ("parent_state", "=", "posted")]
+        if at:
+            domain.append(("date", "<=", at))
+        lines = self.env["account.move.line"].search(domain)
         return sum(self.minor(line.balance) for line in lines)
 
     def recognize(self, until):
@@ -97,6 +100,39 @@ class DeferredRevenueCase(AccountTestInvoicingCommon):
         before = self.gl_balance(self.deferred_account)
         self.assertFalse(self.recognize(until))
         self.assertEqual(self.gl_balance(self.deferred_account), before)
+
+    def assertLedgerIsUnrecognizedAtEveryMonthEnd(self, until):
+        """At every month end up to ``until``, the deferred revenue account holds exactly what
+        the schedules billed by then have not recognized by then."""
+        schedules = self.env["saas.revenue.schedule"].search(
+            [("deferred_account_id", "=", self.deferred_account.id)]
+        )
+        self.assertTrue(schedules)
+        month_end = date_utils.end_of(min(schedules.move_id.mapped("date")), "month")
+        until = date.fromisoformat(until)
+        while month_end <= until:
+            unrecognized = sum(
+                self.minor(line.amount)
+                for line in schedules.line_ids
+                if line.schedule_id.move_id.date <= month_end
+                and (line.state == "planned" or line.posted_date > month_end)
+            )
+            self.assertEqual(
+                -self.gl_balance(self.deferred_account, at=month_end),
+                unrecognized,
+                f"deferred revenue on {month_end}",
+            )
+            month_end = date_utils.end_of(month_end + timedelta(days=1), "month")
+
+    def assertInvariants(self, moves, until):
+        """The invariants of deferred revenue after a scenario billed by ``moves`` and
+        recognized up to ``until``: billed = deferred + recognized per line to the cent, the
+        ledger's deferred balance is the schedules' unrecognized amount at every month end, and
+        recognizing again changes nothing."""
+        self.assertBilledIsDeferredPlusRecognized(moves)
+        self.assertLedgerIsUnrecognizedAtEveryMonthEnd(until)
+        self.assertRecognitionIsDone(until)
+        self.assertLedgerIsUnrecognizedAtEveryMonthEnd(until)
 
     def unrecognized(self, schedules):
         """Planned amount of ``schedules``, in minor units."""

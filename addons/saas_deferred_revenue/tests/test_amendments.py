@@ -61,9 +61,20 @@ class TestAmendments(DeferredRevenueCase):
             ],
         )
         self.assertEqual(unused.line_ids.mapped("amount"), [-100.0] * 6)
-        self.assertRecordValues(pro, [{"amount": 1200.0, "start_date": date(2025, 7, 1)}])
+        # The Pro plan's schedule is created from the plan's: the History of either shows the
+        # change.
+        self.assertRecordValues(
+            pro,
+            [
+                {
+                    "amount": 1200.0,
+                    "start_date": date(2025, 7, 1),
+                    "origin_schedule_id": original.id,
+                }
+            ],
+        )
         self.assertEqual(pro.line_ids.mapped("amount"), [200.0] * 6)
-        self.assertEqual(original.amendment_ids, unused)
+        self.assertEqual(original.amendment_ids, unused + pro)
         self.assertEqual(original.amount, 1200.0)
         self.assertEqual(original.line_ids.mapped("amount"), [100.0] * 12)
 
@@ -71,8 +82,7 @@ class TestAmendments(DeferredRevenueCase):
         # 600.00 of the plan, then 200.00 a month of Pro.
         self.assertEqual(self.gl_balance(self.income_plans), -180000)
         self.assertEqual(self.gl_balance(self.deferred_account), 0)
-        self.assertBilledIsDeferredPlusRecognized(invoice + upgrade)
-        self.assertRecognitionIsDone("2025-12-31")
+        self.assertInvariants(invoice + upgrade, "2025-12-31")
 
     def test_downgrade_credits_the_unused_pro_plan_from_the_change_date(self):
         invoice = self.bill({"product_id": self.pro_plan, "price_unit": 2400.0, **YEAR_2025})
@@ -110,13 +120,31 @@ class TestAmendments(DeferredRevenueCase):
         )
         self.assertEqual(credit.line_ids.mapped("amount"), [-200.0] * 6)
         self.assertEqual(original.line_ids.mapped("amount"), [200.0] * 12)
+        # The plan, billed from the day Pro was credited, continues Pro's schedule.
+        plan = plan_invoice.invoice_line_ids.saas_revenue_schedule_ids
+        self.assertEqual(plan.origin_schedule_id, original)
+        self.assertEqual(original.amendment_ids, credit + plan)
 
         self.recognize("2025-12-31")
         # 1,200.00 of Pro for the first half, 600.00 of the plan for the second.
         self.assertEqual(self.gl_balance(self.income_plans), -180000)
         self.assertEqual(self.gl_balance(self.deferred_account), 0)
-        self.assertBilledIsDeferredPlusRecognized(invoice + credit_note + plan_invoice)
-        self.assertRecognitionIsDone("2025-12-31")
+        self.assertInvariants(invoice + credit_note + plan_invoice, "2025-12-31")
+
+    def test_proration_of_an_added_product_amends_nothing(self):
+        invoice = self.bill({"product_id": self.plan, "price_unit": 1200.0, **YEAR_2025})
+        # Support added on 1 July, nothing taken away: a new service, not a plan change.
+        support = self.bill(
+            {
+                "product_id": self.support,
+                "price_unit": 300.0,
+                "saas_is_proration": True,
+                **SECOND_HALF_2025,
+            },
+            invoice_date="2025-07-01",
+        )
+        self.assertFalse(support.invoice_line_ids.saas_revenue_schedule_ids.origin_schedule_id)
+        self.assertFalse(invoice.invoice_line_ids.saas_revenue_schedule_ids.amendment_ids)
 
     def credit_after_three_months(self):
         """A 1,200.00 yearly invoice, recognized for January to March, then credited in full
@@ -160,8 +188,7 @@ class TestAmendments(DeferredRevenueCase):
         self.assertEqual(moves.mapped("date"), [date(2025, 4, 30)])
         self.assertEqual(self.gl_balance(self.deferred_account), 0)
         self.assertEqual(self.unrecognized(schedules), 0)
-        self.assertBilledIsDeferredPlusRecognized(invoice + credit_note)
-        self.assertRecognitionIsDone("2025-12-31")
+        self.assertInvariants(invoice + credit_note, "2025-12-31")
         return earned
 
     def test_full_credit_note_reduces_revenue(self):
@@ -216,8 +243,7 @@ class TestAmendments(DeferredRevenueCase):
         self.assertEqual(self.recognize("2025-04-30").amount_total, 900.0)
         self.assertEqual(self.gl_balance(self.income_plans), -120000)
         self.assertEqual(self.gl_balance(self.deferred_account), 0)
-        self.assertBilledIsDeferredPlusRecognized(invoice)
-        self.assertRecognitionIsDone("2025-12-31")
+        self.assertInvariants(invoice, "2025-12-31")
 
     def test_ending_service_follows_the_cancellation_policy(self):
         invoice = self.bill({"product_id": self.plan, "price_unit": 1200.0, **YEAR_2025})

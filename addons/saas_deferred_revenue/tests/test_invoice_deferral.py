@@ -57,6 +57,11 @@ class TestInvoiceDeferral(DeferredRevenueCase):
             [date(2025, 1, 31), date(2025, 2, 28), date(2025, 3, 31)],
         )
 
+        # Recognized monthly, the whole year reaches the income account.
+        self.assertEqual(len(self.recognize("2025-12-31")), 12)
+        self.assertEqual(self.gl_balance(self.income_plans), -120000)
+        self.assertInvariants(invoice, "2025-12-31")
+
     def test_days_basis_splits_by_service_days_to_the_cent(self):
         self.company.saas_revenue_basis = "days"
         invoice = self.bill(
@@ -128,9 +133,10 @@ class TestInvoiceDeferral(DeferredRevenueCase):
         self.assertEqual(set(rows.mapped("state")), {"posted"})
         self.assertFalse(rows.move_id)
         self.assertEqual(self.gl_balance(self.income_support), 0)
+        self.assertInvariants(invoice + credit_note, "2025-12-31")
 
     def test_partial_credit_note_over_its_own_period(self):
-        self.bill({"product_id": self.plan, "price_unit": 1200.0, **YEAR_2025})
+        invoice = self.bill({"product_id": self.plan, "price_unit": 1200.0, **YEAR_2025})
         credit_note = self.bill(
             {
                 "product_id": self.plan,
@@ -145,6 +151,10 @@ class TestInvoiceDeferral(DeferredRevenueCase):
         self.assertEqual(schedule.line_ids.mapped("amount"), [-100.0] * 6)
         self.assertEqual(schedule.line_ids[0].date, date(2025, 7, 31))
         self.assertEqual(self.gl_balance(self.deferred_account), -60000)
+        # Half a year of the plan is earned, 600.00 billed back.
+        self.recognize("2025-12-31")
+        self.assertEqual(self.gl_balance(self.income_plans), -60000)
+        self.assertInvariants(invoice + credit_note, "2025-12-31")
 
     def test_foreign_currency_schedule_is_fixed_at_the_invoice_rate(self):
         other = self.setup_other_currency("EUR")  # 2 EUR per company currency unit since 2017

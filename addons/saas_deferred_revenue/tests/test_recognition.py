@@ -95,6 +95,7 @@ class TestRecognition(DeferredRevenueCase):
         march = self.schedules.line_ids.filtered(lambda line: line.date == date(2025, 3, 31))
         self.assertFalse(march[0].note)
         self.assertEqual(self.gl_balance(self.income_plans), -90000)
+        self.assertInvariants(self.invoice_a + self.invoice_b, "2025-03-31")
 
     def test_full_credit_note_cancels_the_remaining_recognition(self):
         self.recognize("2025-01-31")
@@ -117,10 +118,15 @@ class TestRecognition(DeferredRevenueCase):
         self.assertEqual(len(moves), 11)
         self.assertEqual(self.gl_balance(self.income_plans), -120000)
         self.assertEqual(self.gl_balance(self.deferred_account), 0)
+        self.assertInvariants(
+            self.invoice_a + self.invoice_b + self.invoice_b.reversal_move_ids, "2025-12-31"
+        )
 
     def test_foreign_currency_gets_its_own_entry(self):
         other = self.setup_other_currency("EUR")  # 2 EUR per company currency unit since 2017
-        self.bill({"product_id": self.plan, "price_unit": 2400.0, **YEAR_2025}, currency_id=other)
+        euro_invoice = self.bill(
+            {"product_id": self.plan, "price_unit": 2400.0, **YEAR_2025}, currency_id=other
+        )
         moves = self.recognize("2025-01-31")
         self.assertEqual(len(moves), 2)
         euro = moves.filtered(lambda move: move.currency_id == other)
@@ -135,6 +141,36 @@ class TestRecognition(DeferredRevenueCase):
                 },
             ],
         )
+        self.assertInvariants(self.invoice_a + self.invoice_b + euro_invoice, "2025-01-31")
+
+    def test_every_basis_recognizes_the_whole_invoice_to_the_cent(self):
+        # 1,000.00 from 15 January to 14 April 2025: 17, 28, 31 and 14 service days.
+        expected = {
+            "days": [188.89, 311.11, 344.44, 155.56],
+            "months": [181.88, 331.67, 331.67, 154.78],
+            "full_months": [250.0, 250.0, 250.0, 250.0],
+        }
+        for basis, amounts in expected.items():
+            with self.subTest(basis=basis):
+                self.company.saas_revenue_basis = basis
+                invoice = self.bill(
+                    {
+                        "product_id": self.support,
+                        "price_unit": 1000.0,
+                        "start": "2025-01-15",
+                        "end": "2025-04-14",
+                    }
+                )
+                schedule = invoice.invoice_line_ids.saas_revenue_schedule_ids
+                self.assertEqual(schedule.basis, basis)
+                self.assertEqual(schedule.line_ids.mapped("amount"), amounts)
+        self.recognize("2025-04-30")
+        self.assertEqual(self.gl_balance(self.income_support), -300000 - 40000)
+        self.recognize("2025-12-31")
+        invoices = self.schedules.move_id | self.env["account.move"].search(
+            [("invoice_line_ids.product_id", "=", self.support.id)]
+        )
+        self.assertInvariants(invoices, "2025-12-31")
 
     def test_recognized_invoice_cannot_be_reset_to_draft(self):
         self.recognize("2025-01-31")

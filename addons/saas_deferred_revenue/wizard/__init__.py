@@ -1,2 +1,3 @@
 from . import saas_revenue_recognize_wizard
 from . import saas_deferred_balance_wizard
+from . import saas_revenue_undo_wizard

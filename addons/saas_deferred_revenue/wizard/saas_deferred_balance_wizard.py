@@ -3,6 +3,7 @@ from odoo import fields, models
 
 class SaasDeferredBalanceWizard(models.TransientModel):
     _name = "saas.deferred.balance.wizard"
+    _inherit = ["saas.revenue.report.xlsx"]
     _description = "Deferred Revenue Balance at a Date"
 
     date = fields.Date(string="Balance At", required=True, default=fields.Date.context_today)
@@ -27,7 +28,7 @@ class SaasDeferredBalanceWizard(models.TransientModel):
                 ),
             ],
             "domain": self._balance_domain(),
-            "context": {"group_by": ["partner_id", "product_id"]},
+            "context": {"group_by": ["partner_id", "product_id", "subscription_id"]},
         }
 
     def _balance_domain(self):
@@ -37,3 +38,50 @@ class SaasDeferredBalanceWizard(models.TransientModel):
             ("state", "=", "planned"),
             ("posted_date", ">", self.date),
         ]
+
+    def action_export_xlsx(self):
+        """The balance on the date as a spreadsheet: its total by customer, product and
+        subscription, then every schedule line it is made of."""
+        self.ensure_one()
+        lines = self.env["saas.revenue.schedule.line"]
+        domain = self._balance_domain()
+        groupby = ["partner_id", "product_id", "subscription_id"]
+        totals = [
+            [partner.display_name, product.display_name, subscription.display_name or "", amount]
+            for partner, product, subscription, amount in lines._read_group(
+                domain, groupby, ["amount:sum"]
+            )
+        ]
+        details = [
+            [
+                line.partner_id.display_name,
+                line.product_id.display_name,
+                line.subscription_id.display_name or "",
+                line.schedule_id.move_id.display_name,
+                line.billed_date,
+                line.date,
+                line.amount,
+            ]
+            for line in lines.search(domain, order="partner_id, product_id, date, id")
+        ]
+
+        def label(name):
+            return lines._fields[name].get_description(self.env)["string"]
+
+        return self._xlsx_download(
+            self.env._("Deferred Revenue at %s", self.date),
+            [
+                (self.env._("By Customer"), [*map(label, groupby), label("amount")], totals),
+                (
+                    self.env._("Schedule Lines"),
+                    [
+                        *map(label, groupby),
+                        self.env._("Invoice"),
+                        label("billed_date"),
+                        label("date"),
+                        label("amount"),
+                    ],
+                    details,
+                ),
+            ],
+        )
