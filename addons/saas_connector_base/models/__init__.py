@@ -14,3 +14,7 @@ from . import product_template
 from . import saas_subscription_item
 from . import saas_subscription
 from . import saas_subscription_history
+from . import saas_reconciliation_run
+from . import saas_reconciliation_line
+from . import saas_reconciliation_drift
+from . import saas_backend_reconciliation

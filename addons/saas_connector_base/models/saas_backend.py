@@ -226,7 +226,10 @@ class SaasBackend(models.Model):
         ``body`` is the raw request body (bytes), ``headers`` a case-insensitive mapping and
         ``signing_secrets`` the live webhook signing secrets (never empty). Raise
         :class:`~..lib.errors.WebhookRejected` for anything that must not be stored. Runs inside
-        the webhook request: no API calls, nothing slow.
+        the webhook request: no API calls, nothing slow. There, ``self`` comes from the token
+        lookup with its stored fields in cache (``provider``, ``environment``, the provider's
+        own settings): read them freely, but anything else (a related record's fields, a
+        search) is a query on every delivery.
         """
         raise WebhookRejected("this backend's provider does not accept webhooks", status=404)
 
@@ -247,6 +250,25 @@ class SaasBackend(models.Model):
     def _provider_test_connection(self):
         """Check the credentials against the provider; return a short success message."""
         raise UserError(self.env._("This provider has no connection test."))
+
+    def _provider_reconciles(self):
+        """Whether this provider implements ``_provider_reconcile``: only those backends get
+        reconciliation runs, on demand or from the daily cron."""
+        return False
+
+    def _provider_reconcile(self, run):
+        """Compare the provider's objects of ``run``'s period, read through its API, with the
+        Odoo documents bound to them, and fill ``run`` with ``run._record_summary()`` (count
+        and total per object type and currency on each side), ``run._record_drift()`` (one line
+        per object that differs) and ``run._add_note()`` (what could not be compared). See
+        ``saas.reconciliation.run._period_bounds`` for the period's instants."""
+        raise UserError(self.env._("This provider cannot be reconciled with Odoo."))
+
+    def _provider_resync(self, drifts):
+        """Fetch the objects of ``drifts`` (``saas.reconciliation.drift`` of this backend)
+        from the provider and feed them through the event inbox. Return ``{drift id: reason}``
+        for those that could not be fetched; the others count as re-synchronized."""
+        raise UserError(self.env._("This provider cannot re-synchronize objects."))
 
     # ---------------------------------------------------------------------------------------
     # Helpers for providers

@@ -12,6 +12,9 @@ from odoo.addons.saas_connector_base.lib.errors import (
 from odoo.addons.saas_connector_base.lib.inbound import InboundEvent
 
 SIGNATURE_HEADER = "X-Test-Signature"
+# The provider's own records, as its API would list them: ``{contact id: {"id", "name",
+# "created" (Unix time), "archived"}}``. Tests fill it; it stands for the far side of the network.
+REMOTE_CONTACTS = {}
 
 
 def sign(body, secret):
@@ -72,6 +75,89 @@ class SaasBackend(models.Model):
             return super()._provider_test_connection()
         return "Test provider reachable."
 
+    # Reconciliation against REMOTE_CONTACTS, the provider's side of the network --------------
+    def _provider_reconciles(self):
+        return self.provider == "test" or super()._provider_reconciles()
+
+    def _provider_reconcile(self, run):
+        """Contacts created in the period at the provider against their partners: a contact
+        is ``active`` or ``archived``; a partner bound to a contact the provider does not
+        have is missing there."""
+        if self.provider != "test":
+            return super()._provider_reconcile(run)
+        start, end = run._period_bounds()
+        remote = {
+            contact_id: contact
+            for contact_id, contact in REMOTE_CONTACTS.items()
+            if start.timestamp() <= contact["created"] < end.timestamp()
+        }
+        bindings = self.env["saas.binding"].search(
+            [("backend_id", "=", self.id), ("res_model", "=", "res.partner")]
+        )
+        local = {
+            binding.external_id: self.env["res.partner"]
+            .with_context(active_test=False)
+            .browse(binding.res_id)
+            for binding in bindings
+        }
+        drift = []
+        for contact_id, contact in remote.items():
+            partner = local.get(contact_id)
+            status = "archived" if contact.get("archived") else "active"
+            if not partner:
+                drift.append(_drift(contact_id, "missing_in_odoo", status))
+            elif (odoo_status := "active" if partner.active else "archived") != status:
+                drift.append(_drift(contact_id, "status_mismatch", status, partner, odoo_status))
+        for contact_id, partner in local.items():
+            if contact_id not in REMOTE_CONTACTS and partner.create_date >= start.replace(
+                tzinfo=None
+            ):
+                drift.append(_drift(contact_id, "missing_in_provider", False, partner, "active"))
+        currency = self.company_id.currency_id
+        run._record_summary(
+            [
+                {
+                    "object_type": "contact",
+                    "name": "Contacts",
+                    "currency_id": currency.id,
+                    "provider_count": len(remote),
+                    "odoo_count": len(set(remote) & set(local)),
+                }
+            ]
+        )
+        run._record_drift([{**values, "currency_id": currency.id} for values in drift])
+        run._add_note("Contacts carry no amounts.")
+
+    def _provider_resync(self, drifts):
+        """Each contact as it is now at the provider, delivered as a synthetic event."""
+        if self.provider != "test":
+            return super()._provider_resync(drifts)
+        failures = {}
+        inbound = []
+        for drift in drifts:
+            contact = REMOTE_CONTACTS.get(drift.external_id)
+            if contact is None:
+                failures[drift.id] = f"Contact {drift.external_id} does not exist at the provider."
+                continue
+            item = {
+                "id": f"sync_{drift.external_id}_{len(json.dumps(contact))}",
+                "type": "contact.deleted" if contact.get("archived") else "contact.updated",
+                "created": int(datetime.now(UTC).timestamp()),
+                "data": {"object": {"object": "contact", **contact}},
+            }
+            inbound.append(
+                InboundEvent(
+                    external_id=item["id"],
+                    event_type=item["type"],
+                    object_type="contact",
+                    object_external_id=drift.external_id,
+                    source_created=datetime.fromtimestamp(item["created"], UTC),
+                    payload=json.dumps(item),
+                )
+            )
+        self.env["saas.event"]._receive(self, inbound, "{}")
+        return failures
+
     def _test_handle_contact_updated(self, event):
         contact = event.payload_json()["data"]["object"]
         if contact.get("fail") == "permanent":
@@ -98,3 +184,16 @@ class SaasBackend(models.Model):
         partner.active = False
         self.env["saas.binding"].bind(self, partner, contact["id"], updated=event.source_created)
         return partner
+
+
+def _drift(contact_id, kind, status, partner=None, odoo_status=False):
+    return {
+        "object_type": "contact",
+        "object_label": "Contact",
+        "external_id": contact_id,
+        "kind": kind,
+        "provider_status": status,
+        "odoo_status": odoo_status,
+        "res_model": partner and "res.partner",
+        "res_id": partner and partner.id,
+    }

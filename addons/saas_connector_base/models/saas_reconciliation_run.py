@@ -1,0 +1,360 @@
+import io
+import logging
+import traceback
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import xlsxwriter
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from .saas_event_processing import READABLE_ERRORS
+
+_logger = logging.getLogger(__name__)
+
+
+class SaasReconciliationRun(models.Model):
+    """One comparison of a provider account with Odoo over a period.
+
+    The provider reads its own side through its API — not through the bindings, so that an
+    object whose events never arrived is found too — and fills the run through
+    ``saas.backend._provider_reconcile``: a summary line per object type and currency (count
+    and total on each side), and a drift line per object that differs. Drift leaves an activity
+    for the backend's responsible; each drift line can be re-synchronized from the provider.
+    """
+
+    _name = "saas.reconciliation.run"
+    _description = "SaaS Reconciliation Run"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "started_at desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(compute="_compute_name", store=True)
+    backend_id = fields.Many2one(
+        "saas.backend",
+        required=True,
+        ondelete="cascade",
+        index=True,
+        check_company=True,
+        domain=[("active", "=", True)],
+    )
+    company_id = fields.Many2one(related="backend_id.company_id", store=True, index=True)
+    provider = fields.Selection(related="backend_id.provider")
+    date_from = fields.Date(string="From", required=True)
+    date_to = fields.Date(string="To", required=True)
+    trigger = fields.Selection(
+        [("manual", "On Demand"), ("cron", "Daily")], required=True, default="manual"
+    )
+    state = fields.Selection(
+        [("draft", "Draft"), ("done", "Done"), ("failed", "Failed")],
+        required=True,
+        default="draft",
+        tracking=True,
+    )
+    started_at = fields.Datetime(readonly=True)
+    finished_at = fields.Datetime(readonly=True)
+    note = fields.Text(
+        readonly=True,
+        help="What the run could not compare, e.g. object types the provider account does not "
+        "offer, and why a failed run failed.",
+    )
+    line_ids = fields.One2many("saas.reconciliation.line", "run_id", string="Summary")
+    drift_ids = fields.One2many("saas.reconciliation.drift", "run_id")
+    drift_count = fields.Integer(compute="_compute_drift_counts", store=True)
+    open_drift_count = fields.Integer(
+        string="Open Drift", compute="_compute_drift_counts", store=True
+    )
+
+    @api.depends("backend_id.name", "date_from", "date_to")
+    def _compute_name(self):
+        for run in self:
+            run.name = self.env._(
+                "%(backend)s, %(start)s to %(end)s",
+                backend=run.backend_id.name or "",
+                start=run.date_from or "",
+                end=run.date_to or "",
+            )
+
+    @api.depends("drift_ids.state")
+    def _compute_drift_counts(self):
+        for run in self:
+            run.drift_count = len(run.drift_ids)
+            run.open_drift_count = len(run.drift_ids.filtered(lambda d: d.state == "open"))
+
+    # ---------------------------------------------------------------------------------------
+    # Running
+    # ---------------------------------------------------------------------------------------
+    def action_run(self):
+        """Compare the period again: the previous summary and drift lines are replaced."""
+        for run in self:
+            run._execute()
+        return True
+
+    def _execute(self):
+        self.ensure_one()
+        if not self.backend_id.active:
+            raise UserError(self.env._("Backend %s is archived.", self.backend_id.name))
+        self.line_ids.unlink()
+        self.drift_ids.unlink()
+        self.write(
+            {
+                "state": "draft",
+                "started_at": fields.Datetime.now(),
+                "finished_at": False,
+                "note": False,
+            }
+        )
+        try:
+            with self.env.cr.savepoint():
+                self.backend_id._provider_reconcile(self)
+        except Exception as error:
+            # A run that cannot reach the provider must say why, not vanish: the cron goes on
+            # with the other backends.
+            _logger.warning("Reconciliation %s failed", self.name, exc_info=True)
+            self.write(
+                {
+                    "state": "failed",
+                    "finished_at": fields.Datetime.now(),
+                    "note": str(error)
+                    if isinstance(error, READABLE_ERRORS)
+                    else self.env._(
+                        "Unexpected error (%(kind)s): %(error)s",
+                        kind=error.__class__.__name__,
+                        error=error,
+                    ),
+                }
+            )
+            self.message_post(body="".join(traceback.format_exception_only(error)))
+            return
+        self.write({"state": "done", "finished_at": fields.Datetime.now()})
+        if self.open_drift_count:
+            self._notify_drift()
+
+    def _notify_drift(self):
+        """An activity on the run for the backend's responsible. The daily run finds the same
+        drift until it is fixed: the activity of an earlier run of the backend is closed in
+        favour of this one, so the to-do list holds one entry per backend."""
+        activity_type = self.env.ref("saas_connector_base.mail_activity_type_reconciliation_drift")
+        earlier = self.search(
+            [("backend_id", "=", self.backend_id.id), ("id", "!=", self.id)]
+        ).activity_ids.filtered(lambda activity: activity.activity_type_id == activity_type)
+        earlier.sudo().action_feedback(
+            feedback=self.env._("Superseded by reconciliation %s.", self.name)
+        )
+        self.sudo().activity_schedule(
+            activity_type_id=activity_type.id,
+            user_id=(self.backend_id.responsible_id or self.env.ref("base.user_admin")).id,
+            summary=self.env._("%s drift lines to review", self.open_drift_count),
+            note=self.env._(
+                "The provider and Odoo disagree on some documents of %s. Re-sync the drift "
+                "lines, then run the reconciliation again.",
+                self.name,
+            ),
+        )
+
+    @api.model
+    def _cron_reconcile(self):
+        """Daily: each active backend whose provider reconciles, over the month to date up to
+        yesterday — on the first of a month, that is the whole previous month. Yesterday is
+        complete (today's objects may still have deliveries in flight), and a month-long
+        period keeps showing drift that is not fixed yet instead of letting it age out."""
+        backends = (
+            self.env["saas.backend"]
+            .search([("active", "=", True)])
+            .filtered(lambda backend: backend._provider_reconciles())
+        )
+        for backend in backends:
+            yesterday = self._company_today(backend.company_id) - timedelta(days=1)
+            run = self.create(
+                {
+                    "backend_id": backend.id,
+                    "date_from": yesterday.replace(day=1),
+                    "date_to": yesterday,
+                    "trigger": "cron",
+                }
+            )
+            run._execute()
+            # Each backend's run is kept, whatever happens to the next one.
+            self.env["ir.cron"]._commit_progress(1)
+
+    @api.model
+    def _company_today(self, company):
+        zone = ZoneInfo(company.partner_id.tz or "UTC")
+        return datetime.now(UTC).astimezone(zone).date()
+
+    # ---------------------------------------------------------------------------------------
+    # API for providers
+    # ---------------------------------------------------------------------------------------
+    def _period_bounds(self):
+        """``(start, end)`` as aware UTC datetimes: from the first day's midnight to the
+        midnight after the last day, in the company's time zone — the zone in which imported
+        documents get their dates."""
+        self.ensure_one()
+        zone = ZoneInfo(self.company_id.partner_id.tz or "UTC")
+        start = datetime.combine(self.date_from, time.min, zone)
+        end = datetime.combine(self.date_to + timedelta(days=1), time.min, zone)
+        return start.astimezone(UTC), end.astimezone(UTC)
+
+    def _add_note(self, text):
+        self.ensure_one()
+        self.note = f"{self.note}\n{text}" if self.note else text
+
+    def _record_summary(self, values_list):
+        """Summary lines: dicts of ``saas.reconciliation.line`` values without ``run_id``."""
+        self.ensure_one()
+        return self.env["saas.reconciliation.line"].create(
+            [{**values, "run_id": self.id} for values in values_list]
+        )
+
+    def _record_drift(self, values_list):
+        """Drift lines: dicts of ``saas.reconciliation.drift`` values without ``run_id``."""
+        self.ensure_one()
+        return self.env["saas.reconciliation.drift"].create(
+            [{**values, "run_id": self.id} for values in values_list]
+        )
+
+    # ---------------------------------------------------------------------------------------
+    # UI
+    # ---------------------------------------------------------------------------------------
+    def action_view_drift(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "saas_connector_base.action_saas_reconciliation_drift"
+        )
+        action.update(
+            domain=[("run_id", "=", self.id)],
+            context={"search_default_open": 1},
+        )
+        return action
+
+    def action_export_xlsx(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/saas/reconciliation/{self.id}/xlsx",
+            "target": "download",
+        }
+
+    def _xlsx_filename(self):
+        self.ensure_one()
+        return f"reconciliation-{self.backend_id.name}-{self.date_from}-{self.date_to}.xlsx"
+
+    def _xlsx_content(self):
+        """The run as a workbook: a summary sheet (the period, then one row per object type
+        and currency) and a drift sheet (one row per drift line)."""
+        self.ensure_one()
+        output = io.BytesIO()
+        workbook = xlsxwriter.Workbook(output, {"in_memory": True})
+        bold = workbook.add_format({"bold": True})
+        money_formats = {}
+
+        def money(currency):
+            if currency not in money_formats:
+                decimals = currency.decimal_places
+                money_formats[currency] = workbook.add_format(
+                    {"num_format": "#,##0" + ("." + "0" * decimals if decimals else "")}
+                )
+            return money_formats[currency]
+
+        summary = workbook.add_worksheet(self.env._("Summary"))
+        for row, (label, value) in enumerate(
+            [
+                (self.env._("Backend"), self.backend_id.name),
+                (self.env._("Period"), f"{self.date_from} to {self.date_to}"),
+                (
+                    self.env._("State"),
+                    dict(self._fields["state"]._description_selection(self.env))[self.state],
+                ),
+                (self.env._("Run at"), fields.Datetime.to_string(self.started_at) or ""),
+                (self.env._("Open drift"), self.open_drift_count),
+                (self.env._("Notes"), self.note or ""),
+            ]
+        ):
+            summary.write(row, 0, label, bold)
+            summary.write(row, 1, value)
+        headers = [
+            self.env._("Object Type"),
+            self.env._("Currency"),
+            self.env._("Count at Provider"),
+            self.env._("Total at Provider"),
+            self.env._("Count in Odoo"),
+            self.env._("Total in Odoo"),
+            self.env._("Count Difference"),
+            self.env._("Difference"),
+        ]
+        summary.write_row(7, 0, headers, bold)
+        for row, line in enumerate(self.line_ids, start=8):
+            fmt = money(line.currency_id)
+            summary.write(row, 0, line.name)
+            summary.write(row, 1, line.currency_id.name)
+            summary.write_number(row, 2, line.provider_count)
+            summary.write_number(row, 3, line.provider_total, fmt)
+            summary.write_number(row, 4, line.odoo_count)
+            summary.write_number(row, 5, line.odoo_total, fmt)
+            summary.write_number(row, 6, line.count_difference)
+            summary.write_number(row, 7, line.difference, fmt)
+        summary.set_column(0, 0, 28)
+        summary.set_column(1, 7, 16)
+
+        drift_sheet = workbook.add_worksheet(self.env._("Drift"))
+        kinds = dict(
+            self.env["saas.reconciliation.drift"]._fields["kind"]._description_selection(self.env)
+        )
+        states = dict(
+            self.env["saas.reconciliation.drift"]._fields["state"]._description_selection(self.env)
+        )
+        drift_sheet.write_row(
+            0,
+            0,
+            [
+                self.env._("Object Type"),
+                self.env._("External ID"),
+                self.env._("Drift"),
+                self.env._("Currency"),
+                self.env._("Amount at Provider"),
+                self.env._("Status at Provider"),
+                self.env._("Amount in Odoo"),
+                self.env._("Status in Odoo"),
+                self.env._("Difference"),
+                self.env._("Odoo Document"),
+                self.env._("State"),
+                self.env._("Message"),
+            ],
+            bold,
+        )
+        for row, drift in enumerate(self.drift_ids, start=1):
+            fmt = money(drift.currency_id) if drift.currency_id else None
+            drift_sheet.write(row, 0, drift.object_label or drift.object_type)
+            drift_sheet.write(row, 1, drift.external_id)
+            drift_sheet.write(row, 2, kinds[drift.kind])
+            drift_sheet.write(row, 3, drift.currency_id.name or "")
+            drift_sheet.write_number(row, 4, drift.provider_amount, fmt)
+            drift_sheet.write(row, 5, drift.provider_status or "")
+            drift_sheet.write_number(row, 6, drift.odoo_amount, fmt)
+            drift_sheet.write(row, 7, drift.odoo_status or "")
+            drift_sheet.write_number(row, 8, drift.difference, fmt)
+            drift_sheet.write(row, 9, drift.record_name or "")
+            drift_sheet.write(row, 10, states[drift.state])
+            drift_sheet.write(row, 11, drift.message or "")
+        drift_sheet.set_column(0, 11, 18)
+        workbook.close()
+        return output.getvalue()
+
+    @api.constrains("date_from", "date_to")
+    def _check_period(self):
+        for run in self:
+            if run.date_from > run.date_to:
+                raise ValidationError(
+                    self.env._("A reconciliation period cannot end before it starts.")
+                )
+
+    @api.constrains("backend_id")
+    def _check_provider_reconciles(self):
+        for run in self:
+            if not run.backend_id._provider_reconciles():
+                raise ValidationError(
+                    self.env._(
+                        "The provider of %s cannot be reconciled with Odoo.", run.backend_id.name
+                    )
+                )
