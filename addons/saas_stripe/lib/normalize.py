@@ -37,6 +37,14 @@ PAYMENT_PENDING = "pending"
 PAYMENT_FAILED = "failed"
 PAYMENT_CANCELED = "canceled"
 
+# Stripe's dispute statuses: warning_* ones are inquiries, which move no money;
+# charge_refunded closed disputes of refunded charges until 2017; prevented ones never opened.
+DISPUTE_NEEDS_RESPONSE = frozenset({"warning_needs_response", "needs_response"})
+DISPUTE_CLOSED = frozenset({"warning_closed", "won", "lost", "charge_refunded", "prevented"})
+DISPUTE_STATUSES = (
+    DISPUTE_NEEDS_RESPONSE | DISPUTE_CLOSED | {"warning_under_review", "under_review"}
+)
+
 
 class NormalizeError(ValueError):
     """The payload cannot be read as a supported Stripe object; the message names the object and
@@ -302,6 +310,69 @@ class Refund:
     payment_intent_id: str | None
     reason: str | None
     failure_reason: str | None
+
+
+@dataclass(frozen=True)
+class Dispute:
+    """A chargeback or an inquiry (``warning_*`` statuses) on a charge. ``status`` is one of
+    DISPUTE_STATUSES. ``balance_transactions`` lists every movement of the disputed money on
+    the Stripe balance so far — withdrawn (negative) or reinstated (positive) — so that the
+    dispute's state alone says what the books must hold. ``customer_id`` and ``invoice_id``
+    are known only when the payload expands the charge."""
+
+    id: str
+    status: str
+    reason: str | None
+    amount: Decimal
+    currency: str
+    created: datetime | None
+    charge_id: str | None
+    payment_intent_id: str | None
+    customer_id: str | None
+    invoice_id: str | None
+    evidence_due_by: datetime | None
+    is_charge_refundable: bool
+    balance_transactions: tuple["BalanceTransaction", ...]
+
+
+@dataclass(frozen=True)
+class Payout:
+    """Money sent from the Stripe balance to a bank account. ``status`` is Stripe's
+    (``pending``, ``in_transit``, ``paid``, ``failed``, ``canceled``); only an ``automatic``
+    payout can list the balance transactions it settles."""
+
+    id: str
+    status: str
+    amount: Decimal
+    currency: str
+    automatic: bool
+    created: datetime | None
+    arrival_date: datetime | None
+    description: str | None
+    balance_transaction_id: str | None
+    failure_balance_transaction_id: str | None
+    failure_code: str | None
+    failure_message: str | None
+
+
+@dataclass(frozen=True)
+class BalanceTransaction:
+    """One movement of the Stripe balance: ``amount`` is what the movement brings (negative
+    for money leaving it), ``fee`` what Stripe took on it, ``net`` = amount - fee. ``source_id``
+    is the charge, refund, dispute, payout… it comes from; ``source_payment_intent_id`` is the
+    source charge's payment intent when the source was expanded."""
+
+    id: str
+    type: str
+    reporting_category: str | None
+    amount: Decimal
+    fee: Decimal
+    net: Decimal
+    currency: str
+    created: datetime | None
+    description: str | None
+    source_id: str | None
+    source_payment_intent_id: str | None
 
 
 @dataclass(frozen=True)
@@ -737,6 +808,91 @@ def _refund(obj):
     )
 
 
+def _dispute(obj):
+    dispute_id = _required(obj, "id", "dispute")
+    currency = _required_currency(obj, dispute_id)
+    status = obj.get("status")
+    if status not in DISPUTE_STATUSES:
+        raise NormalizeError(f"dispute {dispute_id} has an unknown status {status!r}")
+    charge = obj.get("charge")
+    charge = charge if isinstance(charge, dict) else {}
+    evidence = obj.get("evidence_details") or {}
+    return Dispute(
+        id=dispute_id,
+        status=status,
+        reason=obj.get("reason"),
+        amount=_amount(_required(obj, "amount", dispute_id), currency),
+        currency=currency,
+        created=_timestamp(obj.get("created"), f"{dispute_id} created"),
+        charge_id=_id(obj.get("charge")),
+        payment_intent_id=_id(obj.get("payment_intent")) or _id(charge.get("payment_intent")),
+        customer_id=_id(charge.get("customer")),
+        invoice_id=_id(charge.get("invoice")),
+        evidence_due_by=_timestamp(
+            _first(evidence.get("due_by"), obj.get("evidence_due_by")),
+            f"{dispute_id} evidence due date",
+        ),
+        is_charge_refundable=bool(obj.get("is_charge_refundable")),
+        balance_transactions=tuple(
+            _dispute_balance_transaction(entry, dispute_id)
+            for entry in _list_data(obj.get("balance_transactions"))
+        ),
+    )
+
+
+def _dispute_balance_transaction(obj, dispute_id):
+    if not isinstance(obj, dict):
+        # Stripe always expands them: an id alone says nothing of the amount.
+        raise NormalizeError(f"dispute {dispute_id} lists balance transaction {obj!r} unexpanded")
+    return _balance_transaction(obj)
+
+
+def _payout(obj):
+    payout_id = _required(obj, "id", "payout")
+    currency = _required_currency(obj, payout_id)
+    return Payout(
+        id=payout_id,
+        status=_required(obj, "status", payout_id),
+        amount=_amount(_required(obj, "amount", payout_id), currency),
+        currency=currency,
+        automatic=bool(obj.get("automatic")),
+        created=_timestamp(obj.get("created"), f"{payout_id} created"),
+        arrival_date=_timestamp(obj.get("arrival_date"), f"{payout_id} arrival_date"),
+        description=obj.get("description") or None,
+        balance_transaction_id=_id(obj.get("balance_transaction")),
+        # localstripe sends an empty string for a failed payout's transaction.
+        failure_balance_transaction_id=_id(obj.get("failure_balance_transaction")) or None,
+        failure_code=obj.get("failure_code"),
+        failure_message=obj.get("failure_message"),
+    )
+
+
+def _balance_transaction(obj):
+    transaction_id = _required(obj, "id", "balance_transaction")
+    currency = _required_currency(obj, transaction_id)
+    amount = _amount(_required(obj, "amount", transaction_id), currency)
+    fee = _amount(obj.get("fee") or 0, currency)
+    source = obj.get("source")
+    return BalanceTransaction(
+        id=transaction_id,
+        type=_required(obj, "type", transaction_id),
+        reporting_category=obj.get("reporting_category"),
+        amount=amount,
+        fee=fee,
+        net=amount - fee if obj.get("net") is None else _amount(obj["net"], currency),
+        currency=currency,
+        created=_timestamp(obj.get("created"), f"{transaction_id} created"),
+        description=obj.get("description"),
+        source_id=_id(source),
+        # Only a charge's payment intent names the payment: a refund's names the refunded one.
+        source_payment_intent_id=(
+            _id(source.get("payment_intent"))
+            if isinstance(source, dict) and source.get("object") == "charge"
+            else None
+        ),
+    )
+
+
 # Payments ---------------------------------------------------------------------------------
 
 _CHARGE_STATUSES = {
@@ -861,6 +1017,9 @@ _NORMALIZERS = {
     "invoice_payment": _payment_from_invoice_payment,
     "credit_note": _credit_note,
     "refund": _refund,
+    "payout": _payout,
+    "balance_transaction": _balance_transaction,
+    "dispute": _dispute,
 }
 
 

@@ -231,12 +231,15 @@ def test_previous_attributes_are_kept_as_sent(fixture, index, previous):
 
 
 def test_event_about_an_object_without_canonical_type_keeps_the_raw_object():
+    # No fixture holds an object without canonical class: a dispute event stands for one,
+    # its object re-typed as a Radar early fraud warning.
     payload = event_payload(f"{LAGO_BASIL}/charge_dispute_closed.json")
+    payload["data"]["object"]["object"] = "radar.early_fraud_warning"
     event = normalize_event(payload)
     assert (event.id, event.type, event.object_type, event.object_id) == (
         "evt_3RWXidQ8iJWBZFaM0N9UpCe2",
         "charge.dispute.closed",
-        "dispute",
+        "radar.early_fraud_warning",
         "dp_1RWXieQ8iJWBZFaM572opwWo",
     )
     assert event.object == payload["data"]["object"]
@@ -244,8 +247,10 @@ def test_event_about_an_object_without_canonical_type_keeps_the_raw_object():
 
 
 def test_object_without_canonical_type_is_refused_alone():
-    with pytest.raises(NormalizeError, match="unsupported Stripe object type 'dispute'"):
-        normalize_object(stripe_object(f"{LAGO_BASIL}/charge_dispute_closed.json"))
+    obj = stripe_object(f"{LAGO_BASIL}/charge_dispute_closed.json")
+    obj["object"] = "radar.early_fraud_warning"
+    with pytest.raises(NormalizeError, match=r"unsupported Stripe object type 'radar\.early"):
+        normalize_object(obj)
 
 
 @pytest.mark.parametrize(
