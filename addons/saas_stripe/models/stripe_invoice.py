@@ -1,11 +1,17 @@
+import dataclasses
 from datetime import UTC, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from odoo import api, models
+import stripe
+
+from odoo import api, fields, models
 from odoo.addons.saas_connector_base.lib.errors import PermanentError, TransientError
+from odoo.addons.saas_connector_base.lib.money import from_minor_units
 from odoo.fields import Command
 from odoo.tools import float_repr
+
+from ..lib.normalize import NormalizeError, normalize_object
 
 # Statuses of an invoice Stripe has finalized: it has a number, its lines and amounts are
 # frozen. A draft can still change, so it creates nothing in Odoo.
@@ -21,6 +27,18 @@ class SaasBackend(models.Model):
     line, and bound to the invoice id (each line to its line id). Later events change its
     state only: Stripe never changes a finalized invoice's lines.
 
+    What a Stripe invoice becomes depends on its total:
+
+    - above zero: a customer invoice;
+    - zero (a trial, a free tier, a change fully offset by a credit): a posted customer
+      invoice at zero all the same. It has nothing to collect, but its lines and service
+      periods belong to the subscription's history, as they do in Stripe;
+    - below zero (a downgrade whose unused-time credit exceeds the new charges): a posted
+      credit note (``out_refund``) with each line's sign turned, so that it reads as Odoo
+      users expect one to, with positive amounts for what is credited. Stripe keeps that
+      amount as the customer's credit balance and takes it off the next invoices: the credit
+      note stays open on the customer's receivable until an invoice uses it (see below).
+
     Decisions worth knowing:
 
     - Amounts tie to the cent or the event fails: after posting, the untaxed amount, the tax
@@ -31,8 +49,15 @@ class SaasBackend(models.Model):
       description, which names the quantity, stays as the label). A discount is a percentage
       only when that percentage is exact in the *Discount* accuracy, else the unit price is
       the discounted one.
-    - Taxes come from the backend's tax mapping (``saas.stripe.tax.map``); an unmapped tax rate
-      fails the event with a message naming it.
+    - Taxes come from the backend's tax mapping (``saas.stripe.tax.map``). An unmapped tax rate
+      fails the event with a message naming it, unless the backend matches taxes by rate: the
+      rate is then read from Stripe and mapped to the one Odoo sales tax with its percentage,
+      inclusiveness and country, a mapping recorded for finance to review (several or no such
+      taxes fail the event, naming them).
+    - Stripe pays an invoice from the customer's credit balance first (its
+      ``starting_balance`` is negative): the import reconciles that much of the customer's
+      open Stripe credit notes with the invoice, so that the card payment Stripe then reports
+      (the rest, ``amount_paid``) settles it exactly.
     - Service periods are calendar dates in the company's time zone (that of the company's
       partner, UTC without one). Stripe's period end is the instant the next period starts, so
       the last day of service is the day before it; a one-off item whose period starts and ends
@@ -41,11 +66,21 @@ class SaasBackend(models.Model):
       keeping its rates) is a decision for finance, not for an import.
     - A customer whose event has not been applied yet makes the event retry: an invoice is
       addressed to the partner the customer's own event creates.
-    - An invoice with more lines than its payload carries (``lines.has_more``) fails with a
-      message: the missing lines come from the API, which the backfill wizard reads.
+    - An event embeds an invoice's first lines only (``lines.has_more``): all of its lines are
+      then listed through the API before anything is written. Stripe being unreachable or busy
+      there makes the event retry.
     """
 
     _inherit = "saas.backend"  # pylint: disable=consider-merging-classes-inherited
+
+    stripe_tax_match_by_rate = fields.Boolean(
+        string="Match Taxes by Rate",
+        help="A Stripe tax rate without a mapping is mapped to the Odoo sales tax with the "
+        "same percentage, included in the price or not as in Stripe, and of the rate's "
+        "country, when exactly one such tax exists. The mapping is recorded (marked as matched "
+        "by rate) for review. Without this, or when several taxes or none match, the invoice "
+        "waits for a mapping made by hand.",
+    )
 
     def _stripe_event_handlers(self):
         return {
@@ -143,19 +178,12 @@ class SaasBackend(models.Model):
         move = bindings.lookup(self, "account.move", invoice.id)
         if not move and invoice.status in FINALIZED_STATUSES:
             move = self._stripe_import_invoice(invoice)
+            self._stripe_apply_customer_credit(move, _starting_balance(event, invoice.currency))
         if move:
             bindings.bind(self, move, invoice.id, updated=event.source_created)
         return move
 
     def _stripe_import_invoice(self, invoice):
-        if invoice.lines_has_more:
-            raise PermanentError(
-                self.env._(
-                    "Invoice %s has more lines than the event carries. Import it with the "
-                    "backfill, which reads all of its lines from Stripe.",
-                    invoice.id,
-                )
-            )
         partner = self.env["saas.binding"].lookup(self, "res.partner", invoice.customer_id)
         if not partner:
             raise TransientError(
@@ -166,13 +194,17 @@ class SaasBackend(models.Model):
                 )
             )
         currency = self._stripe_active_currency(invoice.currency)
+        invoice = dataclasses.replace(invoice, lines=self._stripe_invoice_lines(invoice))
+        credit = (invoice.total or 0) < 0
+        if credit:
+            invoice = _turned(invoice)
         invoice_date = self._stripe_date(invoice.finalized_at or invoice.created)
         move = (
             self.env["account.move"]
             .with_company(self.company_id)
             .create(
                 {
-                    "move_type": "out_invoice",
+                    "move_type": "out_refund" if credit else "out_invoice",
                     "company_id": self.company_id.id,
                     "journal_id": self._stripe_sales_journal().id,
                     "partner_id": partner.id,
@@ -197,6 +229,77 @@ class SaasBackend(models.Model):
         for line in move.invoice_line_ids:
             bindings.bind(self, line, line.saas_source_line_id)
         return move
+
+    def _stripe_invoice_lines(self, invoice):
+        """All lines of ``invoice``: those of the payload, or when Stripe truncated them
+        (``lines.has_more``), every line listed by the API, page after page."""
+        if not invoice.lines_has_more:
+            return invoice.lines
+        try:
+            pages = self._stripe_client().v1.invoices.line_items.list(
+                invoice.id, params={"limit": 100}
+            )
+            entries = [entry.to_dict() for entry in pages.auto_paging_iter()]
+        except stripe.StripeError as error:
+            if self._provider_is_transient(error):
+                raise
+            raise PermanentError(
+                self.env._(
+                    "Stripe did not list the lines of invoice %(invoice)s: %(error)s",
+                    invoice=invoice.id,
+                    error=error.user_message or error.http_status,
+                )
+            ) from None
+        try:
+            # Line items of older API versions carry no currency of their own.
+            return tuple(
+                normalize_object({"currency": invoice.currency, **entry}) for entry in entries
+            )
+        except NormalizeError as error:
+            raise PermanentError(self.env._("Unreadable Stripe payload: %s", error)) from None
+
+    def _stripe_apply_customer_credit(self, move, starting_balance):
+        """Reconcile ``move`` with the customer's open Stripe credit notes for as much as
+        Stripe took from the customer's credit balance (``-starting_balance``, at most the
+        invoice's total), oldest credit first."""
+        if move.move_type != "out_invoice" or not starting_balance or starting_balance >= 0:
+            return
+        receivables = move.line_ids.filtered(lambda line: line.display_type == "payment_term")
+        credits = self.env["account.move.line"].search(
+            [
+                ("company_id", "=", move.company_id.id),
+                ("partner_id", "=", move.commercial_partner_id.id),
+                ("account_id", "in", receivables.account_id.ids),
+                ("currency_id", "=", move.currency_id.id),
+                ("move_id.move_type", "=", "out_refund"),
+                ("move_id.journal_id", "=", move.journal_id.id),
+                ("parent_state", "=", "posted"),
+                ("reconciled", "=", False),
+                ("amount_residual_currency", "<", 0),
+            ],
+            order="date, id",
+        )
+        wanted = min(-starting_balance, odoo_decimal(move.amount_total, move.currency_id))
+        used = self.env["account.move.line"]
+        available = odoo_decimal(0.0, move.currency_id)
+        for line in credits:
+            if available >= wanted:
+                break
+            used |= line
+            available += -odoo_decimal(line.amount_residual_currency, move.currency_id)
+        if used:
+            (receivables + used).reconcile()
+        if available < wanted:
+            move.message_post(
+                body=self.env._(
+                    "Stripe paid %(wanted)s %(currency)s of this invoice from the customer's "
+                    "credit balance, but only %(available)s %(currency)s of Stripe credit notes "
+                    "are open in Odoo for this customer: the rest stays due here.",
+                    wanted=wanted,
+                    available=available,
+                    currency=move.currency_id.name,
+                )
+            )
 
     def _stripe_invoice_line_values(self, line, sequence):
         quantity, price_unit, discount = self._stripe_line_pricing(line)
@@ -267,10 +370,13 @@ class SaasBackend(models.Model):
                         )
                     )
                 continue
-            mapping = self.env["saas.stripe.tax.map"].search(
+            tax_maps = self.env["saas.stripe.tax.map"]
+            mapping = tax_maps.search(
                 [("backend_id", "=", self.id), ("stripe_tax_rate_id", "=", tax.tax_rate_id)],
                 limit=1,
             )
+            if not mapping and self.stripe_tax_match_by_rate:
+                mapping = tax_maps._stripe_match_by_rate(self, tax.tax_rate_id)
             if not mapping:
                 raise PermanentError(
                     self.env._(
@@ -452,6 +558,46 @@ class SaasBackend(models.Model):
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
         return moment.astimezone(ZoneInfo(self.company_id.partner_id.tz or "UTC")).date()
+
+
+def _turned(invoice):
+    """``invoice`` with the sign of every amount turned: a negative invoice as the credit note
+    that stands for it."""
+
+    def turn(amount):
+        return -amount if amount is not None else None
+
+    def turn_line(line):
+        return dataclasses.replace(
+            line,
+            amount=-line.amount,
+            unit_amount=turn(line.unit_amount),
+            discount_amounts=tuple(
+                dataclasses.replace(entry, amount=-entry.amount) for entry in line.discount_amounts
+            ),
+            tax_amounts=tuple(
+                dataclasses.replace(
+                    entry, amount=-entry.amount, taxable_amount=turn(entry.taxable_amount)
+                )
+                for entry in line.tax_amounts
+            ),
+        )
+
+    return dataclasses.replace(
+        invoice,
+        subtotal=turn(invoice.subtotal),
+        discount=turn(invoice.discount),
+        tax=turn(invoice.tax),
+        total=turn(invoice.total),
+        lines=tuple(turn_line(line) for line in invoice.lines),
+    )
+
+
+def _starting_balance(event, currency):
+    """The customer's Stripe balance before ``event``'s invoice (negative: a credit), which
+    the canonical invoice does not carry."""
+    minor = event.payload_json()["data"]["object"].get("starting_balance")
+    return from_minor_units(minor, currency) if minor else None
 
 
 def _fits(number, digits):

@@ -343,14 +343,6 @@ class TestStripeInvoice(StripeAccountingCase):
             "settings, then replay the event.",
         )
 
-    def test_truncated_lines_fail_and_ask_for_the_backfill(self):
-        event = localstripe_invoice()
-        event["data"]["object"]["lines"]["has_more"] = True
-        self.apply(fixture(LOCALSTRIPE_CUSTOMER))
-        result = self.apply(event)
-        self.assertEqual(result.state, "failed")
-        self.assertIn("Import it with the backfill", result.last_error)
-
     def test_invoice_before_its_customer_is_retried_then_imported(self):
         start = datetime(2026, 1, 5, 9, 0, 0)
         with freeze_time(start):
