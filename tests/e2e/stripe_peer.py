@@ -50,14 +50,14 @@ def set_default_payment_method(client, customer_id, payment_method_id):
     )
 
 
-def create_plan(client, name, amount_cents, interval):
-    """A product and its USD plan (localstripe has plans, not prices)."""
+def create_plan(client, name, amount_cents, interval, currency="usd"):
+    """A product and its plan, in USD unless told (localstripe has plans, not prices)."""
     product = client.v1.products.create(params={"name": name})
     return client.v1.plans.create(
         params={
             "product": product.id,
             "amount": amount_cents,
-            "currency": "usd",
+            "currency": currency,
             "interval": interval,
         }
     )

@@ -23,9 +23,11 @@ class SaasBackend(models.Model):
     recording a payment of the same invoice at once would take the same ``n``, and the
     database lets only one of them through (the other retries and sees the first).
 
-    Payments go to the backend's Stripe journal, a bank journal whose outstanding receipts
-    account is the backend's own: created by *Create Stripe Journal* on the backend, or with the
-    first payment. A payment event for an invoice not imported yet is retried until the invoice
+    Payments go to the backend's Stripe journal (created by *Create Stripe Journal* on the
+    backend, or with the first payment) through a payment method per currency whose
+    outstanding account is the clearing account of the Stripe balance in that currency
+    (``stripe_balance.py``): the money stays there until the payout that sends it to the bank
+    settles it. A payment event for an invoice not imported yet is retried until the invoice
     arrives (and fails after the backend's maximum attempts).
     """
 
@@ -146,6 +148,9 @@ class SaasBackend(models.Model):
                     "partner_type": "customer",
                     "partner_id": move.commercial_partner_id.id,
                     "journal_id": self._stripe_payment_journal().id,
+                    "payment_method_line_id": self._stripe_payment_method_line(
+                        "inbound", move.currency_id
+                    ).id,
                     "currency_id": move.currency_id.id,
                     "amount": amount,
                     "date": self._stripe_date(payment.created) or move.invoice_date,
@@ -169,40 +174,18 @@ class SaasBackend(models.Model):
         return record
 
     def _stripe_payment_journal(self):
-        """The backend's Stripe journal, created with its outstanding receipts account on
-        first use."""
+        """The backend's Stripe journal, created on first use."""
         self.ensure_one()
         if self.stripe_payment_journal_id:
             return self.stripe_payment_journal_id
         company = self.company_id
-        accounts = self.env["account.account"].with_company(company)
-        template = (
-            self.env["account.chart.template"]
-            .with_company(company)
-            .ref("account_journal_payment_debit_account_id", raise_if_not_found=False)
-        )
-        if not template:
-            raise PermanentError(
-                self.env._(
-                    "Company %s has no chart of accounts with an outstanding receipts account.",
-                    company.name,
-                )
-            )
-        outstanding = accounts.create(
-            {
-                "name": self.env._("Stripe Outstanding Receipts (%s)", self.name),
-                "code": accounts._search_new_account_code(template.code),
-                "account_type": template.account_type,
-                "reconcile": True,
-            }
-        )
         journals = self.env["account.journal"].with_company(company)
         used_codes = set(
             journals.with_context(active_test=False)
             .search(journals._check_company_domain(company))
             .mapped("code")
         )
-        journal = journals.create(
+        self.stripe_payment_journal_id = journals.create(
             {
                 "name": self.env._("Stripe (%s)", self.name),
                 "type": "bank",
@@ -212,6 +195,29 @@ class SaasBackend(models.Model):
                 "company_id": company.id,
             }
         )
-        journal.inbound_payment_method_line_ids.payment_account_id = outstanding
-        self.stripe_payment_journal_id = journal
-        return journal
+        return self.stripe_payment_journal_id
+
+    def _stripe_payment_method_line(self, payment_type, currency):
+        """The payment method of the Stripe journal for money received (``inbound``) or sent
+        back (``outbound``) in ``currency``: a manual method whose outstanding account is the
+        Stripe balance's clearing account of that currency, created on first use. Stripe's
+        own journal takes no currency, so one journal serves every balance."""
+        journal = self._stripe_payment_journal()
+        account = self._stripe_balance_account(currency)
+        lines = journal[f"{payment_type}_payment_method_line_ids"]
+        line = lines.filtered(lambda method: method.payment_account_id == account)[:1]
+        if not line:
+            manual = self.env.ref(
+                "account.account_payment_method_manual_in"
+                if payment_type == "inbound"
+                else "account.account_payment_method_manual_out"
+            )
+            line = self.env["account.payment.method.line"].create(
+                {
+                    "name": self.env._("Stripe %s", currency.name),
+                    "payment_method_id": manual.id,
+                    "journal_id": journal.id,
+                    "payment_account_id": account.id,
+                }
+            )
+        return line

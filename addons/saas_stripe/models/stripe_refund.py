@@ -107,6 +107,10 @@ class SaasBackend(models.Model):
                 "partner_type": "customer",
                 "partner_id": refunded.partner_id.id,
                 "journal_id": self._stripe_payment_journal().id,
+                # Refunds leave the Stripe balance: its clearing account, like payments.
+                "payment_method_line_id": self._stripe_payment_method_line(
+                    "outbound", refunded.currency_id
+                ).id,
                 "currency_id": refunded.currency_id.id,
                 "amount": refund.amount,
                 "date": self._stripe_date(refund.created) or refunded.date,

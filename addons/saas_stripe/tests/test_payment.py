@@ -59,9 +59,12 @@ class TestStripePayment(StripeAccountingCase):
         payment = self.payments()
         journal = self.backend.stripe_payment_journal_id
         self.assertEqual(journal.type, "bank")
+        # The money waits for its payout on the clearing account of the EUR Stripe balance.
         self.assertEqual(
-            journal.inbound_payment_method_line_ids.payment_account_id.name,
-            f"Stripe Outstanding Receipts ({self.backend.name})",
+            payment.outstanding_account_id.name, f"Stripe Balance {self.backend.name} (EUR)"
+        )
+        self.assertEqual(
+            payment.outstanding_account_id, self.backend._stripe_balance_account("EUR")
         )
         self.assertRecordValues(
             payment,
@@ -221,6 +224,10 @@ class TestStripePayment(StripeAccountingCase):
         self.assertRecordValues(
             journal, [{"type": "bank", "code": "STR1", "company_id": self.company.id}]
         )
-        outstanding = journal.inbound_payment_method_line_ids.payment_account_id
-        self.assertRecordValues(outstanding, [{"reconcile": True}])
-        self.assertNotEqual(outstanding, journal.default_account_id)
+        clearing = self.backend._stripe_payment_method_line("inbound", self.env.ref("base.EUR"))
+        self.assertEqual(clearing.journal_id, journal)
+        self.assertRecordValues(
+            clearing.payment_account_id,
+            [{"reconcile": True, "currency_id": self.env.ref("base.EUR").id}],
+        )
+        self.assertNotEqual(clearing.payment_account_id, journal.default_account_id)
