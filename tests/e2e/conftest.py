@@ -92,17 +92,24 @@ def odoo_url(database):
         yield url
 
 
-@pytest.fixture(scope="session")
-def localstripe_url():
+@contextlib.contextmanager
+def localstripe_process(name="localstripe"):
+    """An empty localstripe on a free port, stopped on exit; yields its URL."""
     if not LOCALSTRIPE.exists():
         raise RuntimeError(f"localstripe not found at {LOCALSTRIPE}: run `make setup`")
     port = _free_port()
     # --from-scratch: localstripe otherwise loads the state another instance left in its
     # (machine-wide) store file, and fails to start while that instance is rewriting it.
     command = [str(LOCALSTRIPE), "--port", str(port), "--from-scratch"]
-    with _process(command, "localstripe") as (process, log):
+    with _process(command, name) as (process, log):
         url = f"http://127.0.0.1:{port}"
         _wait_for(f"{url}/v1/customers", process, log)
+        yield url
+
+
+@pytest.fixture(scope="session")
+def localstripe_url():
+    with localstripe_process() as url:
         yield url
 
 

@@ -1,0 +1,384 @@
+import itertools
+import zlib
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlparse
+
+import stripe
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.fields import Command
+
+from .saas_stripe_backfill_line import DEFAULT_TYPES, OBJECT_TYPES, UNDATED_TYPES
+
+# Objects a job reads and imports in one transaction: two API pages of Stripe's largest size.
+BATCH_SIZE = 200
+PAGE_SIZE = 100
+# The SDK service of each object type, and the list parameters it needs beyond the defaults.
+LISTINGS = {
+    "customers": ("customers", {}),
+    "products": ("products", {}),
+    "prices": ("prices", {}),
+    "plans": ("plans", {}),
+    # Without it Stripe leaves out canceled subscriptions.
+    "subscriptions": ("subscriptions", {"status": "all"}),
+    "invoices": ("invoices", {}),
+    "credit_notes": ("credit_notes", {}),
+    "charges": ("charges", {}),
+    "refunds": ("refunds", {}),
+    "disputes": ("disputes", {}),
+    "payouts": ("payouts", {}),
+}
+STATES = [
+    ("draft", "Draft"),
+    ("running", "Running"),
+    ("paused", "Paused"),
+    ("done", "Done"),
+    ("failed", "Failed"),
+]
+# Namespace of the advisory lock that keeps two jobs of one run from importing at once.
+LOCK_NAMESPACE = zlib.crc32(b"saas.stripe.backfill") - 2**31
+
+
+class SaasStripeBackfill(models.Model):
+    """An import of a Stripe account's history: customers, catalogue, subscriptions and the
+    money documents of a period, read from the API and applied through the event engine
+    exactly as webhooks are (see ``saas.backend._stripe_sync_objects``), so that the
+    documents, their bindings and their deduplication are those of webhooks.
+
+    A run is a chain of queue jobs on the backend's channel, each reading up to
+    ``BATCH_SIZE`` objects with the SDK's auto-pagination from the cursor of the object type
+    at hand, storing them as events, applying them and moving the cursor in the same
+    transaction: after a crash or a restart the run resumes from the last committed cursor,
+    and a batch read twice only yields duplicate events, which the intake ignores. A rate
+    limit or an outage of the API postpones the batch with the engine's backoff instead of
+    failing it. One batch at a time per run, in the order of the object types: what an
+    object refers to is applied before it.
+    """
+
+    _name = "saas.stripe.backfill"
+    _description = "Stripe Backfill"
+    _inherit = ["mail.thread"]
+    _order = "id desc"
+
+    name = fields.Char(compute="_compute_name", store=True)
+    backend_id = fields.Many2one(
+        "saas.backend",
+        string="Stripe Account",
+        required=True,
+        ondelete="cascade",
+        index=True,
+        domain=[("provider", "=", "stripe")],
+    )
+    company_id = fields.Many2one(related="backend_id.company_id", store=True)
+    date_from = fields.Datetime(
+        string="From",
+        help="Money documents (invoices, credit notes, charges, refunds, disputes, payouts) "
+        "created from this moment on are imported. Customers, products, prices and "
+        "subscriptions are imported whatever their date, since the documents refer to them.",
+    )
+    date_to = fields.Datetime(string="Until", help="Money documents created before this moment.")
+    state = fields.Selection(STATES, default="draft", required=True, readonly=True, tracking=True)
+    line_ids = fields.One2many(
+        "saas.stripe.backfill.line",
+        "backfill_id",
+        string="Progress",
+        default=lambda self: [Command.create({"object_type": kind}) for kind in DEFAULT_TYPES],
+    )
+    started_at = fields.Datetime(readonly=True)
+    finished_at = fields.Datetime(readonly=True)
+    # The rate is measured since the run last (re)started: a pause does not slow it down.
+    rate_since = fields.Datetime(readonly=True)
+    rate_base_count = fields.Integer(readonly=True)
+    retry_count = fields.Integer(
+        readonly=True, help="Consecutive batches postponed by a rate limit or an API outage."
+    )
+    last_error = fields.Text(readonly=True)
+    objects_done = fields.Integer(string="Imported", compute="_compute_progress")
+    current_object_type = fields.Selection(OBJECT_TYPES, compute="_compute_progress")
+    current_cursor = fields.Char(compute="_compute_progress")
+    rate_per_minute = fields.Float(
+        string="Objects per Minute", compute="_compute_progress", digits=(16, 1)
+    )
+    eta = fields.Datetime(
+        string="Estimated End",
+        compute="_compute_progress",
+        help="From the rate so far and the remaining objects, when Stripe says how many the "
+        "listings hold.",
+    )
+    job_ids = fields.Many2many(
+        "queue.job",
+        compute="_compute_job_ids",
+        string="Jobs",
+        groups="queue_job.group_queue_job_manager",
+    )
+    job_count = fields.Integer(compute="_compute_job_ids")
+
+    @api.depends("backend_id", "date_from", "date_to")
+    def _compute_name(self):
+        for run in self:
+            period = " - ".join(
+                fields.Datetime.to_string(value)[:10] if value else "…"
+                for value in (run.date_from, run.date_to)
+            )
+            run.name = f"{run.backend_id.name or ''} ({period})"
+
+    @api.depends(
+        "line_ids.done_count",
+        "line_ids.read_count",
+        "line_ids.expected_count",
+        "line_ids.is_done",
+        "line_ids.cursor",
+        "state",
+    )
+    def _compute_progress(self):
+        now = fields.Datetime.now()
+        for run in self:
+            current = run._current_line()
+            run.objects_done = sum(run.line_ids.mapped("done_count"))
+            run.current_object_type = current.object_type
+            run.current_cursor = current.cursor
+            read = sum(run.line_ids.mapped("read_count"))
+            end = run.finished_at if run.state == "done" else now
+            seconds = (end - run.rate_since).total_seconds() if run.rate_since else 0
+            rate = (read - run.rate_base_count) / seconds if seconds > 0 else 0
+            run.rate_per_minute = rate * 60
+            pending = run.line_ids.filtered(lambda line: not line.is_done)
+            run.eta = False
+            if run.state == "running" and rate > 0 and all(pending.mapped("expected_count")):
+                remaining = sum(max(0, line.expected_count - line.read_count) for line in pending)
+                run.eta = now + timedelta(seconds=remaining / rate)
+
+    def _compute_job_ids(self):
+        # The queue is the job managers' to read; the count is everyone's.
+        jobs = self.env["queue.job"].sudo()
+        for run in self:
+            found = (
+                jobs.search([("identity_key", "=like", f"{run._job_key_prefix()}%")])
+                if run.id
+                else jobs
+            )
+            run.job_ids = found
+            run.job_count = len(found)
+
+    @api.constrains("date_from", "date_to")
+    def _check_period(self):
+        for run in self:
+            if run.date_from and run.date_to and run.date_from >= run.date_to:
+                raise ValidationError(self.env._("The backfill period must end after it starts."))
+
+    # ---------------------------------------------------------------------------------------
+    # Actions
+    # ---------------------------------------------------------------------------------------
+    def action_start(self):
+        for run in self:
+            if run.state != "draft":
+                raise UserError(self.env._("Backfill %s was already started.", run.name))
+            if not run.line_ids:
+                raise UserError(self.env._("Choose at least one object type to import."))
+            run.backend_id._stripe_client()  # a clear error now rather than in the job
+            run.write({"started_at": fields.Datetime.now()})
+            run._run()
+
+    def action_pause(self):
+        """The job at work finishes its batch; no other starts."""
+        running = self.filtered(lambda run: run.state == "running")
+        running.write({"state": "paused"})
+        for run in running:
+            run.message_post(body=self.env._("Paused by %s.", self.env.user.name))
+
+    def action_resume(self):
+        """Continue from the stored cursors: after a pause, a failure, or a server that died
+        while a batch was in progress."""
+        for run in self:
+            if run.state not in ("running", "paused", "failed"):
+                raise UserError(self.env._("Only a started backfill can be resumed."))
+            run.message_post(body=self.env._("Resumed by %s.", self.env.user.name))
+            run._run()
+
+    def action_view_jobs(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Jobs of %s", self.name),
+            "res_model": "queue.job",
+            "view_mode": "list,form",
+            "domain": [("id", "in", self.job_ids.ids)],
+        }
+
+    # ---------------------------------------------------------------------------------------
+    # Jobs
+    # ---------------------------------------------------------------------------------------
+    def _run(self):
+        self.ensure_one()
+        self.write(
+            {
+                "state": "running",
+                "last_error": False,
+                "retry_count": 0,
+                "finished_at": False,
+                "rate_since": fields.Datetime.now(),
+                "rate_base_count": sum(self.line_ids.mapped("read_count")),
+            }
+        )
+        self._enqueue_batch()
+
+    def _current_line(self):
+        return self.line_ids.filtered(lambda line: not line.is_done).sorted("sequence")[:1]
+
+    def _job_key_prefix(self):
+        return f"saas.stripe.backfill:{self.id}:"
+
+    def _enqueue_batch(self, eta=None):
+        """Enqueue the job importing the next batch, unless one for the same cursor already
+        waits: the key names the cursor, so a resume while a job waits adds nothing."""
+        line = self._current_line()
+        if not line:
+            return self._finish()
+        self.with_delay(
+            channel=self.backend_id.channel,
+            identity_key=f"{self._job_key_prefix()}{line.object_type}:{line.cursor or ''}",
+            description=self.env._(
+                "Backfill %(type)s of %(backend)s after %(cursor)s",
+                type=dict(OBJECT_TYPES)[line.object_type],
+                backend=self.backend_id.name,
+                cursor=line.cursor or self.env._("the start"),
+            ),
+            eta=eta,
+        )._import_batch()
+
+    def _import_batch(self):
+        """Job: import the next batch of the current object type and enqueue the next job.
+
+        Returns a summary for the job's result: what was imported and where the cursor is.
+        """
+        self.ensure_one()
+        if self.state != "running":
+            return self.env._("Backfill is not running: nothing imported.")
+        self.env.cr.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", (LOCK_NAMESPACE, self.id))
+        if not self.env.cr.fetchone()[0]:
+            return self.env._("Another job is importing this backfill.")
+        line = self._current_line()
+        if not line:
+            self._finish()
+            return self.env._("Nothing left to import.")
+        objects, error = self._read_batch(line)
+        in_period = [obj for obj in objects if self._in_period(line, obj)]
+        if in_period:
+            self._apply(self.backend_id._stripe_sync_objects(in_period))
+        values = {
+            "read_count": line.read_count + len(objects),
+            "done_count": line.done_count + len(in_period),
+        }
+        if objects:
+            values["cursor"] = objects[-1]["id"]
+        if error is None:
+            # A short batch means the listing is exhausted; a full one that happened to be
+            # the last is noticed by the next job, which reads nothing.
+            values["is_done"] = len(objects) < BATCH_SIZE
+        line.write(values)
+        summary = self.env._(
+            "%(type)s: %(count)s imported, %(total)s in all, cursor %(cursor)s.",
+            type=dict(OBJECT_TYPES)[line.object_type],
+            count=len(in_period),
+            total=line.done_count,
+            cursor=line.cursor or "-",
+        )
+        if error is None:
+            self.retry_count = 0
+            self._enqueue_batch()
+        elif self.backend_id._provider_is_transient(error):
+            self._postpone(error)
+            summary = f"{summary}\n{self.last_error}"
+        else:
+            self._fail(self.env._("Stripe answered: %s", _stripe_message(error)))
+            summary = f"{summary}\n{self.last_error}"
+        return summary
+
+    def _apply(self, events):
+        """Process the batch's events now, in this job, with the engine's own processing of
+        an object's events (the code its per-object jobs run): documents, events and cursor
+        then commit together, and a backfill does not cost one job per object. Anything the
+        engine postpones (an object another job holds, a transient error) gets its job as
+        usual; the dispatcher the intake enqueued finds nothing left to hand out."""
+        backend = self.backend_id
+        for object_id in dict.fromkeys(events.mapped("object_external_id")):
+            backend._process_object_events(object_id)
+
+    def _read_batch(self, line):
+        """Up to ``BATCH_SIZE`` objects after the line's cursor, as dicts, and the API error
+        that interrupted the reading (the objects read before it are kept)."""
+        service_name, params = LISTINGS[line.object_type]
+        params = {**params, "limit": PAGE_SIZE}
+        if line.cursor:
+            params["starting_after"] = line.cursor
+        if line.object_type not in UNDATED_TYPES and self._server_filters_by_date():
+            params["created"] = {
+                key: int(value.replace(tzinfo=UTC).timestamp())
+                for key, value in (("gte", self.date_from), ("lt", self.date_to))
+                if value
+            } or None
+        service = getattr(self.backend_id._stripe_client().v1, service_name)
+        objects = []
+        try:
+            page = service.list(params={key: value for key, value in params.items() if value})
+            total = getattr(page, "total_count", None)
+            if total and not line.expected_count:
+                line.expected_count = total
+            for obj in itertools.islice(page.auto_paging_iter(), BATCH_SIZE):
+                objects.append(obj.to_dict(for_json=True))
+        except stripe.StripeError as error:
+            return objects, error
+        return objects, None
+
+    def _server_filters_by_date(self):
+        """Whether the API filters lists by creation date. Stripe does; stand-ins such as
+        localstripe reject the parameter, so the objects read are filtered here in any case."""
+        host = urlparse(self.backend_id.stripe_api_base or "https://api.stripe.com").hostname
+        return host == "api.stripe.com"
+
+    def _in_period(self, line, obj):
+        if line.object_type in UNDATED_TYPES:
+            return True
+        created = datetime.fromtimestamp(obj.get("created") or 0, UTC).replace(tzinfo=None)
+        return (not self.date_from or created >= self.date_from) and (
+            not self.date_to or created < self.date_to
+        )
+
+    def _postpone(self, error):
+        backend = self.backend_id
+        attempts = self.retry_count + 1
+        message = _stripe_message(error)
+        if attempts >= backend.max_attempts:
+            self._fail(
+                self.env._(
+                    "Gave up after %(count)s attempts: %(error)s", count=attempts, error=message
+                )
+            )
+            return
+        delay = backend._retry_delay(attempts)
+        self.write(
+            {
+                "retry_count": attempts,
+                "last_error": self.env._(
+                    "Stripe is unavailable (%(error)s); retrying in %(delay)s s.",
+                    error=message,
+                    delay=delay,
+                ),
+            }
+        )
+        self._enqueue_batch(eta=fields.Datetime.add(fields.Datetime.now(), seconds=delay))
+
+    def _fail(self, message):
+        self.write({"state": "failed", "last_error": message})
+        self.message_post(body=message)
+
+    def _finish(self):
+        self.write({"state": "done", "finished_at": fields.Datetime.now(), "last_error": False})
+        self.message_post(
+            body=self.env._("Backfill done: %s objects imported.", self.objects_done)
+        )
+
+
+def _stripe_message(error):
+    return error.user_message or str(error) or error.__class__.__name__

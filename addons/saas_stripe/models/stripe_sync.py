@@ -1,0 +1,127 @@
+import hashlib
+import json
+import time
+from datetime import UTC, datetime
+
+from odoo import models
+from odoo.addons.saas_connector_base.lib.inbound import InboundEvent
+
+# Statuses after which a dispute no longer changes: Stripe reports them with
+# ``charge.dispute.closed``.
+DISPUTE_CLOSED_STATUSES = frozenset({"won", "lost", "warning_closed"})
+# A payout's status names its last event (``payout.paid``, ``.failed``, ``.canceled``); while
+# it is on its way only ``payout.updated`` describes it.
+PAYOUT_STATUS_EVENTS = frozenset({"paid", "failed", "canceled"})
+# Stored in place of a delivery's headers: says where the event came from.
+SYNC_HEADERS = json.dumps({"Origin": "Stripe API (synchronization)"})
+INVOICE_STATUS_EVENTS = {
+    "draft": "invoice.updated",
+    "open": "invoice.finalized",
+    "paid": "invoice.paid",
+    "void": "invoice.voided",
+    "uncollectible": "invoice.marked_uncollectible",
+}
+
+
+def _charge_event_types(obj):
+    # A refunded charge needs two: its payment, then the refunds it embeds.
+    types = [f"charge.{obj.get('status') or 'pending'}"]
+    if obj.get("amount_refunded"):
+        types.append("charge.refunded")
+    return types
+
+
+def _payout_event_type(obj):
+    status = obj.get("status")
+    return f"payout.{status if status in PAYOUT_STATUS_EVENTS else 'updated'}"
+
+
+EVENT_TYPES_OF = {
+    "customer": lambda obj: ["customer.updated"],
+    "product": lambda obj: ["product.updated"],
+    "plan": lambda obj: ["plan.updated"],
+    "price": lambda obj: ["price.updated"],
+    "refund": lambda obj: ["refund.updated"],
+    "subscription": lambda obj: ["customer.subscription.updated"],
+    "invoice": lambda obj: [INVOICE_STATUS_EVENTS.get(obj.get("status"), "invoice.updated")],
+    "credit_note": lambda obj: [
+        "credit_note.voided" if obj.get("status") == "void" else "credit_note.created"
+    ],
+    "charge": _charge_event_types,
+    "dispute": lambda obj: [
+        "charge.dispute.closed"
+        if obj.get("status") in DISPUTE_CLOSED_STATUSES
+        else "charge.dispute.updated"
+    ],
+    "payout": lambda obj: [_payout_event_type(obj)],
+}
+# Objects Stripe reports deleted (``"deleted": true``) have an event of their own.
+DELETABLE = frozenset({"customer", "product", "plan", "price"})
+
+
+def sync_event_types(obj):
+    """The webhook event types whose handlers apply the current state of the Stripe object
+    ``obj`` (a dict as the API returns it), in the order they must be applied. An object type
+    the connector has no event for gives none."""
+    kind = obj.get("object")
+    if obj.get("deleted"):
+        return [f"{kind}.deleted"] if kind in DELETABLE else []
+    event_types = EVENT_TYPES_OF.get(kind)
+    return event_types(obj) if event_types else []
+
+
+def sync_event_id(event_type, obj):
+    """A synthetic event id that depends only on the event type and the object's content:
+    syncing an unchanged object again gives the same id (a duplicate the intake ignores), a
+    changed one a new id."""
+    content = json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
+    digest = hashlib.sha256(f"{event_type}\n{content}".encode()).hexdigest()
+    return f"evt_sync_{obj['id']}_{digest[:24]}"
+
+
+class SaasBackend(models.Model):
+    """Objects read from the Stripe API, applied exactly as webhooks would apply them."""
+
+    _inherit = "saas.backend"  # pylint: disable=consider-merging-classes-inherited
+
+    def _stripe_sync_objects(self, objects):
+        """Feed Stripe API objects (dicts, e.g. ``obj.to_dict()`` of the SDK) through the
+        event engine as if Stripe had sent a webhook describing each one's current state.
+
+        Each object becomes an event of the type whose handler applies that state (see
+        :func:`sync_event_types`), dated now — it is the state as of now, so webhooks created
+        before it are recognized as older — with a synthetic id derived from the object's
+        content: an unchanged object synced twice is a duplicate and changes nothing, a
+        changed one is a new event. The events are stored with the engine's intake and
+        processed by its jobs, one object at a time in order, with the same bindings as
+        webhooks: an object already imported by a webhook is not imported again.
+
+        Objects whose type has no event (or no handler) are stored and then ignored by the
+        engine. Returns the ``saas.event`` records stored now (duplicates excluded).
+        """
+        self.ensure_one()
+        now = int(time.time())
+        inbound_events = []
+        for obj in objects:
+            for event_type in sync_event_types(obj):
+                payload = {
+                    "id": sync_event_id(event_type, obj),
+                    "object": "event",
+                    "type": event_type,
+                    "api_version": self.stripe_api_version or None,
+                    "created": now,
+                    "livemode": bool(obj.get("livemode", self.environment == "live")),
+                    "data": {"object": obj},
+                }
+                inbound_events.append(
+                    InboundEvent(
+                        external_id=payload["id"],
+                        event_type=event_type,
+                        object_type=obj["object"],
+                        object_external_id=obj["id"],
+                        source_created=datetime.fromtimestamp(now, UTC),
+                        payload=json.dumps(payload),
+                    )
+                )
+        new = self.env["saas.event"]._receive(self, inbound_events, SYNC_HEADERS)
+        return self.env["saas.event"].browse([event_id for event_id, _object_id in new])
