@@ -11,3 +11,14 @@ from . import stripe_invoice
 from . import stripe_payment
 from . import stripe_credit_note
 from . import stripe_refund
+from . import saas_stripe_dispute
+from . import stripe_dispute
+from . import stripe_sync
+from . import saas_stripe_backfill_line
+from . import saas_stripe_backfill
+from . import stripe_backfill
+from . import saas_stripe_balance
+from . import stripe_balance
+from . import saas_stripe_payout
+from . import stripe_payout
+from . import stripe_reconciliation

@@ -84,8 +84,9 @@ class SaasBackend(models.Model):
         "account.journal",
         check_company=True,
         domain="[('type', '=', 'bank')]",
-        help="Bank journal of the payments Stripe collects, whose outstanding receipts "
-        "account holds them until the payout. Created with the first payment (or the button) "
+        help="Journal of the payments and refunds Stripe makes: each currency has a payment "
+        "method whose outstanding account is the Stripe balance (clearing) account of that "
+        "currency, emptied by the payouts. Created with the first payment (or the button) "
         "when empty.",
     )
     stripe_uncollectible_policy = fields.Selection(

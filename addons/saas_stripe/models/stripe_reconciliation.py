@@ -1,0 +1,617 @@
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+import stripe
+
+from odoo import models
+from odoo.addons.saas_connector_base.lib.money import from_minor_units
+
+from ..lib.normalize import PAYMENT_SUCCEEDED, NormalizeError, normalize_object
+from .stripe_invoice import FINALIZED_STATUSES, odoo_decimal
+from .stripe_refund import REFUND_SENT
+
+# Object types compared, in the order of the summary, with the SDK service that lists them;
+# fees have a summary line only.
+RECONCILED_TYPES = {
+    "invoice": "invoices",
+    "payment": "charges",
+    "refund": "refunds",
+    "credit_note": "credit_notes",
+    "dispute": "disputes",
+    "payout": "payouts",
+}
+# SDK service that retrieves an object of a Stripe ``object`` type: how Re-sync and stale
+# events fetch an object's current state.
+SERVICE_OF_OBJECT = {
+    "customer": "customers",
+    "product": "products",
+    "plan": "plans",
+    "price": "prices",
+    "subscription": "subscriptions",
+    "invoice": "invoices",
+    "charge": "charges",
+    "refund": "refunds",
+    "credit_note": "credit_notes",
+    "dispute": "disputes",
+    "payout": "payouts",
+}
+# Drift object types → the Stripe object type of their external id.
+OBJECT_OF_TYPE = {
+    "invoice": "invoice",
+    "payment": "charge",
+    "refund": "refund",
+    "credit_note": "credit_note",
+    "dispute": "dispute",
+    "payout": "payout",
+}
+PAYMENT_POSTED = frozenset({"in_process", "paid"})
+
+
+@dataclass
+class Comparison:
+    """One object of the period, as Stripe and Odoo show it. ``status`` values are in Stripe's
+    words; ``odoo_status`` is the Stripe status the Odoo document stands for."""
+
+    object_type: str
+    external_id: str
+    currency: str
+    amount: Decimal | None = None
+    status: str | None = None
+    record: models.BaseModel | None = None
+    odoo_currency: str | None = None
+    odoo_amount: Decimal | None = None
+    odoo_status: str | None = None
+    status_matches: bool = True
+    listed: bool = True
+
+
+class SaasBackend(models.Model):
+    """Stripe ↔ Odoo reconciliation: the objects Stripe lists for a period, read through the
+    API (so that an object whose events never arrived is found), compared with the Odoo
+    documents bound to them.
+
+    - Invoices by status (drafts excluded: they make nothing in Odoo): the posted invoice's
+      total to the cent and its state — *paid* is a paid (or in payment) invoice, *open* an
+      unpaid or partly paid one, *void* a cancelled or reversed one; *uncollectible* is either
+      of the first two, as the backend's policy leaves it open or writes it off.
+    - Payments: succeeded charges against the payment bound to their payment intent (else
+      the charge); a charge that names no invoice is compared only when Odoo has it, as only
+      invoice payments are imported.
+    - Refunds: pending or succeeded ones against their posted outbound payment; a failed or
+      canceled one against a cancelled payment, or none.
+    - Credit notes (*issued*: posted, *void*: cancelled or reversed), disputes and payouts
+      (their Odoo record's status) — when the account offers them: a list Stripe answers with
+      404 (localstripe has no credit notes nor disputes) is noted on the run and skipped.
+    - Fees: the fees of the period's balance transactions against those of the payout lines
+      booked for them; a summary line only, since fees are booked when paid out.
+
+    Odoo documents bound to the backend and dated in the period that Stripe does not list are
+    fetched one by one: Stripe dates objects by creation, Odoo by finalization or payment, so
+    one created just before the period is no drift; one Stripe answers 404 for is missing there.
+
+    The period is listed with Stripe's ``created`` filter. A Stripe stand-in that refuses the
+    filter (localstripe) is listed whole and filtered here, with a note on the run.
+    """
+
+    _inherit = "saas.backend"  # pylint: disable=consider-merging-classes-inherited
+
+    # ---------------------------------------------------------------------------------------
+    # Provider contract
+    # ---------------------------------------------------------------------------------------
+    def _provider_reconciles(self):
+        return self.provider == "stripe" or super()._provider_reconciles()
+
+    def _provider_reconcile(self, run):
+        if self.provider != "stripe":
+            return super()._provider_reconcile(run)
+        client = self._stripe_client()
+        start, end = run._period_bounds()
+        period = (int(start.timestamp()), int(end.timestamp()))
+        labels = self._stripe_reconciliation_labels()
+        unfiltered = []
+        comparisons = []
+        for object_type, service in RECONCILED_TYPES.items():
+            objects = self._stripe_list_period(
+                client, service, period, run, labels[object_type], unfiltered=unfiltered
+            )
+            if objects is None:
+                continue
+            compare = getattr(self, f"_stripe_compare_{object_type}")
+            listed = [c for c in (compare(obj) for obj in objects) if c]
+            comparisons += listed
+            comparisons += self._stripe_unlisted(client, object_type, listed, start, end)
+        run._record_summary(
+            self._stripe_summary(comparisons) + self._stripe_fees(client, period, run, unfiltered)
+        )
+        if unfiltered:
+            run._add_note(
+                self.env._(
+                    "Stripe did not filter these lists by creation date; they were read whole "
+                    "and filtered in Odoo: %s.",
+                    ", ".join(unfiltered),
+                )
+            )
+        run._record_drift([values for c in comparisons if (values := self._stripe_drift(c))])
+
+    def _provider_resync(self, drifts):
+        if self.provider != "stripe":
+            return super()._provider_resync(drifts)
+        client = self._stripe_client()
+        failures = {}
+        objects = []
+        for drift in drifts:
+            obj = self._stripe_fetch(
+                client, OBJECT_OF_TYPE.get(drift.object_type), drift.external_id
+            )
+            if obj is None:
+                failures[drift.id] = self.env._(
+                    "Stripe answers that %s does not exist: there is nothing to "
+                    "re-synchronize. Check the Odoo document, then mark the drift resolved.",
+                    drift.external_id,
+                )
+                continue
+            objects += [*self._stripe_prerequisites(client, obj), obj]
+        if objects:
+            self._stripe_sync_objects(_unique(objects))
+        return failures
+
+    def _provider_refresh_stale_event(self, event):
+        """A stale event is not applied; the object's current state is fetched instead and
+        queued as an event of its own (``_stripe_sync_objects``), which the object's next job
+        applies. The stale event stays *stale*, with a note naming that event."""
+        if self.provider != "stripe":
+            return super()._provider_refresh_stale_event(event)
+        if event.object_type not in SERVICE_OF_OBJECT or not self.env["saas.secret"]._live_values(
+            self, "api_key"
+        ):
+            return None
+        obj = self._stripe_fetch(
+            self._stripe_client(), event.object_type, event.object_external_id
+        )
+        if obj is None:
+            return None
+        fetched = self._stripe_sync_objects([obj])
+        event.note = (
+            self.env._(
+                "Older than the state Odoo shows; the current state was fetched from Stripe "
+                "as %s.",
+                ", ".join(fetched.mapped("external_id")),
+            )
+            if fetched
+            else self.env._("Older than the state Odoo shows, which is Stripe's current state.")
+        )
+        return None
+
+    def _stripe_reconciliation_labels(self):
+        return {
+            "invoice": self.env._("Invoices"),
+            "payment": self.env._("Payments"),
+            "refund": self.env._("Refunds"),
+            "credit_note": self.env._("Credit Notes"),
+            "dispute": self.env._("Disputes"),
+            "payout": self.env._("Payouts"),
+            "fee": self.env._("Fees"),
+        }
+
+    # ---------------------------------------------------------------------------------------
+    # Reading Stripe
+    # ---------------------------------------------------------------------------------------
+    def _stripe_list_period(self, client, service, period, run, label, *, unfiltered):
+        """The dicts of the objects created in ``period`` (Unix bounds, end excluded), or None
+        when the account has no such objects (404, noted on the run). ``label`` is added to
+        ``unfiltered`` when the list had to be read whole."""
+        resource = getattr(client.v1, service)
+        start, end = period
+        try:
+            listing = resource.list(params={"created": {"gte": start, "lt": end}, "limit": 100})
+            return [obj.to_dict() for obj in listing.auto_paging_iter()]
+        except stripe.StripeError as error:
+            status = error.http_status or 0
+            if status == 404:
+                return self._stripe_not_offered(run, label)
+            if status != 400 and status < 500:
+                raise
+        unfiltered.append(label)
+        try:
+            listing = resource.list(params={"limit": 100})
+            objects = [obj.to_dict() for obj in listing.auto_paging_iter()]
+        except stripe.StripeError as error:
+            if error.http_status != 404:
+                raise
+            return self._stripe_not_offered(run, label)
+        return [obj for obj in objects if start <= obj.get("created", obj.get("date")) < end]
+
+    def _stripe_not_offered(self, run, label):
+        run._add_note(self.env._("%s: not offered by this Stripe account; not compared.", label))
+
+    def _stripe_fetch(self, client, object_type, external_id):
+        """The current dict of a Stripe object, or None when Stripe does not have it."""
+        service = SERVICE_OF_OBJECT.get(object_type)
+        if not service:
+            return None
+        if object_type == "charge" and external_id.startswith("pi_"):
+            service = "payment_intents"
+        try:
+            return getattr(client.v1, service).retrieve(external_id).to_dict()
+        except stripe.StripeError as error:
+            if error.http_status == 404:
+                return None
+            raise
+
+    def _stripe_prerequisites(self, client, obj):
+        """The objects Odoo needs before ``obj`` and does not have: the customer of an
+        invoice, the invoice of a charge, the charge of a refund — what an event lost along
+        with ``obj``'s would have brought."""
+        bindings = self.env["saas.binding"]
+        needed = []
+        kind = obj.get("object")
+        if kind == "invoice":
+            customer_id = _id(obj.get("customer"))
+            if customer_id and not bindings.lookup(self, "res.partner", customer_id):
+                needed.append(("customer", customer_id))
+        elif kind == "charge":
+            invoice_id = _id(obj.get("invoice"))
+            if invoice_id and not bindings.lookup(self, "account.move", invoice_id):
+                needed.append(("invoice", invoice_id))
+        elif kind in ("refund", "dispute"):
+            charge_id = _id(obj.get("charge"))
+            payment_keys = (_id(obj.get("payment_intent")), charge_id)
+            if charge_id and not any(
+                key and bindings.lookup(self, "account.payment", key) for key in payment_keys
+            ):
+                needed.append(("charge", charge_id))
+        objects = []
+        for object_type, external_id in needed:
+            if (prerequisite := self._stripe_fetch(client, object_type, external_id)) is not None:
+                objects += [*self._stripe_prerequisites(client, prerequisite), prerequisite]
+        return objects
+
+    # ---------------------------------------------------------------------------------------
+    # Comparing, one object type at a time
+    # ---------------------------------------------------------------------------------------
+    def _stripe_compare_invoice(self, obj):
+        invoice = normalize_object(obj)
+        if invoice.status not in FINALIZED_STATUSES:
+            return None
+        comparison = Comparison(
+            "invoice", invoice.id, invoice.currency, invoice.total, invoice.status
+        )
+        move = self.env["saas.binding"].lookup(self, "account.move", invoice.id)
+        return self._stripe_compare_move(comparison, move, _invoice_status)
+
+    def _stripe_compare_credit_note(self, obj):
+        credit_note = normalize_object(obj)
+        comparison = Comparison(
+            "credit_note",
+            credit_note.id,
+            credit_note.currency,
+            credit_note.total,
+            credit_note.status,
+        )
+        move = self.env["saas.binding"].lookup(self, "account.move", credit_note.id)
+        return self._stripe_compare_move(comparison, move, _credit_note_status)
+
+    def _stripe_compare_move(self, comparison, move, status_of):
+        if move:
+            comparison.record = move
+            comparison.odoo_currency = move.currency_id.name
+            comparison.odoo_amount = odoo_decimal(move.amount_total, move.currency_id)
+            comparison.odoo_status = status_of(move)
+            comparison.status_matches = comparison.odoo_status == comparison.status or (
+                comparison.status == "uncollectible" and comparison.odoo_status in ("open", "paid")
+            )
+            if comparison.status_matches:
+                comparison.odoo_status = comparison.status
+        return comparison
+
+    def _stripe_compare_payment(self, obj):
+        try:
+            payment = normalize_object(obj)
+        except NormalizeError:
+            return None  # a charge status no payment is made of
+        if payment.status != PAYMENT_SUCCEEDED:
+            return None
+        record = self._stripe_payment_record(payment.payment_intent_id, payment.charge_id)
+        if not record and not payment.invoice_id:
+            return None
+        comparison = Comparison(
+            "payment", payment.id, payment.currency, payment.amount, "succeeded"
+        )
+        return self._stripe_compare_payment_record(comparison, record, "succeeded")
+
+    def _stripe_compare_refund(self, obj):
+        refund = normalize_object(obj)
+        record = self.env["saas.binding"].lookup(self, "account.payment", refund.id)
+        status = "succeeded" if refund.status in REFUND_SENT else (refund.status or "pending")
+        if not record and status != "succeeded":
+            return None  # a refund that never left makes no payment
+        comparison = Comparison("refund", refund.id, refund.currency, refund.amount, status)
+        return self._stripe_compare_payment_record(comparison, record, status)
+
+    def _stripe_compare_payment_record(self, comparison, record, status):
+        if record:
+            comparison.record = record
+            comparison.odoo_currency = record.currency_id.name
+            comparison.odoo_amount = odoo_decimal(record.amount, record.currency_id)
+            posted = record.state in PAYMENT_POSTED
+            comparison.odoo_status = "succeeded" if posted else record.state
+            comparison.status_matches = posted == (status == "succeeded")
+            if comparison.status_matches:
+                comparison.odoo_status = status
+        return comparison
+
+    def _stripe_compare_dispute(self, obj):
+        return self._stripe_compare_record("dispute", "saas.stripe.dispute", obj, "status")
+
+    def _stripe_compare_payout(self, obj):
+        return self._stripe_compare_record("payout", "saas.stripe.payout", obj, "state")
+
+    def _stripe_compare_record(self, object_type, model, obj, status_field):
+        currency = obj["currency"].upper()
+        comparison = Comparison(
+            object_type,
+            obj["id"],
+            currency,
+            from_minor_units(obj["amount"], currency),
+            obj.get("status"),
+        )
+        record = self.env["saas.binding"].lookup(self, model, obj["id"])
+        if record:
+            comparison.record = record
+            comparison.odoo_currency = record.currency_id.name
+            comparison.odoo_amount = odoo_decimal(record.amount, record.currency_id)
+            comparison.odoo_status = record[status_field]
+            comparison.status_matches = comparison.odoo_status == comparison.status
+        return comparison
+
+    def _stripe_payment_record(self, *keys):
+        bindings = self.env["saas.binding"]
+        for key in keys:
+            if key and (record := bindings.lookup(self, "account.payment", key)):
+                return record
+        return self.env["account.payment"]
+
+    # ---------------------------------------------------------------------------------------
+    # Odoo documents of the period Stripe did not list
+    # ---------------------------------------------------------------------------------------
+    def _stripe_unlisted(self, client, object_type, listed, start, end):
+        documents = self._stripe_period_documents(object_type, start, end)
+        # A listed object counts under every id its document is bound to (a payment under its
+        # payment intent and its charge).
+        listed_records = {c.record for c in listed if c.record}
+        seen = {c.external_id for c in listed} | {
+            external_id for external_id, record in documents if record in listed_records
+        }
+        comparisons = []
+        for external_id, record in documents:
+            if external_id in seen:
+                continue
+            seen.add(external_id)
+            if self._stripe_fetch(client, OBJECT_OF_TYPE[object_type], external_id) is not None:
+                continue  # created outside the period by Stripe's clock
+            comparison = Comparison(
+                object_type, external_id, record.currency_id.name, listed=False
+            )
+            comparison.record = record
+            comparison.odoo_currency = record.currency_id.name
+            amount = record.amount_total if record._name == "account.move" else record.amount
+            comparison.odoo_amount = odoo_decimal(amount, record.currency_id)
+            comparison.odoo_status = _record_status(object_type, record)
+            comparisons.append(comparison)
+        return comparisons
+
+    def _stripe_period_documents(self, object_type, start, end):
+        """``(external id, record)`` of the Odoo documents of one object type dated in the
+        period (``start``/``end``: aware UTC bounds) and bound to this backend."""
+        model, prefixes, date_field, domain = {
+            "invoice": (
+                "account.move",
+                ("in_",),
+                "invoice_date",
+                [("move_type", "=", "out_invoice")],
+            ),
+            "credit_note": (
+                "account.move",
+                ("cn_",),
+                "invoice_date",
+                [("move_type", "=", "out_refund")],
+            ),
+            "payment": ("account.payment", ("pi_", "ch_", "py_"), "date", []),
+            "refund": ("account.payment", ("re_", "pyr_"), "date", []),
+            "dispute": ("saas.stripe.dispute", ("dp_", "du_"), "disputed_at", []),
+            "payout": ("saas.stripe.payout", ("po_",), "arrival_date", []),
+        }[object_type]
+        if self.env[model]._fields[date_field].type == "datetime":
+            low, high = start.replace(tzinfo=None), end.replace(tzinfo=None)
+        else:
+            low, high = self._stripe_date(start), self._stripe_date(end)
+        records = self.env[model].search(
+            [
+                *domain,
+                ("company_id", "=", self.company_id.id),
+                (date_field, ">=", low),
+                (date_field, "<", high),
+            ]
+        )
+        bindings = (
+            self.env["saas.binding"]
+            .sudo()
+            .search(
+                [
+                    ("backend_id", "=", self.id),
+                    ("res_model", "=", model),
+                    ("res_id", "in", records.ids),
+                ]
+            )
+        )
+        return [
+            (binding.external_id, self.env[model].browse(binding.res_id))
+            for binding in bindings
+            if binding.external_id.startswith(prefixes)
+        ]
+
+    # ---------------------------------------------------------------------------------------
+    # Results
+    # ---------------------------------------------------------------------------------------
+    def _stripe_summary(self, comparisons):
+        labels = self._stripe_reconciliation_labels()
+        totals = defaultdict(lambda: [0, Decimal(0), 0, Decimal(0)])
+        for c in comparisons:
+            if c.listed:
+                figures = totals[(_summary_key(c.object_type, c.status), c.currency)]
+                figures[0] += 1
+                figures[1] += c.amount
+            if c.record:
+                figures = totals[(_summary_key(c.object_type, c.odoo_status), c.odoo_currency)]
+                figures[2] += 1
+                figures[3] += c.odoo_amount
+        order = {key: sequence for sequence, key in enumerate(RECONCILED_TYPES)}
+        lines = []
+        for (key, currency), (count, total, odoo_count, odoo_total) in totals.items():
+            object_type, _sep, status = key.partition(":")
+            name = labels[object_type]
+            lines.append(
+                {
+                    "sequence": order[object_type],
+                    "object_type": key,
+                    "name": f"{name} ({status})" if status else name,
+                    "currency_id": self._stripe_currency(currency).id,
+                    "provider_count": count,
+                    "provider_total": float(total),
+                    "odoo_count": odoo_count,
+                    "odoo_total": float(odoo_total),
+                }
+            )
+        return lines
+
+    def _stripe_fees(self, client, period, run, unfiltered):
+        label = self._stripe_reconciliation_labels()["fee"]
+        transactions = self._stripe_list_period(
+            client, "balance_transactions", period, run, label, unfiltered=unfiltered
+        )
+        if not transactions:
+            return []
+        lines = (
+            self.env["saas.stripe.payout.line"]
+            .sudo()
+            .search(
+                [
+                    ("payout_id.backend_id", "=", self.id),
+                    ("transaction_id", "in", [txn["id"] for txn in transactions]),
+                ]
+            )
+        )
+        booked = {line.transaction_id: line for line in lines}
+        fees = defaultdict(lambda: [0, Decimal(0), 0, Decimal(0)])
+        for txn in transactions:
+            if not txn.get("fee"):
+                continue
+            currency = txn["currency"].upper()
+            figures = fees[currency]
+            figures[0] += 1
+            figures[1] += from_minor_units(txn["fee"], currency)
+            if line := booked.get(txn["id"]):
+                figures[2] += 1
+                figures[3] += odoo_decimal(line.fee, line.currency_id)
+        return [
+            {
+                "sequence": len(RECONCILED_TYPES),
+                "object_type": "fee",
+                "name": label,
+                "currency_id": self._stripe_currency(currency).id,
+                "provider_count": count,
+                "provider_total": float(total),
+                "odoo_count": odoo_count,
+                "odoo_total": float(odoo_total),
+            }
+            for currency, (count, total, odoo_count, odoo_total) in fees.items()
+        ]
+
+    def _stripe_drift(self, c):
+        """The drift line values of a comparison, or None when Stripe and Odoo agree."""
+        record = c.record.display_name if c.record else ""
+        if not c.listed:
+            kind = "missing_in_provider"
+            message = self.env._(
+                "Odoo has %s for it; Stripe answers that it does not exist.", record
+            )
+        elif not c.record:
+            kind = "missing_in_odoo"
+            message = self.env._("Stripe has it; no Odoo document is bound to it.")
+        elif c.odoo_currency != c.currency or c.odoo_amount != c.amount:
+            kind = "amount_mismatch"
+            message = self.env._(
+                "%(stripe_amount)s %(currency)s in Stripe, %(odoo_amount)s %(odoo_currency)s "
+                "on %(record)s.",
+                stripe_amount=c.amount,
+                currency=c.currency,
+                odoo_amount=c.odoo_amount,
+                odoo_currency=c.odoo_currency,
+                record=record,
+            )
+        elif not c.status_matches:
+            kind = "status_mismatch"
+            message = self.env._(
+                "%(stripe_status)s in Stripe, %(odoo_status)s on %(record)s.",
+                stripe_status=c.status,
+                odoo_status=c.odoo_status,
+                record=record,
+            )
+        else:
+            return None
+        return {
+            "object_type": c.object_type,
+            "object_label": self._stripe_reconciliation_labels()[c.object_type],
+            "external_id": c.external_id,
+            "kind": kind,
+            "currency_id": self._stripe_currency(c.currency).id,
+            "provider_amount": float(c.amount or 0),
+            "provider_status": c.status or False,
+            "odoo_amount": float(c.odoo_amount or 0),
+            "odoo_status": c.odoo_status or False,
+            "res_model": c.record._name if c.record else False,
+            "res_id": c.record.id if c.record else False,
+            "message": message,
+        }
+
+
+def _invoice_status(move):
+    """The Stripe status an Odoo invoice stands for."""
+    if move.state == "cancel" or move.payment_state == "reversed":
+        return "void"
+    if move.state != "posted":
+        return move.state
+    return "paid" if move.payment_state in ("paid", "in_payment") else "open"
+
+
+def _credit_note_status(move):
+    if move.state == "cancel" or move.payment_state == "reversed":
+        return "void"
+    return "issued" if move.state == "posted" else move.state
+
+
+def _record_status(object_type, record):
+    """The Stripe status an Odoo document of ``object_type`` stands for."""
+    if object_type == "invoice":
+        return _invoice_status(record)
+    if object_type == "credit_note":
+        return _credit_note_status(record)
+    if record._name == "account.payment":
+        return "succeeded" if record.state in PAYMENT_POSTED else record.state
+    return record.status if object_type == "dispute" else record.state
+
+
+def _summary_key(object_type, status):
+    return f"{object_type}:{status}" if object_type == "invoice" else object_type
+
+
+def _id(value):
+    return value.get("id") if isinstance(value, dict) else value
+
+
+def _unique(objects):
+    """Each object once (its last fetch), keeping the first position: prerequisites first."""
+    latest = {obj["id"]: obj for obj in objects}
+    order = list(dict.fromkeys(obj["id"] for obj in objects))
+    return [latest[object_id] for object_id in order]
