@@ -17,29 +17,25 @@ ratios and PASS/MISS per target. A miss does not fail the run; an error does.
 """
 
 import argparse
-import configparser
 import hashlib
 import hmac
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
-import cpu
 import fixed_rate
 import psycopg2
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[2]
-ODOO_SRC = Path(os.environ.get("ODOO_SRC", Path.home() / "src" / "odoo-19.0"))
-PYTHON = os.environ.get("BENCH_PYTHON", sys.executable)
+sys.path.insert(0, str(HERE.parent))
+import benchkit  # noqa: E402
+
+NAME = "webhook_ingest"
+say = benchkit.sayer(NAME)
 LUA = HERE / "post_events.lua"
 SECRET = "whsec_bench_0123456789abcdef"
 MODULES = "saas_connector_test,payment_stripe"
@@ -49,8 +45,6 @@ ODOO_MAX_RATE = 4_000
 BARE_MAX_RATE = 12_000
 
 EVENT_COUNT = "SELECT count(*) FROM saas_event"
-# Beyond this share of the CPUs kept busy by other processes, figures are flagged as disturbed.
-BUSY_WARNING = 0.10
 
 TARGET_NOOP_SHARE = 0.80
 TARGET_STRIPE_FACTOR = 2.0
@@ -59,107 +53,28 @@ TARGET_P99_MS = 15.0
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", default=os.environ.get("BENCH_DB", "saas_bench"))
-    parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", "8269")))
+    benchkit.add_database_options(parser, "saas_bench", port=8269)
     parser.add_argument("--bare-port", type=int, default=None, help="default: --port + 1")
     parser.add_argument("--duration", type=int, default=10, help="seconds per scenario")
     parser.add_argument("--warmup", type=int, default=2, help="seconds of warm-up per route")
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--rate", type=int, default=200, help="fixed rate for the latency run")
-    parser.add_argument(
-        "--reuse-db", action="store_true", help="keep an existing bench database (no reinstall)"
-    )
-    parser.add_argument("--keep-db", action="store_true", help="do not drop it at the end")
     args = parser.parse_args()
     args.bare_port = args.bare_port or args.port + 1
-    args.run_dir = ROOT / ".run" / "bench" / "webhook_ingest"
+    args.run_dir = benchkit.run_dir(NAME)
     return args
 
 
-def say(message):
-    print(f"[webhook_ingest] {message}", flush=True)
-
-
 # ---------------------------------------------------------------------------------------------
-# Setup: configuration, database, backend
+# Setup: configuration, backend
 # ---------------------------------------------------------------------------------------------
 def write_conf(args):
     """odoo.conf with the bench's port, database and logfile; everything else as deployed."""
-    source = ROOT / "odoo.conf"
-    if not source.exists():
-        sys.exit(f"{source} is missing: run `make setup` first")
-    conf = configparser.ConfigParser(interpolation=None)
-    conf.read(source)
-    options = conf["options"]
-    options.update(
-        {
-            "db_name": args.db,
-            "http_interface": "127.0.0.1",
-            "http_port": str(args.port),
-            "gevent_port": str(args.port + 3),
-            "workers": "2",
-            "max_cron_threads": "1",
-            "server_wide_modules": "base,web,queue_job",
-            "list_db": "False",
-            "logfile": str(args.run_dir / "odoo.log"),
-        }
-    )
-    # One database and no dbfilter, as deployed: a dbfilter lists the databases on every
-    # cookie-less request.
-    options.pop("dbfilter", None)
-    if not conf.has_section("queue_job"):
-        conf.add_section("queue_job")
     # Runner off: jobs pile up unrun. Running them takes the same 2 workers (each job is a
     # request to /queue_job/runjob), which would measure processing, not intake, and make each
     # scenario depend on the jobs left by the one before.
-    conf["queue_job"]["channels"] = "root:0"
-    path = args.run_dir / "odoo.conf"
-    with path.open("w") as handle:
-        conf.write(handle)
-    path.chmod(0o600)
-    return path
-
-
-def odoo_bin(conf, *arguments):
-    return [PYTHON, str(ODOO_SRC / "odoo-bin"), *arguments[:1], "-c", str(conf), *arguments[1:]]
-
-
-def drop_db(dbname):
-    cnx = psycopg2.connect(dbname="postgres")
-    cnx.autocommit = True
-    with cnx.cursor() as cr:
-        cr.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
-    cnx.close()
-
-
-def db_exists(dbname):
-    cnx = psycopg2.connect(dbname="postgres")
-    with cnx.cursor() as cr:
-        cr.execute("SELECT 1 FROM pg_database WHERE datname = %s", (dbname,))
-        found = cr.fetchone() is not None
-    cnx.close()
-    return found
-
-
-def install(args, conf):
-    log = args.run_dir / "install.log"
-    log.unlink(missing_ok=True)
-    command = odoo_bin(
-        conf,
-        "server",
-        "-d",
-        args.db,
-        "-i",
-        MODULES,
-        "--stop-after-init",
-        "--workers=0",
-        "--max-cron-threads=0",
-        "--log-level=warn",
-        f"--logfile={log}",
-    )
-    if subprocess.run(command, check=False, timeout=900).returncode:
-        sys.exit(f"installing {MODULES} into {args.db} failed, see {log}")
+    return benchkit.write_conf(args.run_dir, args.db, port=args.port, job_channels="root:0")
 
 
 def create_backend(args, conf):
@@ -170,18 +85,7 @@ def create_backend(args, conf):
         "env.cr.commit()\n"
         "print('BENCH_TOKEN=' + backend.webhook_token)\n"
     )
-    result = subprocess.run(
-        odoo_bin(conf, "shell", "-d", args.db, "--log-level=warn"),
-        input=code,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
-    for line in result.stdout.splitlines():
-        if line.startswith("BENCH_TOKEN="):
-            return line.split("=", 1)[1]
-    sys.exit(f"could not create the bench backend:\n{result.stdout}\n{result.stderr}")
+    return benchkit.marked(benchkit.odoo_shell(conf, args.db, code, timeout=300), "BENCH_TOKEN=")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -275,12 +179,7 @@ def wrk(args, port, path, events_file, *, header, duration):
         str(args.threads),
     ]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
-    for line in result.stdout.splitlines():
-        if line.startswith("BENCH_JSON "):
-            figures = json.loads(line.split(" ", 1)[1])
-            break
-    else:
-        sys.exit(f"wrk gave no figures:\n{result.stdout}\n{result.stderr}")
+    figures = json.loads(benchkit.marked(result.stdout + result.stderr, "BENCH_JSON "))
     statuses = {int(status): count for status, count in figures["statuses"].items()}
     seconds = figures["duration_us"] / 1e6
     ok = sum(count for status, count in statuses.items() if 200 <= status < 300)
@@ -323,48 +222,8 @@ def fixed_rate_run(args, token):
 
 
 # ---------------------------------------------------------------------------------------------
-# Servers
+# Measures
 # ---------------------------------------------------------------------------------------------
-def wait_http(port, path, process, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            sys.exit(f"the server on port {port} exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2):
-                return
-        except urllib.error.HTTPError:
-            return  # it answers: up
-        except OSError:
-            time.sleep(0.2)
-    sys.exit(f"nothing answered on port {port}{path} within {timeout} s")
-
-
-def ensure_port_free(port):
-    with socket.socket() as probe:
-        if probe.connect_ex(("127.0.0.1", port)) == 0:
-            sys.exit(f"port {port} is taken: pass --port (Odoo) / --bare-port")
-
-
-def start(command, log):
-    # Its own session, so that stopping it reaches its workers and nothing else.
-    with log.open("w") as handle:
-        return subprocess.Popen(
-            command, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
-        )
-
-
-def stop(process):
-    if process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-
-
 def count_rows(dbname, query):
     """Rows counted by ``query``, and the PostgreSQL backends serving ``dbname``."""
     cnx = psycopg2.connect(dbname=dbname)
@@ -384,12 +243,12 @@ def measured(dbname, query, measure):
     """Run ``measure`` and add to its figures the rows it stored according to ``query`` and
     the share of the CPUs other processes took meanwhile."""
     before, backends = count_rows(dbname, query)
-    cpu_before = cpu.snapshot(backends)
+    cpu_before = benchkit.snapshot(backends)
     figures = measure()
-    cpu_after = cpu.snapshot(backends)
+    cpu_after = benchkit.snapshot(backends)
     figures["stored"] = count_rows(dbname, query)[0] - before
-    figures["others_cpu"] = cpu.others_share(cpu_before, cpu_after)
-    figures["cpu_ms"] = cpu.ours_seconds(cpu_before, cpu_after) * 1000 / max(1, figures["ok"])
+    figures["others_cpu"] = benchkit.others_share(cpu_before, cpu_after)
+    figures["cpu_ms"] = benchkit.ours_seconds(cpu_before, cpu_after) * 1000 / max(1, figures["ok"])
     return figures
 
 
@@ -436,12 +295,8 @@ def report(args, results, busy):
             f"{statuses_text(figures['statuses']):<16} {figures['socket_errors']:>8} "
             f"{figures['cpu_ms']:>10.2f} {figures['others_cpu']:>10.0%}"
         )
-    disturbed = [label for label, figures in rows if figures["others_cpu"] > BUSY_WARNING]
-    if disturbed:
-        print(
-            f"WARNING: other processes took more than {BUSY_WARNING:.0%} of the CPUs during: "
-            f"{'; '.join(disturbed)}. Those figures are low; run again on a quiet machine."
-        )
+    disturbed = [label for label, figures in rows if figures["others_cpu"] > benchkit.BUSY_WARNING]
+    benchkit.warn_disturbed(disturbed)
     if fixed["skipped"]:
         print(
             f"NOTE: the server could not keep up with {args.rate} req/s: "
@@ -455,6 +310,9 @@ def report(args, results, busy):
         ("our route / bare app", ours["rate"] / bare["rate"]),
         ("no-op route / bare app", noop["rate"] / bare["rate"]),
         ("payment_stripe route / no-op route", stripe["rate"] / noop["rate"]),
+        # What the first ratio becomes once the CPUs are the bottleneck: steadier when the
+        # machine is shared, since it does not depend on the CPU time others leave us.
+        ("no-op CPU/req / our CPU/req", noop["cpu_ms"] / ours["cpu_ms"]),
     ]
     for label, value in ratios:
         print(f"  {label:<36} {value:>6.2f}")
@@ -521,14 +379,8 @@ def measure_odoo(args, conf, token):
     headers = {"stripe": "Stripe-Signature"}
     results = {}
     say(f"Odoo on port {args.port}: 2 workers")
-    odoo = start(
-        odoo_bin(
-            conf, "server", "--workers=2", "--max-cron-threads=1", "--load=base,web,queue_job"
-        ),
-        args.run_dir / "odoo.stdout",
-    )
+    odoo = benchkit.start_odoo(conf, args.port, args.run_dir / "odoo.stdout")
     try:
-        wait_http(args.port, "/web/health", odoo)
         say("warming up")
         for name, path, warm, _run in scenarios:
             header = headers.get(name, "X-Test-Signature")
@@ -546,7 +398,7 @@ def measure_odoo(args, conf, token):
         say(f"measuring {webhook} at {args.rate} req/s")
         results["fixed"] = measured(args.db, EVENT_COUNT, lambda: fixed_rate_run(args, token))
     finally:
-        stop(odoo)
+        benchkit.stop(odoo)
     return results
 
 
@@ -554,10 +406,15 @@ def measure_bare(args):
     warm = write_events(args, "bare_warm", BARE_MAX_RATE * args.warmup)
     run = write_events(args, "bare_run", BARE_MAX_RATE * args.duration)
     say(f"bare app on port {args.bare_port}: 2 processes")
-    command = [PYTHON, str(HERE / "bare_app.py"), f"--port={args.bare_port}", f"--db={args.db}"]
-    bare = start([*command, f"--secret={SECRET}"], args.run_dir / "bare.stdout")
+    command = [
+        benchkit.PYTHON,
+        str(HERE / "bare_app.py"),
+        f"--port={args.bare_port}",
+        f"--db={args.db}",
+    ]
+    bare = benchkit.start([*command, f"--secret={SECRET}"], args.run_dir / "bare.stdout")
     try:
-        wait_http(args.bare_port, "/", bare)
+        benchkit.wait_http(args.bare_port, "/", bare)
         wrk(args, args.bare_port, "/", warm, header="X-Test-Signature", duration=args.warmup)
         say("measuring the bare app")
         return measured(
@@ -568,31 +425,21 @@ def measure_bare(args):
             ),
         )
     finally:
-        stop(bare)
+        benchkit.stop(bare)
 
 
 def main():
     args = parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed (apt-get install wrk)")
-    shutil.rmtree(args.run_dir, ignore_errors=True)
-    args.run_dir.mkdir(parents=True)
-    ensure_port_free(args.port)
-    ensure_port_free(args.bare_port)
+    benchkit.empty_dir(args.run_dir)
+    benchkit.ensure_port_free(args.port)
+    benchkit.ensure_port_free(args.bare_port)
     started = time.monotonic()
-    before = cpu.snapshot()
-    time.sleep(1)
-    busy = cpu.others_share(before, cpu.snapshot())
-    if busy > BUSY_WARNING:
-        say(f"WARNING: other processes keep {busy:.0%} of the CPUs busy; figures will be low")
+    busy = benchkit.busy_before(NAME)
     conf = write_conf(args)
     try:
-        if args.reuse_db and db_exists(args.db):
-            say(f"reusing database {args.db}")
-        else:
-            say(f"fresh database {args.db} with {MODULES}")
-            drop_db(args.db)
-            install(args, conf)
+        benchkit.install_or_reuse(NAME, conf, args, MODULES)
         token = create_backend(args, conf)
         results = measure_odoo(args, conf, token)
         results["bare"] = measure_bare(args)
@@ -600,7 +447,7 @@ def main():
         for events_file in args.run_dir.glob("*.events"):
             events_file.unlink()
         if not args.keep_db:
-            drop_db(args.db)
+            benchkit.drop_db(args.db)
     consistent = report(args, results, busy)
     say(f"done in {time.monotonic() - started:.0f} s (logs in {args.run_dir})")
     return 0 if consistent else 1

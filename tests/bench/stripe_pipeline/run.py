@@ -1,0 +1,338 @@
+"""Stripe billing pipeline benchmark: how many paid Stripe invoices per second become posted,
+paid Odoo invoices through the connector, next to a plain Odoo loop creating the same
+documents.
+
+In one run, on loopback, on its own database:
+
+* the pipeline: Odoo on 2 workers with the queue_job runner; for each of N customers, the
+  Stripe-signed deliveries of a paid subscription invoice (``customer.created``,
+  ``invoice.finalized``, ``invoice.paid``, ``charge.succeeded``, 2017-08-15 shapes derived
+  from the addon's recorded payloads: three lines, two of them prorations, 19 % VAT) are
+  POSTed to the webhook route; the clock runs from the first delivery until the database
+  shows all N invoices posted and paid (reconciled with their payment). invoices/s = N / time;
+* the naive loop: one process, the plain Odoo way, one invoice at a time — create the
+  partner, create and post the same invoice, register its payment with Odoo's own wizard
+  (which reconciles), commit — invoices/s likewise, measured with the server stopped.
+
+It prints both, their ratio and PASS/MISS per target; a miss does not fail the run, an error
+or a failed event does.
+
+    .venv/bin/python tests/bench/stripe_pipeline/run.py [-n 500] [--keep-db] [--reuse-db]
+"""
+
+import argparse
+import copy
+import hashlib
+import hmac
+import json
+import os
+import sys
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+import benchkit  # noqa: E402
+
+NAME = "stripe_pipeline"
+say = benchkit.sayer(NAME)
+FIXTURES = (
+    benchkit.ROOT / "addons" / "saas_stripe" / "tests" / "fixtures" / "localstripe-2017-08-15"
+)
+MODULES = "saas_stripe"
+SECRET = "whsec_bench_pipeline_0123456789"
+RUN_ID = f"{int(time.time()):x}"
+TARGET_NAIVE_FACTOR = 1.0
+TARGET_RATE = 20.0
+# Paid invoices of this run (their numbers carry the run id), and failed events.
+PAID = (
+    "SELECT count(*) FROM account_move WHERE move_type = 'out_invoice' AND state = 'posted' "
+    "AND payment_state IN ('paid', 'in_payment') AND ref LIKE %s"
+)
+FAILED = "SELECT count(*), min(last_error) FROM saas_event WHERE state = 'failed'"
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", "--invoices", type=int, default=500)
+    benchkit.add_database_options(parser, "saas_bench_pipeline", port=8279)
+    parser.add_argument("--connections", type=int, default=4, help="concurrent deliveries")
+    parser.add_argument("--timeout", type=int, default=1800, help="seconds to wait for the queue")
+    args = parser.parse_args()
+    args.run_dir = benchkit.run_dir(NAME)
+    return args
+
+
+# ---------------------------------------------------------------------------------------------
+# Setup
+# ---------------------------------------------------------------------------------------------
+def shell(conf, args, code, marker):
+    """Run ``code`` in an Odoo shell on the bench database; the value it prints after
+    ``marker=``."""
+    output = benchkit.odoo_shell(conf, args.db, code, timeout=args.timeout)
+    return benchkit.marked(output, f"{marker}=")
+
+
+# Both sides bill the same: a company with the generic chart, USD, a 19 % sales tax that the
+# Stripe rate of the recorded payloads maps to.
+SETUP = f"""
+company = env.company
+if not company.chart_template:
+    env["account.chart.template"].try_loading("generic_coa", company=company, install_demo=False)
+tax = env["account.tax"].search([("name", "=", "Bench VAT 19%")], limit=1) or env[
+    "account.tax"
+].create({{"name": "Bench VAT 19%", "amount": 19, "type_tax_use": "sale"}})
+backend = env["saas.backend"].search([("name", "=", "Bench Stripe")], limit=1)
+if not backend:
+    backend = env["saas.backend"].create(
+        {{"name": "Bench Stripe", "provider": "stripe", "environment": "test",
+          "retry_base_seconds": 1, "retry_cap_seconds": 2}}
+    )
+    backend.stripe_webhook_secret = {SECRET!r}
+    env["saas.stripe.tax.map"].create(
+        {{"backend_id": backend.id, "stripe_tax_rate_id": "txr_LsVat19", "tax_id": tax.id}}
+    )
+    backend.action_stripe_create_payment_journal()
+env.cr.commit()
+print("BENCH_TOKEN=" + backend.webhook_token)
+"""
+
+
+# ---------------------------------------------------------------------------------------------
+# Stripe's deliveries
+# ---------------------------------------------------------------------------------------------
+def recorded(name):
+    return json.loads((FIXTURES / name).read_text())
+
+
+def flows(count):
+    """Per invoice, its four deliveries, derived from the recorded payloads with ids of their
+    own and in USD: ``[(customer, finalized, paid, charge)]``."""
+    customer, invoice, charge = (
+        recorded(name)
+        for name in (
+            "customer_created.json",
+            "invoice_payment_succeeded.json",
+            "charge_succeeded.json",
+        )
+    )
+    result = []
+    for n in range(count):
+        key = f"{RUN_ID}x{n}"
+        cus, inv, ch = f"cus_{key}", f"in_{key}", f"ch_{key}"
+        customer_event = copy.deepcopy(customer)
+        customer_event["id"] = f"evt_cus_{key}"
+        customer_event["data"]["object"].update(
+            id=cus, name=f"Customer {key}", email=f"{key}@example.com", currency="usd"
+        )
+        customer_event["data"]["object"]["tax_ids"]["data"] = []
+        paid = copy.deepcopy(invoice)
+        paid["id"], paid["type"] = f"evt_paid_{key}", "invoice.paid"
+        body = paid["data"]["object"]
+        body.update(
+            id=inv,
+            customer=cus,
+            currency="usd",
+            number=f"BENCH-{key}",
+            charge=ch,
+            payment_intent=f"pi_{key}",
+        )
+        for line_number, line in enumerate(body["lines"]["data"]):
+            line.update(id=f"il_{key}_{line_number}", currency="usd", invoice=inv)
+        finalized = copy.deepcopy(paid)
+        finalized["id"], finalized["type"] = f"evt_fin_{key}", "invoice.finalized"
+        finalized["created"] -= 2
+        finalized["data"]["object"].update(status="open", amount_paid=0)
+        charge_event = copy.deepcopy(charge)
+        charge_event["id"] = f"evt_ch_{key}"
+        charge_event["data"]["object"].update(
+            id=ch,
+            customer=cus,
+            invoice=inv,
+            currency="usd",
+            payment_intent=f"pi_{key}",
+            balance_transaction=f"txn_{key}",
+        )
+        result.append((customer_event, finalized, paid, charge_event))
+    return result
+
+
+def signed(event):
+    body = json.dumps(event).encode()
+    timestamp = int(time.time())
+    signature = hmac.new(SECRET.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return body, f"t={timestamp},v1={signature.hexdigest()}"
+
+
+def deliver(url, event):
+    body, signature = signed(event)
+    request = urllib.request.Request(
+        url,
+        data=body,
+        headers={"Content-Type": "application/json", "Stripe-Signature": signature},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=60) as answer:
+        return answer.status
+
+
+# ---------------------------------------------------------------------------------------------
+# Measures
+# ---------------------------------------------------------------------------------------------
+def measure_pipeline(args, conf, token):
+    """Seconds from the first delivery until all invoices are posted and paid."""
+    url = f"http://127.0.0.1:{args.port}/saas/webhook/{token}"
+    deliveries = flows(args.invoices)
+    say(f"Odoo on port {args.port}: 2 workers + the queue_job runner")
+    odoo = benchkit.start_odoo(conf, args.port, args.run_dir / "odoo.stdout")
+    try:
+        say(f"delivering {4 * args.invoices} events for {args.invoices} invoices")
+        before = benchkit.snapshot()
+        started = time.monotonic()
+        # Stripe sends a customer's events minutes before its invoice's: customers first, then
+        # each invoice's events in the order Stripe emits them.
+        with ThreadPoolExecutor(args.connections) as pool:
+            for round_ in zip(*deliveries, strict=True):
+                statuses = list(pool.map(lambda event: deliver(url, event), round_))
+                if any(status != 200 for status in statuses):
+                    sys.exit(f"a delivery was refused: {sorted(set(statuses))}")
+        delivered = time.monotonic() - started
+        say(f"delivered in {delivered:.1f} s; waiting for the queue")
+        paid = 0
+        while paid < args.invoices:
+            if time.monotonic() - started > args.timeout:
+                sys.exit(f"only {paid} of {args.invoices} invoices paid after {args.timeout} s")
+            failed, error = benchkit.postgres(args.db, FAILED)
+            if failed:
+                sys.exit(f"{failed} events failed, e.g.: {error}")
+            time.sleep(0.2)
+            paid = benchkit.postgres(args.db, PAID, (f"BENCH-{RUN_ID}x%",))[0]
+        seconds = time.monotonic() - started
+        others = benchkit.others_share(before, benchkit.snapshot())
+    finally:
+        benchkit.stop(odoo)
+    return {"seconds": seconds, "delivered": delivered, "others_cpu": others}
+
+
+NAIVE = """
+import time
+from odoo.fields import Command
+tax = env["account.tax"].search([("name", "=", "Bench VAT 19%")], limit=1)
+journal = env["saas.backend"].search([("name", "=", "Bench Stripe")]).stripe_payment_journal_id
+products = {{
+    name: env["product.product"].search([("name", "=", name)], limit=1)
+    or env["product.product"].create({{"name": name, "type": "service"}})
+    for name in ("Platinum", "Gold")
+}}
+lines = [
+    ("Platinum", 1, 50.0),
+    ("Unused time on Gold", 1, -10.0),
+    ("Remaining time on Platinum", 1, 25.0),
+]
+env.cr.commit()
+started = time.monotonic()
+for n in range({count}):
+    partner = env["res.partner"].create({{"name": "Naive {run} %s" % n, "is_company": True}})
+    move = env["account.move"].create({{
+        "move_type": "out_invoice",
+        "partner_id": partner.id,
+        "invoice_date": "2017-09-29",
+        "ref": "NAIVE-{run}x%s" % n,
+        "invoice_line_ids": [
+            Command.create({{
+                "name": name,
+                "product_id": products["Gold" if "Gold" in name else "Platinum"].id,
+                "quantity": quantity,
+                "price_unit": price,
+                "tax_ids": [Command.set(tax.ids)],
+            }})
+            for name, quantity, price in lines
+        ],
+    }})
+    move.action_post()
+    env["account.payment.register"].with_context(
+        active_model="account.move", active_ids=move.ids
+    ).create({{"journal_id": journal.id, "payment_date": "2017-09-29"}})._create_payments()
+    assert move.payment_state in ("paid", "in_payment"), move.payment_state
+    env.cr.commit()
+print("BENCH_NAIVE=%s" % (time.monotonic() - started))
+"""
+
+
+def measure_naive(args, conf):
+    say(f"naive ORM loop: {args.invoices} invoices in one process")
+    before = benchkit.snapshot()
+    seconds = float(
+        shell(conf, args, NAIVE.format(count=args.invoices, run=RUN_ID), "BENCH_NAIVE")
+    )
+    return {"seconds": seconds, "others_cpu": benchkit.others_share(before, benchkit.snapshot())}
+
+
+# ---------------------------------------------------------------------------------------------
+def report(args, pipeline, naive, busy):
+    n = args.invoices
+    pipeline_rate, naive_rate = n / pipeline["seconds"], n / naive["seconds"]
+    print()
+    print(
+        f"Stripe invoice.paid flows → posted, paid invoices; N = {n}, loopback, "
+        f"{os.cpu_count()} CPUs, {busy:.0%} busy with others before"
+    )
+    print(f"{'scenario':<52} {'seconds':>8} {'invoices/s':>11} {'others CPU':>11}")
+    print("-" * 85)
+    rows = [
+        ("pipeline: webhooks → queue (2 workers) → paid", pipeline, pipeline_rate),
+        ("naive ORM loop, one process, one at a time", naive, naive_rate),
+    ]
+    for label, figures, rate in rows:
+        print(
+            f"{label:<52} {figures['seconds']:>8.1f} {rate:>11.1f} {figures['others_cpu']:>11.0%}"
+        )
+    print(f"  (deliveries themselves took {pipeline['delivered']:.1f} s of the pipeline's time)")
+    disturbed = [
+        label for label, figures, _rate in rows if figures["others_cpu"] > benchkit.BUSY_WARNING
+    ]
+    benchkit.warn_disturbed(disturbed)
+    print()
+    print(f"Ratio pipeline / naive loop: {pipeline_rate / naive_rate:.2f}")
+    print()
+    print("Targets")
+    targets = [
+        (
+            f"pipeline ≥ {TARGET_NAIVE_FACTOR:g}x the naive loop",
+            f"{pipeline_rate / naive_rate:.2f}x",
+            pipeline_rate >= TARGET_NAIVE_FACTOR * naive_rate,
+        ),
+        (
+            f"pipeline ≥ {TARGET_RATE:g} invoices/s on 2 workers",
+            f"{pipeline_rate:.1f}/s",
+            pipeline_rate >= TARGET_RATE,
+        ),
+    ]
+    for label, value, passed in targets:
+        print(f"  {'PASS' if passed else 'MISS'}  {label:<44} {value}")
+
+
+def main():
+    args = parse_args()
+    benchkit.empty_dir(args.run_dir)
+    started = time.monotonic()
+    busy = benchkit.busy_before(NAME)
+    # The runner hands jobs to the same 2 HTTP workers that take the deliveries.
+    conf = benchkit.write_conf(args.run_dir, args.db, port=args.port, job_channels="root:2")
+    try:
+        benchkit.install_or_reuse(NAME, conf, args, MODULES)
+        token = shell(conf, args, SETUP, "BENCH_TOKEN")
+        pipeline = measure_pipeline(args, conf, token)
+        naive = measure_naive(args, conf)
+    finally:
+        if not args.keep_db:
+            benchkit.drop_db(args.db)
+    report(args, pipeline, naive, busy)
+    say(f"done in {time.monotonic() - started:.0f} s (logs in {args.run_dir})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
