@@ -36,18 +36,29 @@ class SaasBackend(models.Model):
         if not partner and self.stripe_match_partner_by_email and customer.email:
             partner = self._stripe_partner_by_email(customer.email)
         if not partner:
+            # Created whole, so that the partner's chatter starts with its creation rather
+            # than with a change of every field.
             partner = bindings.lookup_or_create(
                 self,
                 "res.partner",
                 customer.id,
                 lambda: {
-                    "name": customer.name or customer.email or customer.id,
                     "is_company": True,
                     "company_id": self.company_id.id,
+                    **self._stripe_partner_values(customer, self.env["res.partner"]),
+                    "name": customer.name or customer.email or customer.id,
                 },
                 updated=event.source_created,
             )
-        partner.write(self._stripe_partner_values(customer, partner))
+        # Only what changed is written: the chatter tracks real changes, and an unchanged
+        # customer (a redelivery, a backfill of known customers) costs no write.
+        changes = {
+            name: value
+            for name, value in self._stripe_partner_values(customer, partner).items()
+            if partner._fields[name].convert_to_write(partner[name], partner) != value
+        }
+        if changes:
+            partner.write(changes)
         bindings.bind(self, partner, customer.id, updated=event.source_created)
         return partner
 
