@@ -1016,6 +1016,9 @@ _NORMALIZERS = {
     "payment_intent": _payment_from_payment_intent,
     "invoice_payment": _payment_from_invoice_payment,
     "credit_note": _credit_note,
+    "credit_note_line_item": lambda obj: _credit_note_line(
+        obj, _required_currency(obj, obj["id"])
+    ),
     "refund": _refund,
     "payout": _payout,
     "balance_transaction": _balance_transaction,

@@ -1,3 +1,5 @@
+import dataclasses
+
 from odoo import models
 from odoo.addons.saas_connector_base.lib.errors import PermanentError, TransientError
 from odoo.fields import Command
@@ -59,14 +61,9 @@ class SaasBackend(models.Model):
         return move
 
     def _stripe_import_credit_note(self, credit_note):
-        if credit_note.lines_has_more:
-            raise PermanentError(
-                self.env._(
-                    "Credit note %s has more lines than the event carries. Import it with the "
-                    "backfill, which reads all of its lines from Stripe.",
-                    credit_note.id,
-                )
-            )
+        credit_note = dataclasses.replace(
+            credit_note, lines=self._stripe_document_lines(credit_note, "credit note")
+        )
         bindings = self.env["saas.binding"]
         invoice = bindings.lookup(self, "account.move", credit_note.invoice_id)
         if not invoice:

@@ -194,7 +194,9 @@ class SaasBackend(models.Model):
                 )
             )
         currency = self._stripe_active_currency(invoice.currency)
-        invoice = dataclasses.replace(invoice, lines=self._stripe_invoice_lines(invoice))
+        invoice = dataclasses.replace(
+            invoice, lines=self._stripe_document_lines(invoice, "invoice")
+        )
         credit = (invoice.total or 0) < 0
         if credit:
             invoice = _turned(invoice)
@@ -230,30 +232,35 @@ class SaasBackend(models.Model):
             bindings.bind(self, line, line.saas_source_line_id)
         return move
 
-    def _stripe_invoice_lines(self, invoice):
-        """All lines of ``invoice``: those of the payload, or when Stripe truncated them
-        (``lines.has_more``), every line listed by the API, page after page."""
-        if not invoice.lines_has_more:
-            return invoice.lines
+    def _stripe_document_lines(self, document, label):
+        """All lines of an invoice or credit note ``document``: those of the payload, or when
+        Stripe truncated them (``lines.has_more``), every line listed by the API, page after
+        page. ``label`` names the document in messages ("invoice", "credit note")."""
+        if not document.lines_has_more:
+            return document.lines
+        api = self._stripe_client().v1
+        line_items = (
+            api.credit_notes.line_items if label == "credit note" else api.invoices.line_items
+        )
         try:
-            pages = self._stripe_client().v1.invoices.line_items.list(
-                invoice.id, params={"limit": 100}
-            )
+            pages = line_items.list(document.id, params={"limit": 100})
             entries = [entry.to_dict() for entry in pages.auto_paging_iter()]
         except stripe.StripeError as error:
             if self._provider_is_transient(error):
                 raise
             raise PermanentError(
                 self.env._(
-                    "Stripe did not list the lines of invoice %(invoice)s: %(error)s",
-                    invoice=invoice.id,
+                    "Stripe did not list the lines of %(label)s %(document)s: %(error)s",
+                    label=label,
+                    document=document.id,
                     error=error.user_message or error.http_status,
                 )
             ) from None
         try:
-            # Line items of older API versions carry no currency of their own.
+            # Line items carry no currency of their own (invoice lines of older API versions,
+            # credit note lines always).
             return tuple(
-                normalize_object({"currency": invoice.currency, **entry}) for entry in entries
+                normalize_object({"currency": document.currency, **entry}) for entry in entries
             )
         except NormalizeError as error:
             raise PermanentError(self.env._("Unreadable Stripe payload: %s", error)) from None

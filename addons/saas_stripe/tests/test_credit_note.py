@@ -8,6 +8,7 @@ from odoo.tests import tagged
 
 from .common import fixture, variant
 from .common_accounting import LOCALSTRIPE_CUSTOMER, LOCALSTRIPE_INVOICE_PAID, StripeAccountingCase
+from .stripe_api_peer import error_body, start_api_peer
 from .test_invoice import localstripe_invoice
 
 SYNC_ENGINE_CREDIT_NOTE = "stripe-sync-engine/credit_note_created.json"
@@ -216,3 +217,53 @@ class TestStripeCreditNote(StripeAccountingCase):
         # The reversal settles the credit note, so the invoice is owed in full again.
         self.assertEqual(credit_note.amount_residual, 0.0)
         self.assertEqual(invoice.amount_residual, 77.35)
+
+
+@tagged("post_install", "-at_install")
+class TestStripeCreditNoteAllLines(StripeAccountingCase):
+    """A credit note event embeds its first lines only (``lines.has_more``): the import lists
+    the others through the API before writing anything. Stripe's API is played over HTTP by
+    ``stripe_api_peer`` (localstripe has no credit notes)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.peer = start_api_peer(cls, cls.backend)
+
+    def test_lines_beyond_the_event_are_listed_and_the_credit_note_ties(self):
+        self.apply(fixture(LOCALSTRIPE_CUSTOMER))
+        self.apply(localstripe_invoice())
+        event = credit_note_event([PLATINUM, UNUSED_GOLD, REMAINING_PLATINUM])
+        credit_note = event["data"]["object"]
+        lines = credit_note["lines"]["data"]
+        credit_note["lines"] = {**credit_note["lines"], "data": lines[:1], "has_more": True}
+        path = f"/v1/credit_notes/{credit_note['id']}/lines"
+        self.peer.answers[path] = lambda query: (
+            200,
+            {"object": "list", "url": path, "has_more": False, "data": lines},
+        )
+        event = self.apply(event)
+        self.assertEqual(event.state, "done", event.last_error)
+        move = self.bound("account.move", credit_note["id"])
+        self.assertRecordValues(move, [{"state": "posted", "amount_total": 77.35}])
+        self.assertEqual(move.invoice_line_ids.mapped("price_subtotal"), [50.0, -10.0, 25.0])
+
+    def test_credit_note_stripe_cannot_list_fails_with_nothing_written(self):
+        self.apply(fixture(LOCALSTRIPE_CUSTOMER))
+        self.apply(localstripe_invoice())
+        event = credit_note_event([PLATINUM, UNUSED_GOLD])
+        credit_note = event["data"]["object"]
+        credit_note["lines"] = {**credit_note["lines"], "has_more": True}
+        path = f"/v1/credit_notes/{credit_note['id']}/lines"
+        self.peer.answers[path] = lambda query: (
+            404,
+            error_body("invalid_request_error", "No such credit note"),
+        )
+        event = self.apply(event)
+        self.assertEqual(event.state, "failed")
+        self.assertEqual(
+            event.last_error,
+            f"Stripe did not list the lines of credit note {credit_note['id']}: "
+            "No such credit note",
+        )
+        self.assertFalse(self.bound("account.move", credit_note["id"]))
