@@ -81,6 +81,7 @@ class SaasBackend(models.Model):
         bindings = self.env["saas.binding"]
         key = payment.payment_intent_id or payment.charge_id
         if key and (recorded := bindings.lookup(self, "account.payment", key)):
+            self._stripe_bind_payment(recorded, payment)
             return recorded
         if payment.currency != move.currency_id.name:
             raise PermanentError(
@@ -105,7 +106,7 @@ class SaasBackend(models.Model):
                 )
             )[:1]
             if unnamed:
-                bindings.bind(self, unnamed, key)
+                self._stripe_bind_payment(unnamed, payment)
                 return unnamed
         else:
             amount -= sum(
@@ -115,9 +116,16 @@ class SaasBackend(models.Model):
             return slots
         record = self._stripe_create_payment(payment, move, amount)
         bindings.bind(self, record, f"{payment.invoice_id}/payment/{len(slots) + 1}")
-        if key:
-            bindings.bind(self, record, key)
+        self._stripe_bind_payment(record, payment)
         return record
+
+    def _stripe_bind_payment(self, record, payment):
+        """Bind ``record`` to the payment intent and to the charge of ``payment``: a refund or
+        a dispute names either, and some (refunds created from a charge) only the charge."""
+        bindings = self.env["saas.binding"]
+        for external_id in dict.fromkeys((payment.payment_intent_id, payment.charge_id)):
+            if external_id:
+                bindings.bind(self, record, external_id)
 
     def _stripe_invoice_payments(self, invoice_id):
         """The payments already recorded for a Stripe invoice, in the order they came."""

@@ -384,10 +384,12 @@ class SaasBackend(models.Model):
             external_id for external_id, record in documents if record in listed_records
         }
         comparisons = []
+        # A document Stripe did not list is checked once, under the first id it is bound to.
+        checked = set(listed_records)
         for external_id, record in documents:
-            if external_id in seen:
+            if external_id in seen or record in checked:
                 continue
-            seen.add(external_id)
+            checked.add(record)
             if self._stripe_fetch(client, OBJECT_OF_TYPE[object_type], external_id) is not None:
                 continue  # created outside the period by Stripe's clock
             comparison = Comparison(
@@ -445,11 +447,19 @@ class SaasBackend(models.Model):
                 ]
             )
         )
-        return [
+        documents = [
             (binding.external_id, self.env[model].browse(binding.res_id))
             for binding in bindings
             if binding.external_id.startswith(prefixes)
         ]
+        # A document bound under several ids (a payment: its payment intent and its charge) is
+        # named by the id of the first prefix, whatever order the bindings came in.
+        return sorted(
+            documents,
+            key=lambda document: next(
+                rank for rank, prefix in enumerate(prefixes) if document[0].startswith(prefix)
+            ),
+        )
 
     # ---------------------------------------------------------------------------------------
     # Results

@@ -138,6 +138,16 @@ class TestStripeRefund(StripeAccountingCase):
         self.assertEqual(payments.mapped("payment_reference"), ["re_LsPart0001", "re_LsPart0002"])
         self.assertEqual(self.bound("account.payment", "re_LsPart0002"), payments[1])
 
+    def test_refund_naming_only_its_charge_finds_the_payment(self):
+        # A refund created from a charge (``Refund.create(charge=…)``) may carry no payment
+        # intent, while the invoice's payment came with both.
+        event = self.apply(refund_event(amount=1000, payment_intent=None))
+        self.assertEqual(event.state, "done", event.last_error)
+        self.assertEqual(self.refunds().mapped("amount"), [10.0])
+        self.assertEqual(
+            self.bound("account.payment", CHARGE), self.bound("account.payment", PAYMENT_INTENT)
+        )
+
     def test_redelivered_and_replayed_refund_events_make_one_payment(self):
         created = self.apply(refund_event(amount=1000))
         created.action_replay()
