@@ -16,13 +16,9 @@ class AccountMove(models.Model):
 
     def action_view_saas_revenue_schedules(self):
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Revenue Schedules"),
-            "res_model": "saas.revenue.schedule",
-            "view_mode": "list,form",
-            "domain": [("move_id", "=", self.id)],
-        }
+        return self.env["saas.revenue.schedule"]._action_open_schedules(
+            [("move_id", "=", self.id)]
+        )
 
     def _post(self, soft=True):
         self._saas_move_to_deferred_revenue()

@@ -416,6 +416,18 @@ class SaasRevenueSchedule(models.Model):
         ).recognize_remaining(date)
 
     @api.model
+    def _action_open_schedules(self, domain):
+        """The schedules matching ``domain``, as the smart buttons of invoices and
+        subscriptions open them."""
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Revenue Schedules"),
+            "res_model": "saas.revenue.schedule",
+            "view_mode": "list,form",
+            "domain": domain,
+        }
+
+    @api.model
     def recognize_until(self, until, company=None):
         """Post the revenue of every planned schedule line due by ``until`` (a line falls due
         on the last service day of its month): one entry per company, journal, month and

@@ -20,13 +20,9 @@ class SaasSubscription(models.Model):
 
     def action_view_saas_revenue_schedules(self):
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Revenue Schedules"),
-            "res_model": "saas.revenue.schedule",
-            "view_mode": "list,form",
-            "domain": [("subscription_id", "=", self.id)],
-        }
+        return self.env["saas.revenue.schedule"]._action_open_schedules(
+            [("subscription_id", "=", self.id)]
+        )
 
     def _apply_snapshot(self, values, items, at, event=None):
         # Providers describe every change through a snapshot: the one that cancels the
