@@ -1,5 +1,17 @@
 from odoo import fields, models, tools
 
+# The amount columns of a roll-forward row, in the order of the report.
+ROLLFORWARD_AMOUNTS = (
+    "opening",
+    "billings",
+    "recognized",
+    "credits",
+    "other",
+    "closing",
+    "gl_balance",
+    "difference",
+)
+
 
 class SaasRevenueRollforward(models.Model):
     """Deferred revenue roll-forward per company, deferred account and month:
@@ -146,23 +158,13 @@ class SaasRevenueRollforward(models.Model):
     def action_export_xlsx(self):
         """The roll-forward as a spreadsheet: every month of every deferred account the user's
         companies hold, whatever the selection."""
-        amounts = [
-            "opening",
-            "billings",
-            "recognized",
-            "credits",
-            "other",
-            "closing",
-            "gl_balance",
-            "difference",
-        ]
-        names = ["company_id", "account_id", "date", *amounts]
+        names = ["company_id", "account_id", "date", *ROLLFORWARD_AMOUNTS]
         rows = [
             [
                 row.company_id.display_name,
                 row.account_id.display_name,
                 row.date,
-                *(row[amount] for amount in amounts),
+                *(row[amount] for amount in ROLLFORWARD_AMOUNTS),
             ]
             for row in self.search([])
         ]

@@ -8,6 +8,9 @@ from odoo.addons.saas_connector_base.lib.money import to_minor_units
 from odoo.fields import Command
 from odoo.tools import date_utils
 
+YEAR_2025 = {"start": "2025-01-01", "end": "2025-12-31"}
+SECOND_HALF_2025 = {"start": "2025-07-01", "end": "2025-12-31"}
+
 
 class DeferredRevenueCase(AccountTestInvoicingCommon):
     @classmethod
@@ -55,6 +58,27 @@ class DeferredRevenueCase(AccountTestInvoicingCommon):
                 for line in map(dict, lines)
             ],
             post=True,
+            **invoice_args,
+        )
+
+    @classmethod
+    def bill_upgrade(cls, **invoice_args):
+        """The invoice of a move to the Pro plan on 1 July 2025: credit for the unused half of
+        the yearly plan (-600.00), charge for the rest of the year on Pro (1,200.00)."""
+        return cls.bill(
+            {
+                "product_id": cls.plan,
+                "price_unit": -600.0,
+                "saas_is_proration": True,
+                **SECOND_HALF_2025,
+            },
+            {
+                "product_id": cls.pro_plan,
+                "price_unit": 1200.0,
+                "saas_is_proration": True,
+                **SECOND_HALF_2025,
+            },
+            invoice_date="2025-07-01",
             **invoice_args,
         )
 

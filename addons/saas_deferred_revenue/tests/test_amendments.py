@@ -7,10 +7,7 @@ from odoo.exceptions import UserError
 from odoo.fields import Command
 from odoo.tests import tagged
 
-from .common import DeferredRevenueCase
-
-YEAR_2025 = {"start": "2025-01-01", "end": "2025-12-31"}
-SECOND_HALF_2025 = {"start": "2025-07-01", "end": "2025-12-31"}
+from .common import SECOND_HALF_2025, YEAR_2025, DeferredRevenueCase
 
 
 @tagged("post_install", "-at_install")
@@ -30,21 +27,7 @@ class TestAmendments(DeferredRevenueCase):
         self.recognize("2025-06-30")
         # On 1 July the customer moves to the Pro plan (2,400.00 a year): credit for the unused
         # half of the plan, charge for the rest of the year on Pro.
-        upgrade = self.bill(
-            {
-                "product_id": self.plan,
-                "price_unit": -600.0,
-                "saas_is_proration": True,
-                **SECOND_HALF_2025,
-            },
-            {
-                "product_id": self.pro_plan,
-                "price_unit": 1200.0,
-                "saas_is_proration": True,
-                **SECOND_HALF_2025,
-            },
-            invoice_date="2025-07-01",
-        )
+        upgrade = self.bill_upgrade()
         self.assertEqual(upgrade.amount_total, 600.0)
         unused, pro = (
             line.saas_revenue_schedule_ids

@@ -6,6 +6,7 @@ from datetime import date
 from odoo.fields import Command
 from odoo.tests import tagged
 
+from ..models.saas_revenue_rollforward import ROLLFORWARD_AMOUNTS
 from .common import DeferredRevenueCase
 
 
@@ -42,19 +43,7 @@ class TestReports(DeferredRevenueCase):
             [("account_id", "=", self.deferred_account.id), ("date", "=", month)]
         )
         self.assertEqual(len(row), 1)
-        return [
-            self.minor(row[field])
-            for field in (
-                "opening",
-                "billings",
-                "recognized",
-                "credits",
-                "other",
-                "closing",
-                "gl_balance",
-                "difference",
-            )
-        ]
+        return [self.minor(row[field]) for field in ROLLFORWARD_AMOUNTS]
 
     def schedules(self):
         return self.env["saas.revenue.schedule"].search(

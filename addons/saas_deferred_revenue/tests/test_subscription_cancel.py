@@ -6,10 +6,7 @@ from datetime import date, datetime
 
 from odoo.tests import tagged
 
-from .common import DeferredRevenueCase
-
-YEAR_2025 = {"start": "2025-01-01", "end": "2025-12-31"}
-SECOND_HALF_2025 = {"start": "2025-07-01", "end": "2025-12-31"}
+from .common import YEAR_2025, DeferredRevenueCase
 
 
 @tagged("post_install", "-at_install")
@@ -163,22 +160,7 @@ class TestSubscriptionCancel(DeferredRevenueCase):
         other_pro = self.yearly_invoice(other, self.pro_plan, 2400.0)
         subscription = self.subscribe("sub_upgraded")
         invoice = self.yearly_invoice(subscription)
-        upgrade = self.bill(
-            {
-                "product_id": self.plan,
-                "price_unit": -600.0,
-                "saas_is_proration": True,
-                **SECOND_HALF_2025,
-            },
-            {
-                "product_id": self.pro_plan,
-                "price_unit": 1200.0,
-                "saas_is_proration": True,
-                **SECOND_HALF_2025,
-            },
-            invoice_date="2025-07-01",
-            invoice_origin=subscription.name,
-        )
+        upgrade = self.bill_upgrade(invoice_origin=subscription.name)
         original = invoice.invoice_line_ids.saas_revenue_schedule_ids
         amendments = upgrade.invoice_line_ids.saas_revenue_schedule_ids
         self.assertEqual(amendments.origin_schedule_id, original)

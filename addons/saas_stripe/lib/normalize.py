@@ -685,13 +685,7 @@ def _invoice_line(obj, invoice_currency=None):
         proration=bool(_first(details.get("proration"), obj.get("proration"))),
         period_start=_timestamp(period.get("start"), f"{label} period.start"),
         period_end=_timestamp(period.get("end"), f"{label} period.end"),
-        discount_amounts=tuple(
-            DiscountAmount(
-                amount=_amount(_required(entry, "amount", f"{label} discount"), currency),
-                discount_id=_id(entry.get("discount")),
-            )
-            for entry in obj.get("discount_amounts") or ()
-        ),
+        discount_amounts=_discount_amounts(obj, currency, label),
         tax_amounts=_line_taxes(obj, currency, label),
         subscription_id=_id(_first(details.get("subscription"), obj.get("subscription"))),
         subscription_item_id=_id(
@@ -706,6 +700,16 @@ def _legacy_invoice_item_id(obj):
     # Until 2019-12-03 the id of an invoice-item line was the invoice item's own id.
     line_id = obj.get("id") or ""
     return line_id if line_id.startswith("ii_") else None
+
+
+def _discount_amounts(obj, currency, label):
+    return tuple(
+        DiscountAmount(
+            amount=_amount(_required(entry, "amount", f"{label} discount"), currency),
+            discount_id=_id(entry.get("discount")),
+        )
+        for entry in obj.get("discount_amounts") or ()
+    )
 
 
 def _line_taxes(obj, currency, label):
@@ -781,13 +785,7 @@ def _credit_note_line(obj, currency):
         amount=_amount(_required(obj, "amount", label), currency),
         quantity=_quantity(obj),
         invoice_line_id=_id(obj.get("invoice_line_item")),
-        discount_amounts=tuple(
-            DiscountAmount(
-                amount=_amount(_required(entry, "amount", f"{label} discount"), currency),
-                discount_id=_id(entry.get("discount")),
-            )
-            for entry in obj.get("discount_amounts") or ()
-        ),
+        discount_amounts=_discount_amounts(obj, currency, label),
         tax_amounts=_line_taxes(obj, currency, label),
     )
 
