@@ -106,6 +106,16 @@ class SaasBackend(models.Model):
     def _new_webhook_token(self):
         return secrets.token_urlsafe(32)
 
+    def write(self, vals):
+        # The webhook intake keeps each endpoint's backend in the registry's cache: a changed
+        # setting, an archived backend or a regenerated token applies to the next delivery.
+        self.env.registry.clear_cache()
+        return super().write(vals)
+
+    def unlink(self):
+        self.env.registry.clear_cache()  # see write()
+        return super().unlink()
+
     @api.depends("webhook_token")
     def _compute_webhook_url(self):
         base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "")

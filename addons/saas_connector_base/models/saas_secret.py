@@ -86,28 +86,46 @@ class SaasSecret(models.Model):
         """``(backend, live signing secrets)`` of the active backend owning ``token``, or
         ``None``.
 
-        One query and no ORM read: this runs on every webhook delivery. The same row brings the
-        backend's stored fields, which go into its cache the way the ORM's own fetch puts them
-        there, so the provider's verification reads ``backend.provider``,
+        This runs on every webhook delivery, so it reads no record: the backend's stored fields
+        and the ciphertexts of its live signing secrets are read once per worker (see
+        :meth:`_webhook_endpoint_row`) and go into the backend's cache the way the ORM's own
+        fetch puts them there, so the provider's verification reads ``backend.provider``,
         ``backend.environment`` or its own settings without a query.
         """
-        field_names, query = self._webhook_endpoint_query()
+        try:
+            backend_id, values, ciphertexts = self._webhook_endpoint_row(token)
+        except UnknownEndpoint:
+            return None
+        backend = self.env["saas.backend"].browse(backend_id)
+        fields_by_name = backend._fields
+        field_names = self._webhook_endpoint_query()[0]
+        for name, value in zip(field_names, values, strict=True):
+            # Never overwrites a value already in cache (a pending change wins, as in a fetch).
+            fields_by_name[name]._insert_cache(backend, (value,))
+        return backend, self._decrypt(ciphertexts)
+
+    @api.model
+    @ormcache("token")
+    def _webhook_endpoint_row(self, token):
+        """What :meth:`_webhook_endpoint` needs, in one query, kept in the registry's cache.
+
+        Every change to a backend or a secret clears that cache in every worker before their
+        next request (Odoo's cache signaling), so a retired secret, an archived backend or a
+        regenerated token stops working at once. Unknown tokens raise instead of returning, so
+        that they are not cached: a flood of made-up URLs must not evict useful entries.
+        """
+        query = self._webhook_endpoint_query()[1]
         self.env.cr.execute(query, (token,))
         row = self.env.cr.fetchone()
         if row is None:
-            return None
-        backend = self.env["saas.backend"].browse(row[0])
-        fields_by_name = backend._fields
-        for name, value in zip(field_names, row[1:-1], strict=True):
-            # Never overwrites a value already in cache (a pending change wins, as in a fetch).
-            fields_by_name[name]._insert_cache(backend, (value,))
-        return backend, self._decrypt(row[-1])
+            raise UnknownEndpoint(token)
+        return row[0], tuple(row[1:-1]), tuple(row[-1])
 
     @api.model
     @ormcache()
     def _webhook_endpoint_query(self):
         """The names of the backend's plain stored fields and the SQL of
-        :meth:`_webhook_endpoint`, built once per registry. Plain: prefetched by the ORM and
+        :meth:`_webhook_endpoint_row`, built once per registry. Plain: prefetched by the ORM and
         a column holding what the cache holds (no translation, no per-company value)."""
         field_names = tuple(
             field.name
@@ -120,8 +138,7 @@ class SaasSecret(models.Model):
             and not field.company_dependent
         )
         columns = "".join(f'backend."{name}", ' for name in field_names)
-        # A correlated subquery rather than a join and GROUP BY: half the planning time, and
-        # planning is most of what this query costs the database.
+        # A correlated subquery rather than a join and GROUP BY: half the planning time.
         query = f"""
             SELECT backend.id, {columns}
                    ARRAY(SELECT secret.ciphertext
@@ -146,12 +163,22 @@ class SaasSecret(models.Model):
                 )
             )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        self.env.registry.clear_cache()  # the webhook endpoints read by the intake
+        return super().create(vals_list)
+
     def write(self, vals):
         if "ciphertext" in vals or "masked" in vals:
             raise UserError(
                 self.env._("A secret cannot be changed: add a new one and retire the old one.")
             )
+        self.env.registry.clear_cache()  # the webhook endpoints read by the intake
         return super().write(vals)
+
+    def unlink(self):
+        self.env.registry.clear_cache()  # the webhook endpoints read by the intake
+        return super().unlink()
 
     @api.model
     def reencrypt_all(self):
@@ -168,7 +195,12 @@ class SaasSecret(models.Model):
                 (crypto.reencrypt(secret.ciphertext, keys), secret.id),
             )
         stored.invalidate_recordset(["ciphertext"])
+        self.env.registry.clear_cache()  # the webhook endpoints read by the intake
         return len(stored)
+
+
+class UnknownEndpoint(LookupError):
+    """No active backend owns this webhook token."""
 
 
 @functools.lru_cache(maxsize=1024)

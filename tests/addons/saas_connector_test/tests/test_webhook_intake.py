@@ -181,18 +181,28 @@ class TestWebhookIntake(HttpCase):
         self.assertFalse(self.queued_jobs())
 
     def test_verification_reads_the_backend_from_the_token_lookup_alone(self):
-        """The intake's cost: the token lookup brings what verification reads, no ORM read."""
+        """The intake's cost: the endpoint is read once, then verification reads no record."""
+        secrets_model = self.env["saas.secret"].sudo()
+        token = self.backend.webhook_token
+        secrets_model._webhook_endpoint(token)
         self.env.invalidate_all()
-        backend, secrets = (
-            self.env["saas.secret"].sudo()._webhook_endpoint(self.backend.webhook_token)
-        )
-        self.assertEqual(backend, self.backend)
-        self.assertEqual(secrets, [SECRET])
-        body = body_of(make_event("c_1", event_id="evt_cached"))
         with self.assertQueryCount(0):
+            backend, secrets = secrets_model._webhook_endpoint(token)
+            self.assertEqual(backend, self.backend)
+            self.assertEqual(secrets, [SECRET])
             self.assertEqual(
                 (backend.provider, backend.environment, backend.company_id, backend.name),
                 ("test", "test", self.env.company, "Test account"),
             )
+            body = body_of(make_event("c_1", event_id="evt_cached"))
             inbound = backend._provider_parse_webhook(body, signed_headers(body), secrets)
         self.assertEqual([event.external_id for event in inbound], ["evt_cached"])
+
+    def test_a_changed_backend_applies_to_the_next_delivery(self):
+        """The endpoint read once per worker is read again after any change to the backend."""
+        self.assertEqual(self.post(body_of(make_event("c_1"))).status_code, 200)
+        self.backend.active = False
+        self.assertEqual(self.post(body_of(make_event("c_2"))).status_code, 404)
+        self.backend.active = True
+        self.assertEqual(self.post(body_of(make_event("c_3"))).status_code, 200)
+        self.assertEqual(len(self.stored()), 2)
