@@ -13,6 +13,7 @@
         "security/ir.model.access.csv",
         "security/saas_stripe_security.xml",
         "data/mail_activity_type_data.xml",
+        "data/ir_cron_data.xml",
         "views/saas_backend_views.xml",
         "views/saas_stripe_price_views.xml",
         "views/saas_stripe_tax_map_views.xml",

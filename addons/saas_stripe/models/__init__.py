@@ -20,5 +20,6 @@ from . import stripe_backfill
 from . import saas_stripe_balance
 from . import stripe_balance
 from . import saas_stripe_payout
+from . import stripe_fee
 from . import stripe_payout
 from . import stripe_reconciliation

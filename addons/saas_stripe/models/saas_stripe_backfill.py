@@ -28,6 +28,7 @@ LISTINGS = {
     "refunds": ("refunds", {}),
     "disputes": ("disputes", {}),
     "payouts": ("payouts", {}),
+    "balance_transactions": ("balance_transactions", {}),
 }
 STATES = [
     ("draft", "Draft"),
@@ -265,7 +266,7 @@ class SaasStripeBackfill(models.Model):
         objects, error = self._read_batch(line)
         in_period = [obj for obj in objects if self._in_period(line, obj)]
         if in_period:
-            self._apply(self.backend_id._stripe_sync_objects(in_period))
+            self._apply(line, in_period)
         values = {
             "read_count": line.read_count + len(objects),
             "done_count": line.done_count + len(in_period),
@@ -295,13 +296,20 @@ class SaasStripeBackfill(models.Model):
             summary = f"{summary}\n{self.last_error}"
         return summary
 
-    def _apply(self, events):
-        """Process the batch's events now, in this job, with the engine's own processing of
-        an object's events (the code its per-object jobs run): documents, events and cursor
-        then commit together, and a backfill does not cost one job per object. Anything the
-        engine postpones (an object another job holds, a transient error) gets its job as
-        usual; the dispatcher the intake enqueued finds nothing left to hand out."""
+    def _apply(self, line, objects):
+        """Import the batch's objects in this job.
+
+        Objects become events processed now, with the engine's own processing of an
+        object's events (the code its per-object jobs run): documents, events and cursor then
+        commit together, and a backfill does not cost one job per object. Anything the engine
+        postpones (an object another job holds, a transient error) gets its job as usual; the
+        dispatcher the intake enqueued finds nothing left to hand out. Balance transactions
+        are no event of their own: their fees are booked (``stripe_fee.py``)."""
         backend = self.backend_id
+        if line.object_type == "balance_transactions":
+            backend._stripe_book_fees(backend._stripe_read_transactions(objects))
+            return
+        events = backend._stripe_sync_objects(objects)
         for object_id in dict.fromkeys(events.mapped("object_external_id")):
             backend._process_object_events(object_id)
 

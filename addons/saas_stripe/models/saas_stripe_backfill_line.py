@@ -2,7 +2,8 @@ from odoo import api, fields, models
 
 # The object types a backfill reads, in the order it reads them: what an object refers to is
 # imported before it (customers and prices before subscriptions, invoices before the charges
-# that pay them, charges before their refunds and disputes).
+# that pay them, charges before their refunds and disputes). Balance transactions come last:
+# they book the fees that the payouts read before them did not settle.
 OBJECT_TYPES = [
     ("customers", "Customers"),
     ("products", "Products"),
@@ -15,6 +16,7 @@ OBJECT_TYPES = [
     ("refunds", "Refunds"),
     ("disputes", "Disputes"),
     ("payouts", "Payouts"),
+    ("balance_transactions", "Balance Transactions (fees)"),
 ]
 OBJECT_TYPE_SEQUENCE = {
     object_type: index for index, (object_type, _label) in enumerate(OBJECT_TYPES)

@@ -8,9 +8,9 @@ from odoo.fields import Command
 class SaasBackend(models.Model):
     """The Stripe balance in the books: one clearing account per backend and currency.
 
-    Payments debit it, refunds and disputes credit it, and each payout credits it with its fees
-    and the amount sent to the bank (``stripe_payout.py``). The clearing account of a currency
-    is created the first time the backend books money in it.
+    Payments debit it; refunds, disputes and Stripe's fees (``stripe_fee.py``) credit it, and
+    each payout credits it with the amount sent to the bank (``stripe_payout.py``). The
+    clearing account of a currency is created the first time the backend books money in it.
     """
 
     _inherit = "saas.backend"  # pylint: disable=consider-merging-classes-inherited
@@ -23,7 +23,8 @@ class SaasBackend(models.Model):
         string="Stripe Fees Account",
         check_company=True,
         help="Expense account of the fees Stripe takes on charges, refunds and disputes; "
-        "booked when the payout that settles them is paid.",
+        "booked daily for the day before (or by the payout that settles them, if it comes "
+        "first).",
     )
     stripe_other_balance_account_id = fields.Many2one(
         "account.account",

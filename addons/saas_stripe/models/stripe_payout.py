@@ -1,10 +1,6 @@
-from decimal import Decimal
-
 from odoo import fields, models
 from odoo.addons.saas_connector_base.lib.errors import PermanentError
 from odoo.fields import Command
-
-from ..lib.normalize import NormalizeError, normalize_object
 
 # A payout only moves forward; a paid payout may still fail (its money comes back).
 PAYOUT_PROGRESS = {"pending": 0, "in_transit": 1, "paid": 2, "failed": 3, "canceled": 3}
@@ -24,7 +20,8 @@ class SaasBackend(models.Model):
     does not tie a manual one to transactions) and posts one entry:
 
     - the fees Stripe took on those transactions (charges, refunds, disputes, the payout
-      itself): fees expense account / Stripe balance clearing account;
+      itself) that are not booked yet (``stripe_fee.py``): fees expense account / Stripe
+      balance clearing account;
     - each transaction no Odoo document stands for (Stripe's own fees billed on the balance,
       manual adjustments, a charge outside Billing…): other Stripe movements account /
       clearing account, so that the clearing account keeps mirroring the balance, and the
@@ -124,9 +121,7 @@ class SaasBackend(models.Model):
         currency = record.currency_id
         transfers = []
         documents = []
-        fees = Decimal(0)
         for transaction in transactions:
-            fees += transaction.fee
             is_transfer = _is_transfer_of(transaction, payout)
             document = False if is_transfer else self._stripe_transaction_document(transaction)
             documents.append(document)
@@ -145,19 +140,13 @@ class SaasBackend(models.Model):
                         ),
                     )
                 )
+        # Fees the daily booking or a backfill already booked stay where they are.
+        unbooked_fees = self._stripe_unbooked_fees(transactions)
+        fees = sum(transaction.fee for transaction in unbooked_fees)
         if fees:
-            if not self.stripe_fee_account_id:
-                raise PermanentError(
-                    self.env._(
-                        "Payout %(payout)s cannot be booked: set the Stripe fees account of "
-                        "%(backend)s (Stripe Accounting tab).",
-                        payout=payout.id,
-                        backend=self.name,
-                    )
-                )
             transfers.append(
                 (
-                    self.stripe_fee_account_id,
+                    self._stripe_fee_account(self.env._("Payout %s", payout.id)),
                     clearing,
                     currency,
                     fees,
@@ -216,7 +205,10 @@ class SaasBackend(models.Model):
         bindings.bind(self, move, payout.id)
         if payout.balance_transaction_id:
             bindings.bind(self, move, payout.balance_transaction_id)
-        settled = self.env["account.move"]
+        self._stripe_bind_fees(move, unbooked_fees)
+        # The fee entries of the settled transactions too: the payout empties the balance of
+        # all that Stripe booked on them.
+        settled = self.env["account.move"].union(*self._stripe_fee_entries(transactions).values())
         for document in filter(None, documents):
             settled |= document.move_id if document._name == "account.payment" else document
         if settled:
@@ -274,16 +266,9 @@ class SaasBackend(models.Model):
         listing = self._stripe_client().v1.balance_transactions.list(
             params={"payout": payout.id, "expand": ["data.source"], "limit": 100}
         )
-        try:
-            return [normalize_object(item.to_dict()) for item in listing.auto_paging_iter()]
-        except NormalizeError as error:
-            raise PermanentError(
-                self.env._(
-                    "Unreadable balance transaction of payout %(payout)s: %(error)s",
-                    payout=payout.id,
-                    error=error,
-                )
-            ) from None
+        return self._stripe_read_transactions(
+            item.to_dict() for item in listing.auto_paging_iter()
+        )
 
     def _stripe_transaction_document(self, transaction):
         """The Odoo document standing for a balance transaction: an entry bound to the

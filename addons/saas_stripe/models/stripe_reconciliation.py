@@ -83,8 +83,9 @@ class SaasBackend(models.Model):
     - Credit notes (*issued*: posted, *void*: cancelled or reversed), disputes and payouts
       (their Odoo record's status) — when the account offers them: a list Stripe answers with
       404 (localstripe has no credit notes nor disputes) is noted on the run and skipped.
-    - Fees: the fees of the period's balance transactions against those of the payout lines
-      booked for them; a summary line only, since fees are booked when paid out.
+    - Fees: the fees of the period's balance transactions against those an Odoo entry booked
+      (``stripe_fee.py``): a summary line per currency, whose difference is the fees not
+      booked yet.
 
     Odoo documents bound to the backend and dated in the period that Stripe does not list are
     fetched one by one: Stripe dates objects by creation, Odoo by finalization or payment, so
@@ -502,28 +503,22 @@ class SaasBackend(models.Model):
         )
         if not transactions:
             return []
-        lines = (
-            self.env["saas.stripe.payout.line"]
-            .sudo()
-            .search(
-                [
-                    ("payout_id.backend_id", "=", self.id),
-                    ("transaction_id", "in", [txn["id"] for txn in transactions]),
-                ]
-            )
-        )
-        booked = {line.transaction_id: line for line in lines}
+        unbooked = {
+            txn.id
+            for txn in self._stripe_unbooked_fees(self._stripe_read_transactions(transactions))
+        }
         fees = defaultdict(lambda: [0, Decimal(0), 0, Decimal(0)])
         for txn in transactions:
             if not txn.get("fee"):
                 continue
             currency = txn["currency"].upper()
+            amount = from_minor_units(txn["fee"], currency)
             figures = fees[currency]
             figures[0] += 1
-            figures[1] += from_minor_units(txn["fee"], currency)
-            if line := booked.get(txn["id"]):
+            figures[1] += amount
+            if txn["id"] not in unbooked:
                 figures[2] += 1
-                figures[3] += odoo_decimal(line.fee, line.currency_id)
+                figures[3] += amount
         return [
             {
                 "sequence": len(RECONCILED_TYPES),

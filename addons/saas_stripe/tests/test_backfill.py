@@ -274,7 +274,7 @@ class TestStripeBackfill(TransactionCase):
     def test_start_needs_an_api_key_and_an_object_type(self):
         backend = create_stripe_backend(self.env, name="No key")
         run = self.env["saas.stripe.backfill"].create({"backend_id": backend.id})
-        self.assertEqual(len(run.line_ids), 10)
+        self.assertEqual(len(run.line_ids), 11)
         with self.assertRaisesRegex(UserError, "Set the Stripe secret key of No key first"):
             run.action_start()
         run.line_ids = False

@@ -124,8 +124,11 @@ def payout_event(event_type, n=1, **changes):
     }
 
 
-@tagged("post_install", "-at_install")
-class TestStripePayout(StripeAccountingCase):
+class StripeBalanceCase(StripeAccountingCase):
+    """A EUR balance holding the invoice's payment (77.35) and a partial refund (20.00), paid
+    out to a EUR bank journal, with the fees and other movements accounts set; Stripe's API
+    answers the balance transactions of ``PAYOUT_ID``."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -177,6 +180,9 @@ class TestStripePayout(StripeAccountingCase):
         self.assertEqual(set(events.mapped("state")), {"done"}, events.mapped("last_error"))
         return events
 
+
+@tagged("post_install", "-at_install")
+class TestStripePayout(StripeBalanceCase):
     def test_payments_and_refunds_go_through_the_stripe_balance(self):
         self.assertEqual(self.clearing.name, f"Stripe Balance {self.backend.name} (EUR)")
         self.assertRecordValues(self.clearing, [{"currency_id": self.eur.id, "reconcile": True}])

@@ -1,0 +1,180 @@
+import logging
+from collections import defaultdict
+from datetime import UTC, datetime, time
+
+import stripe
+
+from odoo import api, fields, models
+from odoo.addons.saas_connector_base.lib.errors import PermanentError
+from odoo.exceptions import UserError
+
+from ..lib.normalize import NormalizeError, normalize_object
+
+_logger = logging.getLogger(__name__)
+
+
+def fee_key(transaction_id):
+    """External id binding a balance transaction's fee to the entry that booked it."""
+    return f"{transaction_id}:fee"
+
+
+class SaasBackend(models.Model):
+    """Stripe fees in the books when Stripe takes them, not only when a payout settles them.
+
+    Every balance transaction with a fee (a charge, a refund, a dispute, an instant payout…)
+    gives fees expense / Stripe balance clearing account, summed per currency and per day of
+    the transactions into one entry of the Stripe journal. Each transaction's fee is bound to
+    the entry that booked it (``<transaction>:fee``), so that whichever comes first books it
+    and the others leave it: the daily scheduled action (fees of the day before, so that a
+    month's fees are in that month), a backfill of balance transactions, or the payout that
+    settles the transaction (``stripe_payout.py``).
+    """
+
+    _inherit = "saas.backend"  # pylint: disable=consider-merging-classes-inherited
+
+    stripe_fees_booked_until = fields.Datetime(
+        string="Fees Booked Until",
+        readonly=True,
+        copy=False,
+        help="The fees of the balance transactions created before this moment are booked. "
+        "Set by the daily scheduled action; the first run starts at the backend's creation "
+        "(earlier fees come with an import of balance transactions).",
+    )
+
+    def stripe_book_fees(self, until=None):
+        """Book the fees of the balance transactions created since the last run and before
+        ``until`` (a datetime in UTC, the start of today by default), read from the API.
+        Returns the entries posted."""
+        self.ensure_one()
+        until = until or datetime.combine(fields.Date.today(), time.min)
+        since = self.stripe_fees_booked_until or self.create_date
+        if since >= until:
+            return self.env["account.move"]
+        listing = self._stripe_client().v1.balance_transactions.list(
+            params={
+                "created": {"gte": _timestamp(since), "lt": _timestamp(until)},
+                "limit": 100,
+            }
+        )
+        transactions = self._stripe_read_transactions(
+            item.to_dict() for item in listing.auto_paging_iter()
+        )
+        moves = self._stripe_book_fees(transactions)
+        self.stripe_fees_booked_until = until
+        return moves
+
+    def action_stripe_book_fees(self):
+        """Button: book the fees of the balance transactions up to now."""
+        for backend in self:
+            backend.stripe_book_fees(until=fields.Datetime.now())
+
+    @api.model
+    def _cron_stripe_book_fees(self):
+        """Daily: each Stripe account with a fees account books the fees of the day before."""
+        backends = self.search(
+            [("provider", "=", "stripe"), ("stripe_fee_account_id", "!=", False)]
+        )
+        for backend in backends:
+            # One account's failure (an API outage, a missing setting) leaves the others'
+            # entries alone; the next run books the days it missed.
+            try:
+                with self.env.cr.savepoint():
+                    backend.stripe_book_fees()
+            except (stripe.StripeError, UserError, PermanentError) as error:
+                _logger.warning("Stripe fees of backend %s not booked: %s", backend.id, error)
+                backend.message_post(body=self.env._("Stripe fees could not be booked: %s", error))
+
+    def _stripe_read_transactions(self, objects):
+        """Balance transactions (API dicts) as ``lib/normalize`` objects."""
+        try:
+            return [normalize_object(obj) for obj in objects]
+        except NormalizeError as error:
+            raise PermanentError(
+                self.env._("Unreadable Stripe balance transaction: %s", error)
+            ) from None
+
+    def _stripe_fee_entries(self, transactions):
+        """``{transaction id: entry}`` of the transactions among ``transactions`` whose fee an
+        entry has booked."""
+        keys = {fee_key(txn.id): txn.id for txn in transactions if txn.fee}
+        if not keys:
+            return {}
+        bindings = self.env["saas.binding"].search(
+            [
+                ("backend_id", "=", self.id),
+                ("res_model", "=", "account.move"),
+                ("external_id", "in", list(keys)),
+            ]
+        )
+        moves = self.env["account.move"].browse(bindings.mapped("res_id"))
+        return {keys[binding.external_id]: moves.browse(binding.res_id) for binding in bindings}
+
+    def _stripe_unbooked_fees(self, transactions):
+        """The transactions among ``transactions`` whose fee no entry has booked yet."""
+        booked = self._stripe_fee_entries(transactions)
+        return [txn for txn in transactions if txn.fee and txn.id not in booked]
+
+    def _stripe_bind_fees(self, move, transactions):
+        bindings = self.env["saas.binding"]
+        for transaction in transactions:
+            # A concurrent booking of the same fee surfaces here as a conflict: the job is
+            # retried and then finds the fee booked.
+            bindings.bind(self, move, fee_key(transaction.id))
+
+    def _stripe_fee_account(self, document):
+        if not self.stripe_fee_account_id:
+            raise PermanentError(
+                self.env._(
+                    "%(document)s cannot be booked: set the Stripe fees account of "
+                    "%(backend)s (Stripe Accounting tab).",
+                    document=document,
+                    backend=self.name,
+                )
+            )
+        return self.stripe_fee_account_id
+
+    def _stripe_book_fees(self, transactions):
+        """Book the fees of ``transactions`` that are not booked yet: one posted entry per
+        currency and day. Returns the entries."""
+        self.ensure_one()
+        days = defaultdict(list)
+        for transaction in self._stripe_unbooked_fees(transactions):
+            days[(transaction.currency, self._stripe_date(transaction.created))].append(
+                transaction
+            )
+        moves = self.env["account.move"]
+        for (currency_code, day), booked in sorted(days.items()):
+            currency = self._stripe_currency(currency_code)
+            label = self.env._("Stripe fees of %s", fields.Date.to_string(day))
+            move = (
+                self.env["account.move"]
+                .with_company(self.company_id)
+                .create(
+                    self._stripe_balance_move_values(
+                        self._stripe_payment_journal(),
+                        day,
+                        label,
+                        [
+                            (
+                                self._stripe_fee_account(label),
+                                self._stripe_balance_account(currency),
+                                currency,
+                                sum(transaction.fee for transaction in booked),
+                                self.env._(
+                                    "%(label)s (%(count)s transactions)",
+                                    label=label,
+                                    count=len(booked),
+                                ),
+                            )
+                        ],
+                    )
+                )
+            )
+            move.action_post()
+            self._stripe_bind_fees(move, booked)
+            moves |= move
+        return moves
+
+
+def _timestamp(moment):
+    return int(moment.replace(tzinfo=UTC).timestamp())
