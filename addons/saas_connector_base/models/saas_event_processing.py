@@ -140,7 +140,14 @@ class SaasBackend(models.Model):
         return "\n".join(outcomes) or self.env._("Nothing to process.")
 
     def _process_event(self, event):
-        handler = self._provider_event_handlers().get(event.event_type)
+        # Documents made from events do not log their creation nor make the job's user a
+        # follower: the event's produced records say who made them and why, and that user
+        # (the one who enqueued, often the administrator) would follow every customer.
+        handler = (
+            self.with_context(mail_create_nolog=True, mail_create_nosubscribe=True)
+            ._provider_event_handlers()
+            .get(event.event_type)
+        )
         if handler is None:
             event.write(
                 {
