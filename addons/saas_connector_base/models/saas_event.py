@@ -138,21 +138,27 @@ class SaasEvent(models.Model):
     # Intake
     # ---------------------------------------------------------------------------------------
     @api.model
-    def _receive(self, backend, inbound_events, headers):
+    def _receive(self, backend, inbound_events, headers, dispatch=True):
         """Store the new events of a verified delivery and make sure a dispatcher job will
         pick them up: what the webhook route does, and the entry point of any other source of
         events (backfills, re-synchronizations). ``headers`` is the audit text kept with each
-        event. Returns the new ``(id, object id)`` pairs."""
-        stored = self._store_delivery(backend, inbound_events, headers)
+        event. Returns the new ``(id, object id)`` pairs.
+
+        With ``dispatch=False`` the caller sees to the processing of the new events itself
+        (e.g. a backfill's own jobs): they are stored *queued*, which the dispatcher leaves
+        alone, and the periodic sweep takes over any that stay waiting.
+        """
+        stored = self._store_delivery(backend, inbound_events, headers, dispatch)
         # Every row carries the same answer: whether a pending dispatcher got share-locked.
-        if stored and not stored[0][2]:
+        if dispatch and stored and not stored[0][2]:
             backend._create_dispatcher()
         return [(event_id, object_id) for event_id, object_id, _dispatcher in stored]
 
     @api.model
-    def _store_delivery(self, backend, inbound_events, headers):
+    def _store_delivery(self, backend, inbound_events, headers, dispatch=True):
         """Insert the events of a verified delivery, ignoring the ones already received, and
-        share-lock a pending dispatcher of the backend if there are new ones.
+        share-lock a pending dispatcher of the backend if there are new ones (unless
+        ``dispatch`` is false: then they are stored *queued* and nothing is locked).
 
         One SQL statement, so that a webhook request stays a couple of round trips whatever
         the payload size. Returns ``(id, object_external_id, dispatcher locked)`` per new
@@ -162,6 +168,7 @@ class SaasEvent(models.Model):
             return []
         # Microseconds kept (the ORM would drop them): processing latency is measured from it.
         now = datetime.now(UTC).replace(tzinfo=None)
+        state = "received" if dispatch else "queued"
         rows = [
             (
                 backend.id,
@@ -175,19 +182,22 @@ class SaasEvent(models.Model):
                 event.payload,
                 headers,
                 uuid.uuid4().hex,
+                state,
                 self.env.uid,
                 now,
             )
             for event in inbound_events
         ]
         values_sql = ", ".join(
-            ["(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'received', 0, %s, %s, %s, %s)"]
-            * len(rows)
+            ["(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 0, %s, %s, %s, %s)"] * len(rows)
         )
         params = [
             value for row in rows for value in (*row[:-2], row[-2], row[-1], row[-2], row[-1])
         ]
-        lock_sql, lock_params = backend._pending_dispatcher_lock()
+        if dispatch:
+            lock_sql, lock_params = backend._pending_dispatcher_lock()
+        else:
+            lock_sql, lock_params = "SELECT 1", []
         # The lock runs once, and only when the insert returns a row: no new event, no lock.
         self.env.cr.execute(
             f"""

@@ -6,6 +6,7 @@ from urllib.parse import urlparse
 import stripe
 
 from odoo import api, fields, models
+from odoo.addons.queue_job.job import ENQUEUED, PENDING, STARTED
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Command
 
@@ -14,6 +15,9 @@ from .saas_stripe_backfill_line import DEFAULT_TYPES, OBJECT_TYPES, UNDATED_TYPE
 # Objects a job reads and imports in one transaction: two API pages of Stripe's largest size.
 BATCH_SIZE = 200
 PAGE_SIZE = 100
+# Batches read and waiting for their application at most: reading does not run far ahead of
+# the workers, so that events do not wait long enough for the engine's sweep to step in.
+BATCHES_AHEAD = 4
 # The SDK service of each object type, and the list parameters it needs beyond the defaults.
 LISTINGS = {
     "customers": ("customers", {}),
@@ -49,12 +53,17 @@ class SaasStripeBackfill(models.Model):
 
     A run is a chain of queue jobs on the backend's channel, each reading up to
     ``BATCH_SIZE`` objects with the SDK's auto-pagination from the cursor of the object type
-    at hand, storing them as events, applying them and moving the cursor in the same
-    transaction: after a crash or a restart the run resumes from the last committed cursor,
-    and a batch read twice only yields duplicate events, which the intake ignores. A rate
-    limit or an outage of the API postpones the batch with the engine's backoff instead of
-    failing it. One batch at a time per run, in the order of the object types: what an
-    object refers to is applied before it.
+    at hand, storing them as events, moving the cursor and enqueuing the job that applies
+    them, in one transaction: after a crash or a restart the run resumes from the last
+    committed cursor, and a batch read twice only yields duplicate events, which the intake
+    ignores. A rate limit or an outage of the API postpones the batch with the engine's
+    backoff instead of failing it.
+
+    Reading goes on while earlier batches are applied, and batches of one object type are
+    applied side by side (as many at once as the channel allows); the next object type is
+    read only once every batch of the previous one is applied: what an object refers to is
+    applied before it. Events of a batch whose application was lost wait *queued* and are
+    taken over by the engine's sweep, or at once by *Resume*.
     """
 
     _name = "saas.stripe.backfill"
@@ -195,6 +204,14 @@ class SaasStripeBackfill(models.Model):
             if run.state not in ("running", "paused", "failed"):
                 raise UserError(self.env._("Only a started backfill can be resumed."))
             run.message_post(body=self.env._("Resumed by %s.", self.env.user.name))
+            # Applications a dead worker left started are taken up again: applying a batch
+            # twice changes nothing (its events are done or locked by the other job).
+            self.env["queue.job"].sudo().search(
+                [
+                    ("identity_key", "=like", f"{run._apply_key_prefix()}%"),
+                    ("state", "in", (ENQUEUED, STARTED)),
+                ]
+            )._change_job_state(PENDING)
             run._run()
 
     def action_view_jobs(self):
@@ -232,26 +249,36 @@ class SaasStripeBackfill(models.Model):
 
     def _enqueue_batch(self, eta=None):
         """Enqueue the job importing the next batch, unless one for the same cursor already
-        waits: the key names the cursor, so a resume while a job waits adds nothing."""
+        waits: the key names the cursor, so a resume while a job waits adds nothing. With
+        nothing left to read, the run ends, or a last job waits for the applications."""
         line = self._current_line()
-        if not line:
+        if not line and not self._applying():
             return self._finish()
-        self.with_delay(
-            channel=self.backend_id.channel,
-            identity_key=f"{self._job_key_prefix()}{line.object_type}:{line.cursor or ''}",
-            description=self.env._(
+        if line:
+            key = f"{line.object_type}:{line.cursor or ''}"
+            description = self.env._(
                 "Backfill %(type)s of %(backend)s after %(cursor)s",
                 type=dict(OBJECT_TYPES)[line.object_type],
                 backend=self.backend_id.name,
                 cursor=line.cursor or self.env._("the start"),
-            ),
+            )
+        else:
+            key = "end"
+            description = self.env._(
+                "Backfill of %s: end once every batch is applied", self.backend_id.name
+            )
+        self.with_delay(
+            channel=self.backend_id.channel,
+            identity_key=f"{self._job_key_prefix()}{key}",
+            description=description,
             eta=eta,
         )._import_batch()
 
     def _import_batch(self):
-        """Job: import the next batch of the current object type and enqueue the next job.
+        """Job: read the next batch of the current object type, hand it to a job applying
+        it, and enqueue the next reading.
 
-        Returns a summary for the job's result: what was imported and where the cursor is.
+        Returns a summary for the job's result: what was read and where the cursor is.
         """
         self.ensure_one()
         if self.state != "running":
@@ -260,13 +287,18 @@ class SaasStripeBackfill(models.Model):
         if not self.env.cr.fetchone()[0]:
             return self.env._("Another job is importing this backfill.")
         line = self._current_line()
+        applying = self._applying()
+        # The next object type (or the end) waits for the previous one to be applied.
+        if applying >= BATCHES_AHEAD or (applying and (not line or not line.read_count)):
+            self._enqueue_batch(eta=fields.Datetime.add(fields.Datetime.now(), seconds=1))
+            return self.env._("Waiting for the batches read so far to be applied.")
         if not line:
             self._finish()
             return self.env._("Nothing left to import.")
         objects, error = self._read_batch(line)
         in_period = [obj for obj in objects if self._in_period(line, obj)]
         if in_period:
-            self._apply(line, in_period)
+            self._store(line, in_period)
         values = {
             "read_count": line.read_count + len(objects),
             "done_count": line.done_count + len(in_period),
@@ -296,22 +328,50 @@ class SaasStripeBackfill(models.Model):
             summary = f"{summary}\n{self.last_error}"
         return summary
 
-    def _apply(self, line, objects):
-        """Import the batch's objects in this job.
-
-        Objects become events processed now, with the engine's own processing of an
-        object's events (the code its per-object jobs run): documents, events and cursor then
-        commit together, and a backfill does not cost one job per object. Anything the engine
-        postpones (an object another job holds, a transient error) gets its job as usual; the
-        dispatcher the intake enqueued finds nothing left to hand out. Balance transactions
-        are no event of their own: their fees are booked (``stripe_fee.py``)."""
+    def _store(self, line, objects):
+        """Store the objects of a batch as events and enqueue the job applying them.
+        Balance transactions are no event of their own: their fees are booked at once
+        (``stripe_fee.py``)."""
         backend = self.backend_id
         if line.object_type == "balance_transactions":
             backend._stripe_book_fees(backend._stripe_read_transactions(objects))
             return
-        events = backend._stripe_sync_objects(objects)
-        for object_id in dict.fromkeys(events.mapped("object_external_id")):
+        events = backend._stripe_sync_objects(objects, dispatch=False)
+        object_ids = list(dict.fromkeys(events.mapped("object_external_id")))
+        if object_ids:
+            self.with_delay(
+                channel=backend.channel,
+                identity_key=f"{self._apply_key_prefix()}{line.object_type}:{object_ids[0]}",
+                description=self.env._(
+                    "Backfill: apply %(count)s %(type)s of %(backend)s",
+                    count=len(object_ids),
+                    type=dict(OBJECT_TYPES)[line.object_type],
+                    backend=backend.name,
+                ),
+            )._apply_batch(object_ids)
+
+    def _apply_batch(self, object_ids):
+        """Job: apply the events of a batch's objects, with the engine's own processing of an
+        object's events (the code its per-object jobs run), in one job rather than one per
+        object. Anything the engine postpones (an object another job holds, a transient
+        error) gets its job as usual."""
+        backend = self.backend_id
+        for object_id in object_ids:
             backend._process_object_events(object_id)
+        return self.env._("%s objects applied.", len(object_ids))
+
+    def _apply_key_prefix(self):
+        return f"{self._job_key_prefix()}apply:"
+
+    def _applying(self):
+        """How many jobs applying a batch of this run have yet to end."""
+        self.env["queue.job"].flush_model(["identity_key", "state"])
+        self.env.cr.execute(
+            "SELECT count(*) FROM queue_job WHERE identity_key LIKE %s "
+            "AND state IN ('wait_dependencies', 'pending', 'enqueued', 'started')",
+            (f"{self._apply_key_prefix()}%",),
+        )
+        return self.env.cr.fetchone()[0]
 
     def _read_batch(self, line):
         """Up to ``BATCH_SIZE`` objects after the line's cursor, as dicts, and the API error

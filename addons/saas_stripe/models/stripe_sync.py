@@ -84,7 +84,7 @@ class SaasBackend(models.Model):
 
     _inherit = "saas.backend"  # pylint: disable=consider-merging-classes-inherited
 
-    def _stripe_sync_objects(self, objects):
+    def _stripe_sync_objects(self, objects, dispatch=True):
         """Feed Stripe API objects (dicts, e.g. ``obj.to_dict()`` of the SDK) through the
         event engine as if Stripe had sent a webhook describing each one's current state.
 
@@ -97,7 +97,9 @@ class SaasBackend(models.Model):
         webhooks: an object already imported by a webhook is not imported again.
 
         Objects whose type has no event (or no handler) are stored and then ignored by the
-        engine. Returns the ``saas.event`` records stored now (duplicates excluded).
+        engine. With ``dispatch=False`` the caller processes the events (see
+        ``saas.event._receive``). Returns the ``saas.event`` records stored now (duplicates
+        excluded).
         """
         self.ensure_one()
         now = int(time.time())
@@ -123,5 +125,5 @@ class SaasBackend(models.Model):
                         payload=json.dumps(payload),
                     )
                 )
-        new = self.env["saas.event"]._receive(self, inbound_events, SYNC_HEADERS)
+        new = self.env["saas.event"]._receive(self, inbound_events, SYNC_HEADERS, dispatch)
         return self.env["saas.event"].browse([event_id for event_id, _object_id in new])

@@ -80,7 +80,8 @@ class TestStripeBackfill(TransactionCase):
         self.customers = customers()
         self.peer.answers[CUSTOMERS_PATH] = list_answer(self.customers, CUSTOMERS_PATH)
 
-    def backfill_jobs(self, run):
+    def run_jobs_pending(self, run):
+        """The run's pending jobs, reading and applying, oldest first."""
         return self.env["queue.job"].search(
             [
                 ("model_name", "=", "saas.stripe.backfill"),
@@ -89,6 +90,13 @@ class TestStripeBackfill(TransactionCase):
             ],
             order="id",
         )
+
+    def backfill_jobs(self, run):
+        """The run's pending job reading the next batch."""
+        return self.run_jobs_pending(run).filtered(lambda job: job.method_name == "_import_batch")
+
+    def apply_jobs(self, run):
+        return self.run_jobs_pending(run).filtered(lambda job: job.method_name == "_apply_batch")
 
     def perform(self, job_record):
         job = Job.load(self.env, job_record.uuid)
@@ -102,7 +110,7 @@ class TestStripeBackfill(TransactionCase):
         """Perform the run's jobs, whatever their time, then the engine's, as the job runner
         would in the end."""
         for _round in range(limit):
-            jobs = self.backfill_jobs(run)
+            jobs = self.run_jobs_pending(run)
             if not jobs:
                 break
             self.perform(jobs[0])
@@ -172,6 +180,44 @@ class TestStripeBackfill(TransactionCase):
         self.assertEqual(
             self.env["saas.event"].search_count([("backend_id", "=", self.backend.id)]), 7
         )
+
+    def test_reading_runs_ahead_and_each_type_waits_for_the_previous_one_applied(self):
+        self.peer.answers["/v1/invoices"] = list_answer([], "/v1/invoices")
+        run = self.backend.stripe_backfill(object_types=["customers", "invoices"])
+        for _batch in range(3):
+            self.perform(self.backfill_jobs(run))
+        # Every customer read and stored, none applied yet: each batch waits for its job.
+        self.assertRecordValues(run.line_ids[0], [{"read_count": 7, "is_done": True}])
+        self.assertEqual(len(self.apply_jobs(run)), 3)
+        self.assertFalse(self.partners())
+        events = self.env["saas.event"].search([("backend_id", "=", self.backend.id)])
+        self.assertEqual(set(events.mapped("state")), {"queued"})
+        # The invoices are not read while customers wait to be applied.
+        self.perform(self.backfill_jobs(run))
+        paths = [path for path, _query in self.peer.requests]
+        self.assertNotIn("/v1/invoices", paths)
+        self.assertEqual(len(self.backfill_jobs(run)), 1)
+        for job in self.apply_jobs(run):
+            self.perform(job)
+        self.assertEqual(len(self.partners()), 7)
+        self.assertEqual(set(events.mapped("state")), {"done"})
+        self.run_all(run)
+        self.assertEqual(run.state, "done", run.last_error)
+        self.assertIn("/v1/invoices", [path for path, _query in self.peer.requests])
+
+    def test_resume_takes_up_an_application_a_dead_worker_left(self):
+        run = self.backend.stripe_backfill(object_types=["customers"])
+        self.perform(self.backfill_jobs(run))
+        [application] = self.apply_jobs(run)
+        application.state = "started"  # and its worker died
+        self.run_all(run, limit=5)
+        self.assertEqual(run.state, "running", "the end waits for that application")
+        self.assertEqual(len(self.partners()), 4)
+        run.action_resume()
+        self.assertEqual(application.state, "pending")
+        self.run_all(run)
+        self.assertEqual(run.state, "done", run.last_error)
+        self.assertEqual(len(self.partners()), 7)
 
     def test_a_batch_read_twice_stores_no_second_event(self):
         run = self.backend.stripe_backfill(object_types=["customers"])
