@@ -1,6 +1,6 @@
 import logging
 from collections import defaultdict
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 
 import stripe
 
@@ -37,8 +37,8 @@ class SaasBackend(models.Model):
         readonly=True,
         copy=False,
         help="The fees of the balance transactions created before this moment are booked. "
-        "Set by the daily scheduled action; the first run starts at the backend's creation "
-        "(earlier fees come with an import of balance transactions).",
+        "Set by the daily scheduled action; the first run starts at the beginning of the "
+        "month (earlier fees come with their payouts or an import of balance transactions).",
     )
 
     def stripe_book_fees(self, until=None):
@@ -47,7 +47,7 @@ class SaasBackend(models.Model):
         Returns the entries posted."""
         self.ensure_one()
         until = until or datetime.combine(fields.Date.today(), time.min)
-        since = self.stripe_fees_booked_until or self.create_date
+        since = self.stripe_fees_booked_until or self._stripe_first_fee_day(until)
         if since >= until:
             return self.env["account.move"]
         listing = self._stripe_client().v1.balance_transactions.list(
@@ -67,6 +67,14 @@ class SaasBackend(models.Model):
         """Button: book the fees of the balance transactions up to now."""
         for backend in self:
             backend.stripe_book_fees(until=fields.Datetime.now())
+
+    def _stripe_first_fee_day(self, until):
+        """Where the first booking starts: the first day of the month before ``until`` ends
+        (of the previous month on the 1st), or the backend's creation if later. Earlier fees
+        belong to periods whose payouts booked them; an import of balance transactions
+        brings those payouts did not."""
+        month_start = datetime.combine((until - timedelta(days=1)).replace(day=1), time.min)
+        return max(month_start, self.create_date)
 
     @api.model
     def _cron_stripe_book_fees(self):

@@ -9,7 +9,7 @@ next day. Stripe's API is played over HTTP by ``stripe_api_peer``: ``GET
 /v1/balance_transactions`` filtered by ``created`` as Stripe does, or by ``payout``.
 """
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from odoo import fields
 from odoo.addons.queue_job.job import Job
@@ -42,6 +42,11 @@ USD_CHARGE = {
 # 2017-10-05: after the period the tests book.
 LATER_FEE = {**transaction("txn_LsLater", "charge", 1000, fee=59), "created": ARRIVAL + 3 * DAY}
 ACCOUNT = [*TRANSACTIONS, DISPUTE_FEE, USD_CHARGE, LATER_FEE]
+
+
+def unix(moment):
+    """A naive UTC datetime as the Unix time a query string carries."""
+    return str(int(moment.replace(tzinfo=UTC).timestamp()))
 
 
 def account_transactions(account, payouts):
@@ -113,8 +118,8 @@ class TestStripeFees(StripeBalanceCase):
         self.assertEqual(
             (first["created[gte]"], first["created[lt]"]),
             (
-                str(int(datetime(2017, 9, 1).timestamp())),
-                str(int(datetime(2017, 10, 3).timestamp())),
+                unix(datetime(2017, 9, 1)),
+                unix(datetime(2017, 10, 3)),
             ),
         )
 
@@ -179,6 +184,25 @@ class TestStripeFees(StripeBalanceCase):
             self.backend.stripe_fees_booked_until, datetime.combine(today, datetime.min.time())
         )
         self.assertFalse(without_fee_account.stripe_fees_booked_until)
+
+    def test_first_booking_starts_with_the_month(self):
+        """Without a previous run, the month of the day before ``until`` is booked: earlier
+        periods' fees came with their payouts."""
+        self.env.cr.execute(
+            "UPDATE saas_backend SET create_date = '2017-01-01' WHERE id = %s", [self.backend.id]
+        )
+        self.backend.invalidate_recordset(["create_date"])
+        self.backend.stripe_fees_booked_until = False
+        moves = self.book_until(datetime(2017, 10, 2))
+        first = next(query for path, query in self.peer.requests if path == TRANSACTIONS_PATH)
+        self.assertEqual(first["created[gte]"], unix(datetime(2017, 10, 1)))
+        self.assertEqual([str(move.date) for move in moves], ["2017-10-01"])
+        # On the 1st of a month, the month before.
+        self.backend.stripe_fees_booked_until = False
+        self.peer.requests.clear()
+        self.book_until(datetime(2017, 10, 1))
+        first = next(query for path, query in self.peer.requests if path == TRANSACTIONS_PATH)
+        self.assertEqual(first["created[gte]"], unix(datetime(2017, 9, 1)))
 
     def test_missing_fees_account_is_named(self):
         self.backend.stripe_fee_account_id = False
