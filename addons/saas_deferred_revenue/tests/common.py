@@ -34,6 +34,9 @@ class DeferredRevenueCase(AccountTestInvoicingCommon):
         cls.plan = cls._create_product(
             name="Annual plan", saas_defer_revenue=True, taxes_id=[Command.clear()]
         )
+        cls.pro_plan = cls._create_product(
+            name="Pro plan", saas_defer_revenue=True, taxes_id=[Command.clear()]
+        )
         cls.support = cls._create_product(
             name="Premium support",
             saas_defer_revenue=True,

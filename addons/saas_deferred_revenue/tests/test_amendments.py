@@ -4,7 +4,6 @@ it, and a service ended without refund brings its remaining revenue forward."""
 from datetime import date
 
 from odoo.exceptions import UserError
-from odoo.fields import Command
 from odoo.tests import tagged
 
 from .common import SECOND_HALF_2025, YEAR_2025, DeferredRevenueCase
@@ -15,9 +14,6 @@ class TestAmendments(DeferredRevenueCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.pro_plan = cls._create_product(
-            name="Pro plan", saas_defer_revenue=True, taxes_id=[Command.clear()]
-        )
         cls.contra_account = cls.copy_account(cls.income_plans)
         cls.contra_account.name = "Refunds of revenue"
 

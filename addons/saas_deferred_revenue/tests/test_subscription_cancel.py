@@ -23,7 +23,6 @@ class TestSubscriptionCancel(DeferredRevenueCase):
             .sudo()
             .create({"name": "Billing", "provider": providers[0], "company_id": cls.company.id})
         )
-        cls.pro_plan = cls._create_product(name="Pro plan", saas_defer_revenue=True, taxes_id=[])
 
     def subscribe(self, name, partner=None):
         subscription = self.backend.env["saas.subscription"].create(
