@@ -50,6 +50,28 @@ class SaasBinding(models.Model):
         return self.env[model].browse(binding.res_id).exists() if binding else self.env[model]
 
     @api.model
+    def lookup_many(self, backend, model, external_ids):
+        """``{external id: record}`` of the records of ``model`` bound to ``external_ids`` on
+        ``backend`` (unbound ids are left out), in one query. The records share their
+        prefetching, so that reading a field of one reads it for all: what a report over
+        thousands of external objects needs instead of one :meth:`lookup` each."""
+        bindings = self.sudo().search_fetch(
+            [
+                ("backend_id", "=", backend.id),
+                ("res_model", "=", model),
+                ("external_id", "in", list(external_ids)),
+            ],
+            ["res_id", "external_id"],
+        )
+        records = self.env[model].browse(bindings.mapped("res_id")).exists()
+        by_id = {record.id: record for record in records}
+        return {
+            binding.external_id: by_id[binding.res_id]
+            for binding in bindings
+            if binding.res_id in by_id
+        }
+
+    @api.model
     def bind(self, backend, record, external_id, updated=None):
         """Bind ``record`` to ``external_id`` (moving an existing binding to it) and remember
         the source timestamp ``updated`` of the state just applied."""

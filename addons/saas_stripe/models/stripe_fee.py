@@ -105,17 +105,8 @@ class SaasBackend(models.Model):
         """``{transaction id: entry}`` of the transactions among ``transactions`` whose fee an
         entry has booked."""
         keys = {fee_key(txn.id): txn.id for txn in transactions if txn.fee}
-        if not keys:
-            return {}
-        bindings = self.env["saas.binding"].search(
-            [
-                ("backend_id", "=", self.id),
-                ("res_model", "=", "account.move"),
-                ("external_id", "in", list(keys)),
-            ]
-        )
-        moves = self.env["account.move"].browse(bindings.mapped("res_id"))
-        return {keys[binding.external_id]: moves.browse(binding.res_id) for binding in bindings}
+        entries = self.env["saas.binding"].lookup_many(self, "account.move", keys)
+        return {keys[key]: move for key, move in entries.items()}
 
     def _stripe_unbooked_fees(self, transactions):
         """The transactions among ``transactions`` whose fee no entry has booked yet."""

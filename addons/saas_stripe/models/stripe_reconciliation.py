@@ -21,6 +21,15 @@ RECONCILED_TYPES = {
     "dispute": "disputes",
     "payout": "payouts",
 }
+# The Odoo model bound to the objects of each reconciled type.
+BOUND_MODELS = {
+    "invoice": "account.move",
+    "payment": "account.payment",
+    "refund": "account.payment",
+    "credit_note": "account.move",
+    "dispute": "saas.stripe.dispute",
+    "payout": "saas.stripe.payout",
+}
 # SDK service that retrieves an object of a Stripe ``object`` type: how Re-sync and stale
 # events fetch an object's current state.
 SERVICE_OF_OBJECT = {
@@ -119,7 +128,8 @@ class SaasBackend(models.Model):
             if objects is None:
                 continue
             compare = getattr(self, f"_stripe_compare_{object_type}")
-            listed = [c for c in (compare(obj) for obj in objects) if c]
+            bound = self._stripe_bound(object_type, objects)
+            listed = [c for c in (compare(obj, bound) for obj in objects) if c]
             comparisons += listed
             comparisons += self._stripe_unlisted(client, object_type, listed, start, end)
         run._record_summary(
@@ -271,17 +281,25 @@ class SaasBackend(models.Model):
     # ---------------------------------------------------------------------------------------
     # Comparing, one object type at a time
     # ---------------------------------------------------------------------------------------
-    def _stripe_compare_invoice(self, obj):
+    def _stripe_bound(self, object_type, objects):
+        """``{Stripe id: Odoo record}`` of the listed objects, read in one query (a charge's
+        payment is bound to its payment intent when it has one): each ``_stripe_compare_*``
+        method takes it with the object."""
+        keys = {obj["id"] for obj in objects}
+        if object_type == "payment":
+            keys.update(filter(None, (_id(obj.get("payment_intent")) for obj in objects)))
+        return self.env["saas.binding"].lookup_many(self, BOUND_MODELS[object_type], keys)
+
+    def _stripe_compare_invoice(self, obj, bound):
         invoice = normalize_object(obj)
         if invoice.status not in FINALIZED_STATUSES:
             return None
         comparison = Comparison(
             "invoice", invoice.id, invoice.currency, invoice.total, invoice.status
         )
-        move = self.env["saas.binding"].lookup(self, "account.move", invoice.id)
-        return self._stripe_compare_move(comparison, move, _invoice_status)
+        return self._stripe_compare_move(comparison, bound.get(invoice.id), _invoice_status)
 
-    def _stripe_compare_credit_note(self, obj):
+    def _stripe_compare_credit_note(self, obj, bound):
         credit_note = normalize_object(obj)
         comparison = Comparison(
             "credit_note",
@@ -290,8 +308,9 @@ class SaasBackend(models.Model):
             credit_note.total,
             credit_note.status,
         )
-        move = self.env["saas.binding"].lookup(self, "account.move", credit_note.id)
-        return self._stripe_compare_move(comparison, move, _credit_note_status)
+        return self._stripe_compare_move(
+            comparison, bound.get(credit_note.id), _credit_note_status
+        )
 
     def _stripe_compare_move(self, comparison, move, status_of):
         if move:
@@ -306,14 +325,17 @@ class SaasBackend(models.Model):
                 comparison.odoo_status = comparison.status
         return comparison
 
-    def _stripe_compare_payment(self, obj):
+    def _stripe_compare_payment(self, obj, bound):
         try:
             payment = normalize_object(obj)
         except NormalizeError:
             return None  # a charge status no payment is made of
         if payment.status != PAYMENT_SUCCEEDED:
             return None
-        record = self._stripe_payment_record(payment.payment_intent_id, payment.charge_id)
+        record = next(
+            (bound[key] for key in (payment.payment_intent_id, payment.charge_id) if key in bound),
+            None,
+        )
         if not record and not payment.invoice_id:
             return None
         comparison = Comparison(
@@ -321,9 +343,9 @@ class SaasBackend(models.Model):
         )
         return self._stripe_compare_payment_record(comparison, record, "succeeded")
 
-    def _stripe_compare_refund(self, obj):
+    def _stripe_compare_refund(self, obj, bound):
         refund = normalize_object(obj)
-        record = self.env["saas.binding"].lookup(self, "account.payment", refund.id)
+        record = bound.get(refund.id)
         status = "succeeded" if refund.status in REFUND_SENT else (refund.status or "pending")
         if not record and status != "succeeded":
             return None  # a refund that never left makes no payment
@@ -342,13 +364,13 @@ class SaasBackend(models.Model):
                 comparison.odoo_status = status
         return comparison
 
-    def _stripe_compare_dispute(self, obj):
-        return self._stripe_compare_record("dispute", "saas.stripe.dispute", obj, "status")
+    def _stripe_compare_dispute(self, obj, bound):
+        return self._stripe_compare_record("dispute", obj, bound.get(obj["id"]), "status")
 
-    def _stripe_compare_payout(self, obj):
-        return self._stripe_compare_record("payout", "saas.stripe.payout", obj, "state")
+    def _stripe_compare_payout(self, obj, bound):
+        return self._stripe_compare_record("payout", obj, bound.get(obj["id"]), "state")
 
-    def _stripe_compare_record(self, object_type, model, obj, status_field):
+    def _stripe_compare_record(self, object_type, obj, record, status_field):
         currency = obj["currency"].upper()
         comparison = Comparison(
             object_type,
@@ -357,7 +379,6 @@ class SaasBackend(models.Model):
             from_minor_units(obj["amount"], currency),
             obj.get("status"),
         )
-        record = self.env["saas.binding"].lookup(self, model, obj["id"])
         if record:
             comparison.record = record
             comparison.odoo_currency = record.currency_id.name
@@ -365,13 +386,6 @@ class SaasBackend(models.Model):
             comparison.odoo_status = record[status_field]
             comparison.status_matches = comparison.odoo_status == comparison.status
         return comparison
-
-    def _stripe_payment_record(self, *keys):
-        bindings = self.env["saas.binding"]
-        for key in keys:
-            if key and (record := bindings.lookup(self, "account.payment", key)):
-                return record
-        return self.env["account.payment"]
 
     # ---------------------------------------------------------------------------------------
     # Odoo documents of the period Stripe did not list

@@ -20,6 +20,27 @@ class TestEventProcessing(TransactionCase):
     def partner_of(self, object_id):
         return self.bindings.lookup(self.backend, "res.partner", object_id)
 
+    def test_many_bindings_are_looked_up_at_once(self):
+        partners = self.env["res.partner"].create(
+            [{"name": f"Bound {number}"} for number in range(3)]
+        )
+        for number, partner in enumerate(partners):
+            self.bindings.bind(self.backend, partner, f"c_many_{number}")
+        gone = self.env["res.partner"].create({"name": "Deleted since"})
+        self.bindings.bind(self.backend, gone, "c_many_gone")
+        gone.unlink()
+        self.env.invalidate_all()
+        wanted = ["c_many_0", "c_many_1", "c_many_2", "c_many_gone", "c_never_bound"]
+        with self.assertQueryCount(2):  # the bindings, then which records still exist
+            found = self.bindings.lookup_many(self.backend, "res.partner", wanted)
+        self.assertEqual(
+            {key: record.id for key, record in found.items()},
+            {f"c_many_{number}": partner.id for number, partner in enumerate(partners)},
+        )
+        with self.assertQueryCount(1):  # reading one reads them all
+            names = [found[f"c_many_{number}"].name for number in range(3)]
+        self.assertEqual(names, ["Bound 0", "Bound 1", "Bound 2"])
+
     def test_event_creates_partner_binding_and_trace(self):
         event = deliver(self.env, self.backend, make_event("c_1", name="Acme", email="a@acme.io"))
         self.assertEqual(run_jobs(self.env), 2, "the dispatcher, then the object's job")
