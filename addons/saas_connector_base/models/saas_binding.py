@@ -75,17 +75,37 @@ class SaasBinding(models.Model):
     def bind(self, backend, record, external_id, updated=None):
         """Bind ``record`` to ``external_id`` (moving an existing binding to it) and remember
         the source timestamp ``updated`` of the state just applied."""
+        return self.bind_many(backend, record, [external_id], updated)
+
+    @api.model
+    def bind_many(self, backend, record, external_ids, updated=None):
+        """Bind ``record`` to each of ``external_ids`` as :meth:`bind` does, in one
+        statement. Returns the bindings."""
         record.ensure_one()
+        external_ids = list(dict.fromkeys(external_ids))
+        if not external_ids:
+            return self.browse()
         now = fields.Datetime.now()
+        row = (
+            backend.id,
+            backend.company_id.id,
+            record._name,
+            record.id,
+            updated,
+            now,
+            self.env.uid,
+            now,
+            self.env.uid,
+            now,
+        )
         # One statement, so that a concurrent insert of the same key surfaces as a conflict
         # (handled by the caller's retry) instead of a duplicate.
         self.env.cr.execute(
-            """
-            INSERT INTO saas_binding (backend_id, company_id, res_model, res_id, external_id,
+            f"""
+            INSERT INTO saas_binding (backend_id, company_id, res_model, res_id,
                                       external_updated, sync_date, create_uid, create_date,
-                                      write_uid, write_date)
-            VALUES (%(backend)s, %(company)s, %(model)s, %(res_id)s, %(external_id)s,
-                    %(updated)s, %(now)s, %(uid)s, %(now)s, %(uid)s, %(now)s)
+                                      write_uid, write_date, external_id)
+            VALUES {", ".join([f"({', '.join(['%s'] * (len(row) + 1))})"] * len(external_ids))}
             ON CONFLICT (backend_id, res_model, external_id) DO UPDATE
                SET res_id = EXCLUDED.res_id,
                    external_updated = GREATEST(saas_binding.external_updated,
@@ -95,20 +115,11 @@ class SaasBinding(models.Model):
                    write_date = EXCLUDED.write_date
             RETURNING id
             """,
-            {
-                "backend": backend.id,
-                "company": backend.company_id.id,
-                "model": record._name,
-                "res_id": record.id,
-                "external_id": external_id,
-                "updated": updated,
-                "now": now,
-                "uid": self.env.uid,
-            },
+            [value for external_id in external_ids for value in (*row, external_id)],
         )
-        binding = self.browse(self.env.cr.fetchone()[0])
-        binding.invalidate_recordset()
-        return binding
+        bindings = self.browse([binding_id for (binding_id,) in self.env.cr.fetchall()])
+        bindings.invalidate_recordset()
+        return bindings
 
     @api.model
     def lookup_or_create(self, backend, model, external_id, create_values, updated=None):

@@ -108,17 +108,18 @@ class SaasBackend(models.Model):
         entries = self.env["saas.binding"].lookup_many(self, "account.move", keys)
         return {keys[key]: move for key, move in entries.items()}
 
-    def _stripe_unbooked_fees(self, transactions):
-        """The transactions among ``transactions`` whose fee no entry has booked yet."""
-        booked = self._stripe_fee_entries(transactions)
+    def _stripe_unbooked_fees(self, transactions, fee_entries=None):
+        """The transactions among ``transactions`` whose fee no entry has booked yet
+        (``fee_entries``: their :meth:`_stripe_fee_entries`, when the caller has them)."""
+        booked = self._stripe_fee_entries(transactions) if fee_entries is None else fee_entries
         return [txn for txn in transactions if txn.fee and txn.id not in booked]
 
     def _stripe_bind_fees(self, move, transactions):
-        bindings = self.env["saas.binding"]
-        for transaction in transactions:
-            # A concurrent booking of the same fee surfaces here as a conflict: the job is
-            # retried and then finds the fee booked.
-            bindings.bind(self, move, fee_key(transaction.id))
+        # A concurrent booking of the same fee surfaces here as a conflict: the job is
+        # retried and then finds the fee booked.
+        self.env["saas.binding"].bind_many(
+            self, move, [fee_key(transaction.id) for transaction in transactions]
+        )
 
     def _stripe_fee_account(self, document):
         if not self.stripe_fee_account_id:

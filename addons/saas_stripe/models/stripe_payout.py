@@ -141,7 +141,8 @@ class SaasBackend(models.Model):
                     )
                 )
         # Fees the daily booking or a backfill already booked stay where they are.
-        unbooked_fees = self._stripe_unbooked_fees(transactions)
+        fee_entries = self._stripe_fee_entries(transactions)
+        unbooked_fees = self._stripe_unbooked_fees(transactions, fee_entries)
         fees = sum(transaction.fee for transaction in unbooked_fees)
         if fees:
             transfers.append(
@@ -208,7 +209,7 @@ class SaasBackend(models.Model):
         self._stripe_bind_fees(move, unbooked_fees)
         # The fee entries of the settled transactions too: the payout empties the balance of
         # all that Stripe booked on them.
-        settled = self.env["account.move"].union(*self._stripe_fee_entries(transactions).values())
+        settled = self.env["account.move"].union(*fee_entries.values())
         for document in filter(None, documents):
             settled |= document.move_id if document._name == "account.payment" else document
         if settled:
