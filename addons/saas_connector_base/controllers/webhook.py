@@ -1,7 +1,9 @@
 import json
 import logging
+import re
 
 import psycopg2
+from psycopg2 import errors as pg_errors
 
 from odoo import http
 from odoo.exceptions import UserError
@@ -9,29 +11,50 @@ from odoo.http import request
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
 from ..lib.errors import WebhookRejected
+from ..lib.inbound import delivery_problem
 
 _logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1024 * 1024
+ROUTE_PREFIX = "/saas/webhook/"
+# Tokens are ``secrets.token_urlsafe(32)``: anything else cannot be one, and is refused before
+# it reaches a query (a NUL in a URL would otherwise reach the SQL literal).
+TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,128}")
 # Kept with each event for audit; never anything carrying credentials.
 AUDIT_HEADERS = ("Content-Type", "User-Agent", "Stripe-Signature", "X-Request-Id")
+# Storing failed because of what was sent, not because of the database: retrying the same
+# delivery cannot help, so the sender must hear 4xx, not 5xx. (ProgramLimitExceeded — e.g. a
+# key too large for its index — is an OperationalError for psycopg2.)
+INVALID_DATA_ERRORS = (psycopg2.DataError, pg_errors.ProgramLimitExceeded)
 
 
-def _answer(status, **body):
-    return request.make_json_response(body, status=status)
+def _answer(status, headers=None, **body):
+    response = request.make_json_response(body, status=status)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def _unavailable():
+    return _answer(503, {"Retry-After": "30"}, error="temporarily unavailable, retry later")
 
 
 class SaasWebhookController(http.Controller):
     """Intake: store what the provider sends, durably and fast, and answer.
 
-    size limit → backend and secrets by URL token → provider verification → insert
-    (duplicates ignored) → make sure a dispatcher job will run → commit → 200. No API call and
-    no business logic here: processing happens in queue jobs. Bad input gets a 4xx with a
-    short reason, never a 500.
+    method, path and size → backend and secrets by URL token → media type → provider
+    verification → insert (duplicates ignored) → make sure a dispatcher job will run → commit →
+    200. No API call and no business logic here: processing happens in queue jobs. Bad input
+    gets a 4xx with a short reason, never a 500; when the database cannot store, the answer is
+    503 so that the sender retries.
+
+    The route is also served when Odoo cannot reach the database (``saas_connector_base`` in
+    ``server_wide_modules``): Odoo then serves requests without a database, and without this
+    route there it would answer 404, which some senders take as final.
     """
 
     @http.route(
-        "/saas/webhook/<string:token>",
+        f"{ROUTE_PREFIX}<string:token>",
         type="http",
         auth="none",
         methods=["POST"],
@@ -41,24 +64,67 @@ class SaasWebhookController(http.Controller):
     )
     def receive(self, token, **_params):
         httprequest = request.httprequest
-        if (httprequest.content_length or 0) > MAX_BODY_BYTES:
-            return _answer(413, error="payload too large")
+        refusal = self._refuse_off_contract(httprequest, token)
+        if refusal is not None:
+            return refusal
         # Cached: Odoo replays the request after a serialization failure.
         body = httprequest.get_data(cache=True)
         if len(body) > MAX_BODY_BYTES:
             return _answer(413, error="payload too large")
         try:
-            return self._receive(token, body, httprequest.headers)
-        except psycopg2.OperationalError as error:
+            return self._receive(token, body, httprequest)
+        except (psycopg2.OperationalError, psycopg2.InterfaceError, psycopg2.DataError) as error:
             if isinstance(error, PG_CONCURRENCY_EXCEPTIONS_TO_RETRY):
                 # Odoo replays the request (a concurrent duplicate delivery ends here).
                 raise
-            # The database is unreachable or overloaded: ask the sender to retry later.
-            _logger.exception("saas webhook: database unavailable")
-            request.env.cr.rollback()
-            return _answer(503, error="temporarily unavailable, retry later")
+            return self._database_failure(error)
 
-    def _receive(self, token, body, headers):
+    @staticmethod
+    def _refuse_off_contract(httprequest, token):
+        """The answer to a request that is not a delivery this route takes, or ``None``."""
+        # Odoo's routing also lets OPTIONS through: one method per endpoint, and nothing
+        # stored off the contract.
+        if httprequest.method != "POST":
+            return _answer(405, {"Allow": "POST"}, error="method not allowed")
+        # PATH_INFO, not werkzeug's ``path``, which hides a trailing slash.
+        path = httprequest.environ.get("PATH_INFO")
+        if path != f"{ROUTE_PREFIX}{token}" or not TOKEN_PATTERN.fullmatch(token):
+            return _answer(404, error="unknown endpoint")
+        if not request.db:
+            # The database is unreachable (Odoo fell back to serving without one).
+            _logger.warning("saas webhook: no database available, delivery refused with 503")
+            return _unavailable()
+        if (httprequest.content_length or 0) > MAX_BODY_BYTES:
+            return _answer(413, error="payload too large")
+        return None
+
+    def _database_failure(self, error):
+        if isinstance(error, INVALID_DATA_ERRORS):
+            _logger.info("saas webhook: delivery refused by the database: %s", error)
+            request.env.cr.rollback()
+            return _answer(400, error="the delivery holds values that cannot be stored")
+        # The database is unreachable, overloaded or the connection was lost: ask the sender
+        # to retry later.
+        _logger.warning("saas webhook: database unavailable: %s", error)
+        self._abandon_transaction()
+        return _unavailable()
+
+    @staticmethod
+    def _abandon_transaction():
+        """Give up the request's transaction after a lost connection. Rolling back on a
+        closed connection raises, and Odoo would then commit on it after the route returns:
+        closing the cursor avoids both (Odoo skips the commit of a closed cursor)."""
+        cr = request.env.cr
+        try:
+            cr.rollback()
+        except psycopg2.Error:
+            pass
+        try:
+            cr.close()
+        except psycopg2.Error:
+            pass
+
+    def _receive(self, token, body, httprequest):
         env = request.env(su=True)
         try:
             endpoint = env["saas.secret"]._webhook_endpoint(token)
@@ -70,10 +136,15 @@ class SaasWebhookController(http.Controller):
         if endpoint is None:
             return _answer(404, error="unknown endpoint")
         backend, signing_secrets = endpoint
+        if httprequest.mimetype not in backend._provider_webhook_content_types():
+            return _answer(415, error="unsupported content type")
+        headers = httprequest.headers
         try:
             if not signing_secrets:
                 raise WebhookRejected("no signing secret configured for this endpoint")
             inbound_events = backend._provider_parse_webhook(body, headers, signing_secrets)
+            if problem := delivery_problem(inbound_events):
+                raise WebhookRejected(problem)
         except WebhookRejected as rejection:
             _logger.info("saas webhook rejected for backend %s: %s", backend.id, rejection)
             return _answer(rejection.status, error=str(rejection))

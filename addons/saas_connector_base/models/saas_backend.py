@@ -243,6 +243,11 @@ class SaasBackend(models.Model):
         """
         raise WebhookRejected("this backend's provider does not accept webhooks", status=404)
 
+    def _provider_webhook_content_types(self):
+        """The media types (lower case, without parameters) of the deliveries this provider
+        sends; any other ``Content-Type`` is refused with 415 before verification."""
+        return ("application/json",)
+
     def _provider_event_handlers(self):
         """``{event type: method(event) -> records touched}``. Types not listed are ignored."""
         return {}

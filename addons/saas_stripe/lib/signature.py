@@ -27,6 +27,12 @@ DEFAULT_TOLERANCE = 300
 SCHEME = "v1"
 """The only signature scheme Stripe uses for live events; ``v0`` and others are ignored."""
 
+MAX_HEADER_LENGTH = 4096
+MAX_SIGNATURES = 16
+"""Stripe sends one ``v1`` per live secret of the endpoint (two while a secret is rolled). A
+header beyond these bounds is refused before any MAC is computed: checking every entry of a
+forged header with thousands of them would cost seconds of CPU per request."""
+
 
 class SignatureError(Exception):
     """A delivery failed verification. The message is short and safe to return to the sender:
@@ -50,15 +56,22 @@ def verify_header(payload, header, secrets, tolerance=DEFAULT_TOLERANCE, now=Non
     _require_raw_body(payload)
     if not header:
         raise SignatureError("missing Stripe-Signature header")
+    if len(header) > MAX_HEADER_LENGTH:
+        raise SignatureError("Stripe-Signature header too long")
     timestamp, signatures = _parse(header)
-    keys = [secret for secret in secrets if secret and secret.strip()]
+    if len(signatures) > MAX_SIGNATURES:
+        raise SignatureError(f"more than {MAX_SIGNATURES} {SCHEME} signatures")
     candidates = [signature.encode() for signature in signatures]
+    # One MAC of the body per secret, however many candidates there are.
+    expected = [
+        _mac(payload, secret, timestamp).encode()
+        for secret in secrets
+        if secret and secret.strip()
+    ]
     # Without any secret nothing can match; the sender gets the same answer as for a bad
     # signature, since how the endpoint is configured is none of its business.
     if not any(
-        hmac.compare_digest(_mac(payload, key, timestamp).encode(), candidate)
-        for key in keys
-        for candidate in candidates
+        hmac.compare_digest(mac, candidate) for mac in expected for candidate in candidates
     ):
         raise SignatureError("no matching signature")
     if abs((time.time() if now is None else now) - timestamp) > tolerance:

@@ -2,17 +2,21 @@ import json
 import time
 from pathlib import Path
 from types import SimpleNamespace
+from unittest.mock import patch
 
 import pytest
 import stripe
 
 from odoo.addons.saas_stripe.lib.signature import (
     DEFAULT_TOLERANCE,
+    MAX_HEADER_LENGTH,
+    MAX_SIGNATURES,
     SignatureError,
     sign,
     verify_header,
     verify_livemode,
 )
+from odoo.addons.saas_stripe.lib.signature import _mac as signature_mac
 
 # A real delivery body; its line description ("1 \u00d7 Free tier") makes it non-ASCII, as
 # bodies often are.
@@ -258,3 +262,25 @@ def test_real_test_mode_event_is_refused_by_a_live_backend():
     verify_livemode(event, live=False)
     with pytest.raises(SignatureError):
         verify_livemode(event, live=True)
+
+
+def test_a_header_with_too_many_signatures_is_refused_before_any_mac():
+    good = f"v1={mac(CURRENT)}"
+    forged = ",".join([f"t={T}"] + ["v1=" + "0" * 64] * 12_000 + [good])
+    short_entries = ",".join([f"t={T}"] + ["v1=0"] * MAX_SIGNATURES + [good])
+    assert len(short_entries) <= MAX_HEADER_LENGTH
+    with patch("odoo.addons.saas_stripe.lib.signature._mac") as computed:
+        with pytest.raises(SignatureError, match="too long"):
+            verify_header(BODY, forged, [CURRENT], now=NOW)
+        with pytest.raises(SignatureError, match=f"more than {MAX_SIGNATURES}"):
+            verify_header(BODY, short_entries, [CURRENT], now=NOW)
+    computed.assert_not_called()
+
+
+def test_the_body_is_signed_once_per_secret_whatever_the_number_of_candidates():
+    header = ",".join(
+        [f"t={T}"] + ["v1=" + "0" * 64] * (MAX_SIGNATURES - 1) + [f"v1={mac(CURRENT)}"]
+    )
+    with patch("odoo.addons.saas_stripe.lib.signature._mac", wraps=signature_mac) as computed:
+        assert verify_header(BODY, header, [OTHER, PREVIOUS, CURRENT], now=NOW) == T
+    assert computed.call_count == 3
