@@ -39,7 +39,7 @@ if [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
     say "Odoo is already running (pid $(cat "$PIDFILE"))"
 else
     : >"$LOG"
-    nohup "${ODOO[@]}" --workers=2 --max-cron-threads=1 --load=base,web,queue_job \
+    nohup "${ODOO[@]}" --workers=2 --max-cron-threads=1 --load=base,web,queue_job,saas_connector_base \
         --http-port="$PORT" --logfile="$LOG" </dev/null >>"$LOG" 2>&1 &
     echo $! >"$PIDFILE"
     for _ in $(seq 60); do

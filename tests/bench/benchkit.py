@@ -107,7 +107,7 @@ def write_conf(folder, db, *, port=None, job_channels=None, **options):
                 "gevent_port": str(port + 3),
                 "workers": "2",
                 "max_cron_threads": "1",
-                "server_wide_modules": "base,web,queue_job",
+                "server_wide_modules": "base,web,queue_job,saas_connector_base",
                 "list_db": "False",
             }
         )

@@ -68,9 +68,10 @@ def database():
     return config["db_name"] if isinstance(config["db_name"], str) else config["db_name"][0]
 
 
-@pytest.fixture(scope="session")
-def odoo_url(database):
-    """A production-like Odoo server on the test database."""
+@contextlib.contextmanager
+def odoo_server(database, name="odoo", options=()):
+    """A production-like Odoo server on ``database`` (two HTTP workers and the job runner,
+    the connector served even while the database is unreachable); yields its URL."""
     port = _free_port()
     command = [
         sys.executable,
@@ -81,14 +82,22 @@ def odoo_url(database):
         database,
         "--workers=2",
         "--max-cron-threads=0",
-        "--load=base,web,queue_job",
+        "--load=base,web,queue_job,saas_connector_base",
         f"--http-port={port}",
         f"--gevent-port={_free_port()}",
         "--log-level=info",
+        *options,
     ]
-    with _process(command, "odoo") as (process, log):
+    with _process(command, name) as (process, log):
         url = f"http://127.0.0.1:{port}"
         _wait_for(f"{url}/web/health", process, log)
+        yield url
+
+
+@pytest.fixture(scope="session")
+def odoo_url(database):
+    """A production-like Odoo server on the test database."""
+    with odoo_server(database) as url:
         yield url
 
 
