@@ -3,7 +3,7 @@ import uuid
 from datetime import UTC, datetime
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 EVENT_STATES = [
     ("received", "Received"),
@@ -27,6 +27,21 @@ RECEIVED_FIELDS = frozenset(
         "payload",
         "headers",
         "correlation_id",
+    }
+)
+# Where an event stands: written by the engine (processing, and the audited actions below)
+# only, never by a user directly.
+PROCESSING_FIELDS = frozenset(
+    {
+        "state",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "error_details",
+        "processed_at",
+        "processing_ms",
+        "latency_ms",
+        "note",
     }
 )
 
@@ -128,9 +143,18 @@ class SaasEvent(models.Model):
         return json.loads(self.payload)
 
     def write(self, vals):
-        if RECEIVED_FIELDS.intersection(vals) and not self.env.context.get("saas_event_intake"):
+        # The stored delivery is the audit record: intake inserts it in SQL, and nothing
+        # changes it afterwards, not even the superuser.
+        if RECEIVED_FIELDS.intersection(vals):
             raise UserError(
                 self.env._("What was received is kept verbatim and cannot be changed.")
+            )
+        if PROCESSING_FIELDS.intersection(vals) and not self.env.su:
+            raise AccessError(
+                self.env._(
+                    "An event's state changes only through processing and its actions "
+                    "(Replay, Reset, Ignore)."
+                )
             )
         return super().write(vals)
 
@@ -222,10 +246,11 @@ class SaasEvent(models.Model):
     # ---------------------------------------------------------------------------------------
     def action_replay(self):
         """Process the events again from their stored payload."""
+        self.check_access("write")
         replayable = self.filtered(lambda event: event.state != "queued")
         for event in replayable:
             event.message_post(body=self.env._("Replay requested by %s.", self.env.user.name))
-        replayable.write(
+        replayable.sudo().write(
             {"state": "queued", "next_attempt_at": False, "attempts": 0, "last_error": False}
         )
         replayable._enqueue_processing()
@@ -234,21 +259,23 @@ class SaasEvent(models.Model):
     def action_reset(self):
         """Back to *received* with a clean slate, e.g. after a configuration fix; the periodic
         sweep (or the next event of the same object) processes them."""
+        self.check_access("write")
         for event in self:
             event.message_post(body=self.env._("Reset by %s.", self.env.user.name))
-        self.write(
+        self.sudo().write(
             {"state": "received", "attempts": 0, "last_error": False, "next_attempt_at": False}
         )
         return True
 
     def _ignore(self, reason):
+        self.check_access("write")
         for event in self:
             event.message_post(
                 body=self.env._(
                     "Ignored by %(user)s: %(reason)s", user=self.env.user.name, reason=reason
                 )
             )
-        self.write({"state": "ignored", "note": reason, "next_attempt_at": False})
+        self.sudo().write({"state": "ignored", "note": reason, "next_attempt_at": False})
 
     def action_open_ignore_wizard(self):
         return {

@@ -149,7 +149,7 @@ class SaasBackend(models.Model):
             .get(event.event_type)
         )
         if handler is None:
-            event.write(
+            event.sudo().write(
                 {
                     "state": "ignored",
                     "note": self.env._("No handler for event type %s.", event.event_type),
@@ -167,7 +167,7 @@ class SaasBackend(models.Model):
             self._fail_event(event, error)
             return "failed"
         if records is None:
-            event.write({"state": "stale", "processed_at": fields.Datetime.now()})
+            event.sudo().write({"state": "stale", "processed_at": fields.Datetime.now()})
             return "stale"
         self._finish_event(event, records, started)
         return "done"
@@ -195,7 +195,7 @@ class SaasBackend(models.Model):
 
     def _finish_event(self, event, records, started):
         now = fields.Datetime.now()
-        event.write(
+        event.sudo().write(
             {
                 "state": "done",
                 "processed_at": now,
@@ -230,7 +230,7 @@ class SaasBackend(models.Model):
             return "failed"
         delay = getattr(error, "retry_after", None) or self._retry_delay(attempts)
         eta = fields.Datetime.add(fields.Datetime.now(), seconds=delay)
-        event.write(
+        event.sudo().write(
             {
                 "state": "queued",
                 "attempts": attempts,

@@ -2,7 +2,7 @@ import functools
 import os
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import config, ormcache
 
 from ..lib import crypto
@@ -181,10 +181,16 @@ class SaasSecret(models.Model):
         return super().unlink()
 
     @api.model
-    def reencrypt_all(self):
+    def _reencrypt_all(self):
         """After a master-key rotation (``saas_master_key = NEW,OLD``): re-encrypt every stored
         secret under the new key, after which the old key can be removed from the
-        configuration. Returns the number of secrets re-encrypted."""
+        configuration. Returns the number of secrets re-encrypted.
+
+        It rewrites the secrets of every company: an administrator's operation, from an Odoo
+        shell (``env['saas.secret']._reencrypt_all()``) — private, so that no RPC reaches it,
+        and refused to any environment that is not the superuser's."""
+        if not self.env.is_superuser():
+            raise AccessError(self.env._("Only the superuser re-encrypts the stored secrets."))
         keys = self._master_keys()
         # Every secret, retired ones included: all of them must outlive the old key.
         stored = self.sudo().with_context(active_test=False).search([])  # pylint: disable=no-search-all

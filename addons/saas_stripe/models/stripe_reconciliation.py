@@ -183,7 +183,7 @@ class SaasBackend(models.Model):
         if obj is None:
             return None
         fetched = self._stripe_sync_objects([obj])
-        event.note = (
+        event.sudo().note = (
             self.env._(
                 "Older than the state Odoo shows; the current state was fetched from Stripe "
                 "as %s.",

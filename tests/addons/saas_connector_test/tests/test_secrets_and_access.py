@@ -90,7 +90,9 @@ class TestSecrets(TransactionCase):
         old_key = config.get("saas_master_key") or os.environ["SAAS_MASTER_KEY"]
         new_key = Fernet.generate_key().decode()
         self.set_master_key(f"{new_key},{old_key}")
-        self.assertEqual(self.env["saas.secret"].reencrypt_all(), 1)
+        with self.assertRaisesRegex(AccessError, "Only the superuser"):
+            self.env["saas.secret"].with_user(self.manager)._reencrypt_all()
+        self.assertEqual(self.env["saas.secret"]._reencrypt_all(), 1)
         config["saas_master_key"] = new_key
         self.assertEqual(
             self.env["saas.secret"]._live_values(self.backend, "webhook_signing"), [SECRET]
