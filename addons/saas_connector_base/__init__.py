@@ -1,1 +1,4 @@
 from . import controllers, models, wizard
+from .lib import log_redaction
+
+log_redaction.install()

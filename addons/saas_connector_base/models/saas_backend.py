@@ -94,6 +94,7 @@ class SaasBackend(models.Model):
         compute="_compute_new_webhook_secret",
         inverse="_inverse_new_webhook_secret",
         groups="saas_connector_base.group_saas_manager",
+        secret_input=True,
         help="Write-only. Stored encrypted; the secrets already live stay valid until you "
         "retire them, so the provider's secret can be rotated without losing deliveries.",
     )
@@ -103,6 +104,11 @@ class SaasBackend(models.Model):
     )
 
     @api.model
+    def _valid_field_parameter(self, field, name):
+        # ``secret_input=True`` marks a write-only credential input: its value is redacted from
+        # logged RPC calls (see lib/log_redaction.py). Providers use it on their own inputs.
+        return name == "secret_input" or super()._valid_field_parameter(field, name)
+
     def _new_webhook_token(self):
         return secrets.token_urlsafe(32)
 

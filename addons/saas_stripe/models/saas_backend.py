@@ -32,6 +32,7 @@ class SaasBackend(models.Model):
         compute="_compute_stripe_api_key",
         inverse="_inverse_stripe_api_key",
         groups="saas_connector_base.group_saas_manager",
+        secret_input=True,
         help="Write-only: shows the last characters of the key in use. A new key replaces it; "
         "a restricted key (rk_…) with read access is enough.",
     )
@@ -41,6 +42,7 @@ class SaasBackend(models.Model):
         related="new_webhook_secret",
         readonly=False,
         groups="saas_connector_base.group_saas_manager",
+        secret_input=True,
         help="Write-only (whsec_…). Adding one keeps the live ones valid, so the endpoint's "
         "secret can be rolled in Stripe without losing deliveries; retire the old one after.",
     )
