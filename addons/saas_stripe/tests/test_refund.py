@@ -468,3 +468,86 @@ class TestStripeRefund(StripeAccountingCase):
             event.last_error,
             "Payment pi_LsUnknown refunded by re_1Nispe2eZvKYlo2Cd31jOCgZ is not imported yet.",
         )
+
+
+@tagged("post_install", "-at_install")
+class TestStripeRefundRevenue(StripeAccountingCase):
+    """With deferred revenue installed, the credit a refund makes credits the revenue schedules
+    of the invoice too."""
+
+    def setUp(self):
+        super().setUp()
+        if "saas.revenue.schedule" not in self.env:
+            self.skipTest("saas_deferred_revenue is not installed")
+        self.company.write(
+            {
+                "saas_deferred_revenue_account_id": self.env["account.account"]
+                .create(
+                    {
+                        "name": "Deferred Revenue",
+                        "code": "289100",
+                        "account_type": "liability_current",
+                    }
+                )
+                .id,
+                "saas_revenue_journal_id": self.company_data["default_journal_misc"].id,
+            }
+        )
+        # The plans of the 2017-08-15 invoice, deferrable.
+        for product_id in ("prod_LsPlatinum0001", "prod_LsGold0001"):
+            template = self.env["product.template"].create(
+                {"name": product_id, "type": "service", "saas_defer_revenue": True}
+            )
+            self.bindings.bind(self.backend, template, product_id)
+        self.apply(fixture(LOCALSTRIPE_CUSTOMER), fixture(LOCALSTRIPE_INVOICE_PAID))
+        self.invoice = self.bound("account.move", "in_LsInv0002")
+
+    def assertBilledIsDeferredPlusRecognized(self, move):
+        """Each line's schedules sum to what it billed (a credit negative), each split into
+        deferred and recognized; returns the deferred total in the invoice's currency."""
+        self.assertTrue(move.invoice_line_ids.saas_revenue_schedule_ids)
+        for line in move.invoice_line_ids:
+            schedules = line.saas_revenue_schedule_ids
+            self.assertEqual(sum(schedules.mapped("amount_currency")), -line.amount_currency)
+            self.assertEqual(sum(schedules.mapped("amount")), -line.balance)
+            for schedule in schedules:
+                self.assertEqual(
+                    schedule.deferred_amount + schedule.recognized_amount, schedule.amount
+                )
+        return sum(move.invoice_line_ids.saas_revenue_schedule_ids.mapped("amount_currency"))
+
+    def test_partial_refund_credits_the_schedules_of_each_line(self):
+        event = self.apply(refund_event(amount=1000))
+        self.assertEqual(event.state, "done", event.last_error)
+        credit_note = self.bound("account.move", REFUND)
+        billed = self.assertBilledIsDeferredPlusRecognized(self.invoice)
+        credited = self.assertBilledIsDeferredPlusRecognized(credit_note)
+        # 65.00 billed before VAT, 8.41 of it credited: 56.59 left to recognize.
+        self.assertEqual((billed, credited), (65.0, -8.41))
+        self.assertEqual(
+            credit_note.invoice_line_ids.mapped("account_id"),
+            self.company.saas_deferred_revenue_account_id,
+        )
+
+    def test_refund_then_its_credit_note_leave_one_credit_of_revenue(self):
+        self.apply(refund_event(amount=7735, created=CREDIT_NOTE_CREATED))
+        stand_in = self.bound("account.move", REFUND)
+        self.assertEqual(self.assertBilledIsDeferredPlusRecognized(stand_in), -65.0)
+        self.apply(
+            credit_note_event(
+                [PLATINUM, UNUSED_GOLD, REMAINING_PLATINUM], type="post_payment", refund=REFUND
+            )
+        )
+        credit_note = self.bound("account.move", CREDIT_NOTE)
+        self.assertEqual(credit_note, stand_in)
+        # One credit note, one credit of the invoice's revenue: the schedules of the lines the
+        # refund made are gone with them.
+        self.assertEqual(
+            self.env["account.move"].search([("reversed_entry_id", "=", self.invoice.id)]),
+            credit_note,
+        )
+        self.assertEqual(self.assertBilledIsDeferredPlusRecognized(credit_note), -65.0)
+        self.assertEqual(
+            self.env["saas.revenue.schedule"].search([("move_id", "=", credit_note.id)]),
+            credit_note.invoice_line_ids.saas_revenue_schedule_ids,
+        )
