@@ -224,11 +224,11 @@ class SaasBackend(models.Model):
         if amount != odoo_decimal(move.amount_total, move.currency_id):
             raise PermanentError(
                 self.env._(
-                    "The credit note of %(amount)s %(currency)s for refund %(ref)s comes to "
-                    "%(total)s.",
+                    "Credit note %(ref)s should come to %(amount)s %(currency)s but comes to "
+                    "%(total)s: check the taxes of the refunded invoice.",
+                    ref=move.ref,
                     amount=amount,
                     currency=move.currency_id.name,
-                    ref=move.ref,
                     total=move.amount_total,
                 )
             )
