@@ -1,7 +1,7 @@
 """Refunds end to end: a subscription invoice paid in localstripe reaches Odoo by signed
 webhooks, then is refunded in localstripe, in full or in parts, through the ``stripe`` SDK.
 Each refund becomes one outbound payment in the backend's Stripe journal, settled with the
-credit the backend's policy gives it.
+credit the backend's policy gives it, so that the customer owes in Odoo what Stripe shows open.
 
 localstripe records no event at all for a refund (neither ``charge.refunded`` nor
 ``refund.*``: each test checks it), so no webhook brings the refunds to Odoo. They come the way
@@ -113,7 +113,7 @@ def test_full_refund_found_by_reconciliation_reverses_the_paid_invoice(env, acco
 
     # No credit note came from Stripe: the default policy reverses the whole invoice, and the
     # refund pays the reversal out.
-    assert backend.stripe_refund_without_credit_note == "reverse_invoice"
+    assert backend.stripe_refund_without_credit_note == "credit_note"
     credit_note = bound(env, backend, "account.move", refund.id)
     assert (credit_note.move_type, credit_note.state, credit_note.reversed_entry_id) == (
         "out_refund",
@@ -137,7 +137,7 @@ def test_full_refund_found_by_reconciliation_reverses_the_paid_invoice(env, acco
     assert (paid.provider_count, paid.odoo_count, paid.difference) == (1, 1, 0.0)
 
 
-def test_two_partial_refunds_are_two_payments_left_on_the_customer(env, account):  # noqa: F811
+def test_two_partial_refunds_are_two_payments_and_two_credit_notes(env, account):  # noqa: F811
     _customer, _plan, _subscription, invoice = subscribed(
         env, account, "Fabrikam Partial", amount=10000, interval="month", quantity=1
     )
@@ -171,26 +171,29 @@ def test_two_partial_refunds_are_two_payments_left_on_the_customer(env, account)
     clearing = backend._stripe_balance_account(env.ref("base.USD"))
     assert [clearing_amount(p, clearing) for p in payments] == [-30.0, -20.0]
 
-    # A partial refund cannot be credited line by line to the cent: no credit note, the
-    # invoice stays paid, a note on it says so, and the refunds stay open on the customer.
-    assert backend.stripe_refund_without_credit_note == "reverse_invoice"
-    assert not bound(env, backend, "account.move", first.id)
-    assert not bound(env, backend, "account.move", second.id)
-    assert not env["account.move"].search([("reversed_entry_id", "=", move.id)])
+    # No credit note came from Stripe: each refund credits the invoice for its amount and
+    # pays that credit out. The invoice stays paid; the customer owes nothing, as in Stripe.
+    assert backend.stripe_refund_without_credit_note == "credit_note"
+    credit_notes = bound(env, backend, "account.move", first.id) + bound(
+        env, backend, "account.move", second.id
+    )
+    assert env["account.move"].search([("reversed_entry_id", "=", move.id)]) == credit_notes
+    assert [(c.move_type, c.state, c.amount_total) for c in credit_notes] == [
+        ("out_refund", "posted", 30.0),
+        ("out_refund", "posted", 20.0),
+    ]
+    assert credit_notes.mapped("amount_residual") == [0.0, 0.0]
+    assert [p.reconciled_invoice_ids for p in payments] == list(credit_notes)
     assert (move.payment_state in PAID, move.amount_residual) == (True, 0.0)
-    notes = "\n".join(str(body) for body in move.message_ids.mapped("body"))
-    for refund, amount in ((first, "30.00"), (second, "20.00")):
-        assert f"Stripe refunded {amount} USD of this invoice ({refund.id}) without" in notes
-    receivable = open_receivable(env, partner)
-    assert receivable.move_id == payments.move_id
-    assert sorted(receivable.mapped("amount_residual")) == [20.0, 30.0]
+    assert not open_receivable(env, partner)
 
     # The same refunds synced again, as refunds and as the charge: nothing new.
     sync(env, backend, [client.v1.refunds.retrieve(first.id), second])
     assert not sync(env, backend, [charge]), "an unchanged charge is a duplicate"
     assert refund_payments(env, backend, partner) == payments
     assert payments.mapped("amount") == [30.0, 20.0]
-    assert sorted(open_receivable(env, partner).mapped("amount_residual")) == [20.0, 30.0]
+    assert env["account.move"].search([("reversed_entry_id", "=", move.id)]) == credit_notes
+    assert not open_receivable(env, partner)
 
     run = reconcile(env, backend)
     assert not run.drift_ids, drift_of(run)

@@ -6,6 +6,7 @@ Everything here is exact (``Decimal``); a float never touches an amount.
 """
 
 from decimal import Decimal
+from fractions import Fraction
 
 # ISO 4217 currencies whose minor unit is not 1/100. Stripe's documented zero-decimal list is
 # a subset of the 0 group; three-decimal currencies are charged in thousandths.
@@ -64,3 +65,28 @@ def to_minor_units(amount, currency_code):
             f"{amount} {currency_code.upper()} has more than {exponent} decimal places"
         )
     return int(scaled)
+
+
+def allocate(total, weights):
+    """Split the integer ``total`` (minor units) in proportion to ``weights`` (integers or
+    fractions, of any sign, not summing to zero): the parts are integers that sum to
+    ``total`` exactly, each less than one unit from its exact share.
+
+    Cumulative rounding: with ``W_i`` the share of the weights ``1..i``, part ``i`` is
+    ``R(total * W_i) - R(total * W_(i-1))``, ``R`` rounding half away from zero, so the split of
+    ``-total`` is the negation of the split of ``total``."""
+    weights = [Fraction(weight) for weight in weights]
+    total_weight = sum(weights)
+    if not total_weight:
+        raise ValueError("weights summing to zero cannot share an amount")
+    parts = []
+    cumulative = Fraction(0)
+    allocated = 0
+    for weight in weights:
+        cumulative += weight
+        share = total * cumulative / total_weight
+        whole, rest = divmod(abs(share.numerator), share.denominator)
+        target = (whole + (2 * rest >= share.denominator)) * (1 if share >= 0 else -1)
+        parts.append(target - allocated)
+        allocated = target
+    return parts

@@ -3,6 +3,7 @@ from decimal import Decimal
 import pytest
 
 from odoo.addons.saas_connector_base.lib.money import (
+    allocate,
     currency_exponent,
     from_minor_units,
     to_minor_units,
@@ -48,3 +49,24 @@ def test_amount_finer_than_the_currency_is_refused():
 def test_currency_is_required():
     with pytest.raises(ValueError):
         currency_exponent("")
+
+
+@pytest.mark.parametrize(
+    ("total", "weights", "expected"),
+    [
+        (1000, [5000, -1000, 2500], [769, -154, 385]),
+        (-1000, [5000, -1000, 2500], [-769, 154, -385]),
+        (100, [1, 1, 1], [33, 34, 33]),
+        (7735, [7735], [7735]),
+        (0, [3, 4], [0, 0]),
+    ],
+)
+def test_allocation_is_proportional_and_sums_to_the_total(total, weights, expected):
+    parts = allocate(total, weights)
+    assert parts == expected
+    assert sum(parts) == total
+
+
+def test_weights_summing_to_zero_are_refused():
+    with pytest.raises(ValueError):
+        allocate(100, [1, -1])

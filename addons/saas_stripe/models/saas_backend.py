@@ -108,13 +108,24 @@ class SaasBackend(models.Model):
     stripe_tax_map_ids = fields.One2many("saas.stripe.tax.map", "backend_id", string="Tax Mapping")
     # Refunds (stripe_refund.py)
     stripe_refund_without_credit_note = fields.Selection(
-        [("reverse_invoice", "Credit the Invoice"), ("payment_only", "Payment Only")],
-        string="Refunds without Credit Note",
-        default="reverse_invoice",
+        [("credit_note", "Credit Note"), ("contra_revenue", "Contra-Revenue Entry")],
+        string="Refunds without Stripe Credit Note",
+        default="credit_note",
         required=True,
-        help="What a refund issued in Stripe without a credit note becomes besides its "
-        "outbound payment: a credit note of the refunded invoice (a full refund reverses it), "
-        "or nothing, the payment staying on the customer's receivable.",
+        help="What settles a refund issued in Stripe without a credit note, so that the "
+        "customer owes in Odoo what Stripe shows open: a credit note of the refunded invoice "
+        "for the refunded amount (a full refund reverses it; revenue schedules are credited "
+        "too), or an entry debiting the contra-revenue account, which leaves the invoice and "
+        "its revenue schedules as billed. A credit note Stripe issues for the refund later "
+        "takes its place.",
+    )
+    stripe_refund_contra_revenue_account_id = fields.Many2one(
+        "account.account",
+        string="Refunds Contra-Revenue Account",
+        check_company=True,
+        domain="[('account_type', 'in', ('income', 'income_other'))]",
+        help="Account debited with refunds issued without a credit note under the "
+        "Contra-Revenue Entry policy.",
     )
 
     _stripe_signature_tolerance_positive = models.Constraint(

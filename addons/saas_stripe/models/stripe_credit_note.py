@@ -20,7 +20,10 @@ class SaasBackend(models.Model):
     - ``pre_payment`` (the invoice is still open): reconciled with the invoice, whose amount
       due it lowers;
     - refunded: bound to each refund id as well, so that the refund's outbound payment
-      (``stripe_refund.py``) settles it whichever of the two events comes first;
+      (``stripe_refund.py``) settles it whichever of the two events comes first. A refund
+      that came first made a credit note or an entry of its own (the backend's policy for
+      refunds without credit note): its credit note becomes this one, keeping its number, so
+      that either order ends in the same documents; an entry is canceled;
     - customer balance or out of band: left open on the customer, as the credit Stripe keeps
       for the next invoices or pays back outside Stripe.
 
@@ -86,32 +89,51 @@ class SaasBackend(models.Model):
                 )
             )
         date = self._stripe_date(credit_note.created)
-        move = (
-            self.env["account.move"]
-            .with_company(self.company_id)
-            .create(
+        values = {
+            "move_type": "out_refund",
+            "company_id": self.company_id.id,
+            "journal_id": invoice.journal_id.id,
+            "partner_id": invoice.partner_id.id,
+            "currency_id": invoice.currency_id.id,
+            "reversed_entry_id": invoice.id,
+            "invoice_date": date,
+            "invoice_payment_term_id": False,
+            "invoice_date_due": date,
+            "ref": credit_note.number,
+            "payment_reference": credit_note.number,
+            "invoice_origin": invoice.name,
+            "narration": credit_note.memo,
+            "invoice_line_ids": [
+                Command.create(self._stripe_credit_note_line_values(line, sequence))
+                for sequence, line in enumerate(credit_note.lines, start=1)
+            ],
+        }
+        # What the refunds of this credit note settled while it was unknown gives way to it:
+        # a credit note of a refund becomes this one (one document, whichever event came
+        # first), anything else is canceled.
+        settlements = bindings.lookup_many(self, "account.move", credit_note.refund_ids)
+        stand_ins = self.env["account.move"].union(*settlements.values())
+        stand_ins = stand_ins.filtered(
+            lambda move: move.state == "posted" and self._stripe_refund_made(move)
+        )
+        move = stand_ins.filtered(lambda move: move.move_type == "out_refund")[:1]
+        if move:
+            move.button_draft()
+            move.write(
                 {
-                    "move_type": "out_refund",
-                    "company_id": self.company_id.id,
-                    "journal_id": invoice.journal_id.id,
-                    "partner_id": invoice.partner_id.id,
-                    "currency_id": invoice.currency_id.id,
-                    "reversed_entry_id": invoice.id,
-                    "invoice_date": date,
-                    "invoice_payment_term_id": False,
-                    "invoice_date_due": date,
-                    "ref": credit_note.number,
-                    "payment_reference": credit_note.number,
-                    "invoice_origin": invoice.name,
-                    "narration": credit_note.memo,
-                    "invoice_line_ids": [
-                        Command.create(self._stripe_credit_note_line_values(line, sequence))
-                        for sequence, line in enumerate(credit_note.lines, start=1)
-                    ],
+                    **values,
+                    "invoice_line_ids": [Command.delete(line.id) for line in move.invoice_line_ids]
+                    + values["invoice_line_ids"],
                 }
             )
-        )
+        else:
+            move = self.env["account.move"].with_company(self.company_id).create(values)
         move.action_post()
+        for stand_in in stand_ins - move:
+            stand_in.button_cancel()
+            stand_in.message_post(
+                body=self.env._("Replaced by credit note %s issued in Stripe.", move.name)
+            )
         self._stripe_check_invoice_totals(move, credit_note)
         for line in move.invoice_line_ids:
             bindings.bind(self, line, line.saas_source_line_id)
@@ -157,15 +179,8 @@ class SaasBackend(models.Model):
 
     def _stripe_settle_refund_credit_note(self, refund_id, move):
         """Bind the credit note to its refund and reconcile it with the refund's payment if
-        that came first. A credit note the refund made in its absence (the policy of
-        refunds without credit note) gives way to Stripe's own."""
+        that came first."""
         bindings = self.env["saas.binding"]
-        stand_in = bindings.lookup(self, "account.move", refund_id)
-        if stand_in and stand_in != move and stand_in.state == "posted":
-            stand_in.button_cancel()
-            stand_in.message_post(
-                body=self.env._("Replaced by credit note %s issued in Stripe.", move.name)
-            )
         bindings.bind(self, move, refund_id)
         payment = bindings.lookup(self, "account.payment", refund_id)
         if payment.state in ("in_process", "paid"):

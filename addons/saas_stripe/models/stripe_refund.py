@@ -1,5 +1,7 @@
 from odoo import models
 from odoo.addons.saas_connector_base.lib.errors import PermanentError, TransientError
+from odoo.addons.saas_connector_base.lib.money import allocate, from_minor_units, to_minor_units
+from odoo.fields import Command
 
 from ..lib.normalize import charge_refunds
 from .stripe_invoice import odoo_decimal
@@ -19,12 +21,14 @@ class SaasBackend(models.Model):
     share — so two partial refunds are two payments and a refund reported twice is one.
 
     The payment settles the credit note Stripe issued with the refund (bound to the refund id
-    by ``stripe_credit_note.py``, whichever comes first). A refund without credit note follows
-    the backend's policy: *Credit the Invoice* reverses the refunded invoice when the whole of
-    it is refunded, and settles the reversal with the payment; a partial refund cannot be
-    credited line by line to the cent, so it stays on the customer's receivable with a note on
-    the invoice, like under *Payment Only*. When Stripe's credit note comes after all, it
-    replaces the reversal.
+    by ``stripe_credit_note.py``, whichever comes first), so that the customer owes in Odoo
+    what Stripe shows open. A refund without credit note is settled per the backend's policy:
+    *Credit Note* credits the refunded invoice for the refunded amount (a full refund reverses
+    it; a partial one credits each line in proportion, with its taxes and service period, so
+    that revenue schedules are credited too); *Contra-Revenue Entry* debits the contra-revenue
+    account, leaving the invoice and its schedules as billed. Either is bound to the refund id
+    and reconciled with the payment. When Stripe's credit note comes after all, it takes their
+    place: the credit note becomes Stripe's, the entry is canceled.
 
     A failed or canceled refund cancels its payment (the money is back on the Stripe balance)
     and leaves a to-do for finance: the credit it was paying out is open again.
@@ -121,46 +125,191 @@ class SaasBackend(models.Model):
         if record.state != "draft":
             return record
         record.action_post()
-        credit_note = bindings.lookup(self, "account.move", refund.id)
-        if not credit_note and invoice:
-            credit_note = self._stripe_refund_credit_note(refund, invoice)
-        if credit_note:
-            self._stripe_reconcile_receivables(record.move_id, credit_note)
+        settlement = bindings.lookup(self, "account.move", refund.id)
+        if not settlement and invoice:
+            settlement = self._stripe_refund_settlement(refund, invoice, record)
+        if settlement:
+            self._stripe_reconcile_receivables(record.move_id, settlement)
         return record
 
+    def _stripe_refund_settlement(self, refund, invoice, payment):
+        """The posted document that takes the refund of ``invoice`` off the customer's
+        receivable while Stripe has issued no credit note for it, per the backend's policy
+        (see the class docstring), bound to the refund id."""
+        if self.stripe_refund_without_credit_note == "contra_revenue":
+            settlement = self._stripe_refund_contra_entry(refund, invoice, payment)
+        else:
+            settlement = self._stripe_refund_credit_note(refund, invoice)
+        settlement.action_post()
+        self.env["saas.binding"].bind(self, settlement, refund.id)
+        return settlement
+
     def _stripe_refund_credit_note(self, refund, invoice):
-        """The credit note a refund without one calls for under the backend's policy (see the
-        class docstring); an empty recordset when there is none to make."""
-        credit_note = self.env["account.move"]
-        if self.stripe_refund_without_credit_note != "reverse_invoice":
-            return credit_note
-        if refund.amount != odoo_decimal(invoice.amount_total, invoice.currency_id):
-            invoice.message_post(
-                body=self.env._(
-                    "Stripe refunded %(amount)s %(currency)s of this invoice (%(refund)s) "
-                    "without a credit note: the refund stays on the customer's receivable "
-                    "until one is issued.",
-                    amount=refund.amount,
-                    currency=refund.currency,
-                    refund=refund.id,
+        """A draft credit note of ``invoice`` for the refunded amount: the reversal of the
+        invoice for a full refund, else its lines in proportion to what each billed, so that
+        each keeps its product, taxes and service period."""
+        currency = invoice.currency_id
+        values = {
+            "invoice_date": self._stripe_date(refund.created) or invoice.invoice_date,
+            "ref": self.env._("Refunded in Stripe: %s", refund.id),
+        }
+        if refund.amount == odoo_decimal(invoice.amount_total, currency):
+            return invoice._reverse_moves([values])
+        code = currency.name
+        lines = invoice.invoice_line_ids.filtered(lambda line: line.display_type == "product")
+        totals = [to_minor_units(odoo_decimal(line.price_total, currency), code) for line in lines]
+        credited = allocate(to_minor_units(refund.amount, code), totals)
+        line_values = []
+        for line, total, amount in zip(lines, totals, credited, strict=True):
+            if not amount:
+                continue
+            # The price as the line states it: with its taxes when they are included in it.
+            price = line.price_subtotal
+            if any(line.tax_ids.mapped("price_include")):
+                price = line.price_total
+            price = to_minor_units(odoo_decimal(price, currency), code)
+            line_values.append(
+                Command.create(
+                    {
+                        "display_type": "product",
+                        "name": line.name,
+                        "product_id": line.product_id.id,
+                        "quantity": 1,
+                        "price_unit": float(
+                            from_minor_units(allocate(amount, [price, total - price])[0], code)
+                        ),
+                        "tax_ids": [Command.set(line.tax_ids.ids)],
+                        "saas_service_start": line.saas_service_start,
+                        "saas_service_end": line.saas_service_end,
+                        "saas_is_proration": line.saas_is_proration,
+                    }
                 )
             )
-            return credit_note
-        credit_note = invoice._reverse_moves(
-            [
+        credit_note = (
+            self.env["account.move"]
+            .with_company(self.company_id)
+            .create(
                 {
-                    "invoice_date": self._stripe_date(refund.created) or invoice.invoice_date,
-                    "ref": self.env._("Refunded in Stripe: %s", refund.id),
+                    **values,
+                    "move_type": "out_refund",
+                    "company_id": self.company_id.id,
+                    "journal_id": invoice.journal_id.id,
+                    "partner_id": invoice.partner_id.id,
+                    "currency_id": currency.id,
+                    "reversed_entry_id": invoice.id,
+                    "invoice_payment_term_id": False,
+                    "invoice_date_due": values["invoice_date"],
+                    "invoice_origin": invoice.name,
+                    "invoice_line_ids": line_values,
                 }
-            ]
+            )
         )
-        credit_note.action_post()
-        self.env["saas.binding"].bind(self, credit_note, refund.id)
+        self._stripe_round_taxes_to(credit_note, refund.amount)
         return credit_note
+
+    def _stripe_round_taxes_to(self, move, amount):
+        """Bring the total of the draft ``move`` to ``amount`` by its largest tax, as a user
+        edits a tax amount: taxes computed line by line on proportional prices may miss the
+        refunded amount by a few minor units."""
+        difference = amount - odoo_decimal(move.amount_total, move.currency_id)
+        if difference:
+            totals = move.tax_totals
+            groups = [
+                group for subtotal in totals["subtotals"] for group in subtotal["tax_groups"]
+            ]
+            if groups:
+                group = max(groups, key=lambda group: abs(group["tax_amount_currency"]))
+                group["tax_amount_currency"] += float(difference)
+                move.tax_totals = totals
+        if amount != odoo_decimal(move.amount_total, move.currency_id):
+            raise PermanentError(
+                self.env._(
+                    "Credit note %(ref)s should come to %(amount)s %(currency)s but comes to "
+                    "%(total)s: check the taxes of the refunded invoice.",
+                    ref=move.ref,
+                    amount=amount,
+                    currency=move.currency_id.name,
+                    total=move.amount_total,
+                )
+            )
+
+    def _stripe_refund_contra_entry(self, refund, invoice, payment):
+        """A draft entry debiting the contra-revenue account and crediting the customer's
+        receivable with what ``payment`` paid out: the invoice, its taxes and its revenue
+        schedules stay as billed."""
+        account = self.stripe_refund_contra_revenue_account_id
+        if not account:
+            raise PermanentError(
+                self.env._(
+                    "Backend %s books refunds without credit note as contra revenue but has "
+                    "no Refunds Contra-Revenue Account. Set one on the backend's Stripe "
+                    "Accounting page, then replay the event.",
+                    self.name,
+                )
+            )
+        receivable = payment.move_id.line_ids.filtered(
+            lambda line: line.account_id == payment.destination_account_id
+        )
+        common = {
+            "partner_id": payment.partner_id.commercial_partner_id.id,
+            "currency_id": payment.currency_id.id,
+            "name": self.env._(
+                "Refund %(refund)s of %(invoice)s", refund=refund.id, invoice=invoice.name
+            ),
+        }
+        return (
+            self.env["account.move"]
+            .with_company(self.company_id)
+            .create(
+                {
+                    "move_type": "entry",
+                    "journal_id": invoice.journal_id.id,
+                    "date": payment.date,
+                    "ref": self.env._("Refunded in Stripe: %s", refund.id),
+                    "line_ids": [
+                        Command.create(
+                            {
+                                **common,
+                                "account_id": account.id,
+                                "balance": receivable.balance,
+                                "amount_currency": receivable.amount_currency,
+                            }
+                        ),
+                        Command.create(
+                            {
+                                **common,
+                                "account_id": receivable.account_id.id,
+                                "balance": -receivable.balance,
+                                "amount_currency": -receivable.amount_currency,
+                            }
+                        ),
+                    ],
+                }
+            )
+        )
+
+    def _stripe_refund_made(self, move):
+        """Whether ``move`` is one a refund made without a Stripe credit note: bound to the
+        refund alone, where Stripe's credit notes are bound to their own id too."""
+        return (
+            self.env["saas.binding"].search_count(
+                [
+                    ("backend_id", "=", self.id),
+                    ("res_model", "=", move._name),
+                    ("res_id", "=", move.id),
+                ]
+            )
+            == 1
+        )
 
     def _stripe_cancel_refund(self, record, refund):
         record.action_draft()
         record.action_cancel()
+        # What settled the refund in the absence of a Stripe credit note goes with it; a
+        # credit note of Stripe's stays, as in Stripe.
+        settlement = self.env["saas.binding"].lookup(self, "account.move", refund.id)
+        if settlement.state == "posted" and self._stripe_refund_made(settlement):
+            settlement.button_cancel()
         failure = self.env._(
             "Stripe could not refund %(amount)s %(currency)s (%(refund)s): %(reason)s.",
             amount=refund.amount,
