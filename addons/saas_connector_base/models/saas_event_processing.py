@@ -224,7 +224,7 @@ class SaasBackend(models.Model):
                 return self._apply_current_state(event, current, older)
             if older:
                 return None
-            if applied and moment == applied and not self._outranks_applied(event, applied):
+            if applied and moment == applied and not self._replaces_applied(event, applied):
                 event.note = self.env._(
                     "Stamped in the same second as the state Odoo shows, and no later in the "
                     "object's lifecycle: not applied."
@@ -270,13 +270,17 @@ class SaasBackend(models.Model):
         )
         return None
 
-    def _outranks_applied(self, event, applied):
-        """Whether ``event`` comes later in the object's lifecycle than every event of its
-        second, ``applied``, that applied the state Odoo shows (none: ``event`` itself is
-        replayed, or the state came from no event)."""
-        applied_types = (
-            self.env["saas.event"]
-            .search(
+    def _replaces_applied(self, event, applied):
+        """Whether ``event`` may replace the state Odoo shows, which events of its own second
+        ``applied`` applied (none: ``event`` itself is replayed, or the state came from no
+        event), when the object cannot be read: it comes later in the object's lifecycle than
+        each of them, or it is a read of the provider made after them (reads are in order)."""
+        rank = self._provider_event_rank(event.event_type)
+        is_read = self._provider_event_is_read(event)
+        return all(
+            rank > self._provider_event_rank(other.event_type)
+            or (is_read and other.id < event.id and self._provider_event_is_read(other))
+            for other in self.env["saas.event"].search(
                 [
                     ("backend_id", "=", self.id),
                     ("object_external_id", "=", event.object_external_id),
@@ -284,10 +288,7 @@ class SaasBackend(models.Model):
                     ("state", "=", "done"),
                 ]
             )
-            .mapped("event_type")
         )
-        rank = self._provider_event_rank(event.event_type)
-        return all(rank > self._provider_event_rank(event_type) for event_type in applied_types)
 
     def _is_transient(self, error):
         return (

@@ -22,7 +22,7 @@ LAST_STAGES = frozenset(
 class SaasBackend(models.Model):
     """The order of Stripe events that share their second (see ``_provider_event_rank``)."""
 
-    _inherit = "saas.backend"
+    _inherit = "saas.backend"  # pylint: disable=consider-merging-classes-inherited
 
     def _provider_event_rank(self, event_type):
         if self.provider != "stripe":

@@ -3,9 +3,11 @@ of their object, or as the state Odoo shows. The provider's current object is ap
 when it can be read (``REMOTE_CONTACTS`` is the test provider's API); otherwise only an event
 later in the object's lifecycle replaces a state of its second."""
 
+from freezegun import freeze_time
+
 from odoo.tests import TransactionCase, tagged
 
-from ..models.saas_backend import REMOTE_CONTACTS
+from ..models.saas_backend import READ_HEADERS, REMOTE_CONTACTS, _read_event
 from .common import create_backend, deliver, events_of, make_event, run_jobs
 
 SECOND = 1_700_000_100
@@ -108,3 +110,17 @@ class TestEventSameSecond(TransactionCase):
         self.assertEqual((updated.state, deleted.state), ("done", "done"), deleted.last_error)
         partner = self.partner_of("c_1")
         self.assertEqual((partner.name, partner.active), ("Created then deleted", False))
+
+    def test_unreadable_object_takes_a_later_read_of_the_same_second(self):
+        with freeze_time("2026-01-05 09:00:00"):
+            for name in ("Read first", "Read second"):
+                # Read, then the provider goes out of reach before the read is applied.
+                self.provider_has("c_1", name)
+                self.env["saas.event"]._receive(
+                    self.backend, [_read_event(REMOTE_CONTACTS.pop("c_1"))], READ_HEADERS
+                )
+                run_jobs(self.env)
+        self.assertEqual(
+            events_of(self.env, self.backend, "c_1").mapped("state"), ["done", "done"]
+        )
+        self.assertEqual(self.partner_of("c_1").name, "Read second")
