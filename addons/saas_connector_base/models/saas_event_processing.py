@@ -178,11 +178,8 @@ class SaasBackend(models.Model):
         # Documents made from events do not log their creation nor make the job's user a
         # follower: the event's produced records say who made them and why, and that user
         # (the one who enqueued, often the administrator) would follow every customer.
-        handler = (
-            self.with_context(mail_create_nolog=True, mail_create_nosubscribe=True)
-            ._provider_event_handlers()
-            .get(event.event_type)
-        )
+        backend = self.with_context(mail_create_nolog=True, mail_create_nosubscribe=True)
+        handler = backend._provider_event_handlers().get(event.event_type)
         if handler is None:
             event.write(
                 {
@@ -195,7 +192,7 @@ class SaasBackend(models.Model):
         started = time.monotonic()
         try:
             with self.env.cr.savepoint():
-                records = self._apply_event(event, handler, tied)
+                records = backend._apply_event(event, handler, tied)
         except Exception as error:
             if self._is_transient(error):
                 return self._postpone_event(event, error)
