@@ -263,10 +263,28 @@ class SaasBackend(models.Model):
         return False
 
     def _provider_refresh_stale_event(self, event):
-        """Called for an event older than what Odoo already reflects. Return the records
-        touched after applying the object's current state fetched from the provider, or
-        ``None`` to leave the event ``stale`` (kept, not applied)."""
+        """Called for an event that source time cannot place after the state Odoo shows
+        (older than it, or in the same second as it or as another waiting event of the
+        object). Read the object's current state through the provider's API, store it as
+        events (``saas.event._receive`` with ``dispatch=False``) and return the events that
+        carry it, in the order they apply — new ones, or the stored ones that already carry
+        exactly that state, ``event`` itself included. The engine applies those not done yet
+        and leaves ``event`` stale unless it is one of them. Return ``None`` when the object
+        cannot be read: the engine then decides by time and ``_provider_event_rank``. Raise
+        a transient error when the provider is unreachable."""
         return None
+
+    def _provider_event_rank(self, event_type):
+        """Where an event type falls in its object's lifecycle (e.g. created 0, updated 1,
+        deleted 2): the order of events stamped in the same second, and, when the object
+        cannot be read, whether such an event may replace the state Odoo shows (only one of
+        a higher rank may)."""
+        return 0
+
+    def _provider_event_is_read(self, event):
+        """Whether ``event`` was made from a read of the provider's API (a Re-sync, a
+        backfill) rather than delivered by it: the events of one read are in their order."""
+        return False
 
     def _provider_test_connection(self):
         """Check the credentials against the provider; return a short success message."""

@@ -124,30 +124,62 @@ class SaasBackend(models.Model):
             ],
             order="source_created, id",
         )
+        events, tied = self._in_source_order(events)
         outcomes = []
         now = fields.Datetime.now()
         for event in events:
+            if event.state not in ("received", "queued"):
+                # Applied already, as the current state read for an earlier event.
+                continue
             if event.next_attempt_at and event.next_attempt_at > now:
                 # An earlier event waits for its retry: the later ones wait behind it.
                 self._enqueue_object_processing(object_external_id, eta=event.next_attempt_at)
                 outcomes.append(f"{event.external_id}: waiting for its retry")
                 break
-            outcome = self._process_event(event)
+            outcome = self._process_event(event, tied=event in tied)
             outcomes.append(f"{event.external_id}: {outcome}")
             if outcome == "postponed":
                 # Keep the object's order: later events wait for the one being retried.
                 break
         return "\n".join(outcomes) or self.env._("Nothing to process.")
 
-    def _process_event(self, event):
+    def _in_source_order(self, events):
+        """``(events, tied)``: the waiting events of an object in source order, and those
+        whose place in it time cannot decide.
+
+        Source timestamps are whole seconds: within one second, events are put in the order
+        of the object's lifecycle the provider knows (``_provider_event_rank``), then of
+        arrival. Events with a handler that share their second are *tied* — unless all of
+        them are reads of the provider (``_provider_event_is_read``), which come in the order
+        they were read."""
+        handlers = self._provider_event_handlers()
+        ranked = events.sorted(
+            lambda event: (
+                not event.source_created,
+                event.source_created or fields.Datetime.now(),
+                self._provider_event_rank(event.event_type),
+                event.id,
+            )
+        )
+        by_second = ranked.filtered(
+            lambda event: event.source_created and event.event_type in handlers
+        ).grouped("source_created")
+        tied = self.env["saas.event"].concat(
+            *(
+                same_second
+                for same_second in by_second.values()
+                if len(same_second) > 1
+                and not all(self._provider_event_is_read(event) for event in same_second)
+            )
+        )
+        return ranked, tied
+
+    def _process_event(self, event, tied=False):
         # Documents made from events do not log their creation nor make the job's user a
         # follower: the event's produced records say who made them and why, and that user
         # (the one who enqueued, often the administrator) would follow every customer.
-        handler = (
-            self.with_context(mail_create_nolog=True, mail_create_nosubscribe=True)
-            ._provider_event_handlers()
-            .get(event.event_type)
-        )
+        backend = self.with_context(mail_create_nolog=True, mail_create_nosubscribe=True)
+        handler = backend._provider_event_handlers().get(event.event_type)
         if handler is None:
             event.sudo().write(
                 {
@@ -160,7 +192,7 @@ class SaasBackend(models.Model):
         started = time.monotonic()
         try:
             with self.env.cr.savepoint():
-                records = self._apply_event(event, handler)
+                records = backend._apply_event(event, handler, tied)
         except Exception as error:
             if self._is_transient(error):
                 return self._postpone_event(event, error)
@@ -172,12 +204,29 @@ class SaasBackend(models.Model):
         self._finish_event(event, records, started)
         return "done"
 
-    def _apply_event(self, event, handler):
-        """Run the handler, or treat the event as stale when a newer state is already
-        applied. Returns the records touched, or ``None`` for a stale event."""
+    def _apply_event(self, event, handler, tied=False):
+        """Run the handler, unless time cannot place the event after the state Odoo shows:
+        it is older than that state, or stamped in the same second as that state or as
+        another waiting event of the object (``tied``). Then the provider's current object is
+        applied instead, read through its API (``_provider_refresh_stale_event``); where it
+        cannot be read, an older event is stale and one of the same second is applied only
+        if it comes later in the object's lifecycle than the state Odoo shows. A state never
+        replaces a newer one. Returns the records touched, or ``None`` for a stale event."""
         applied = self.env["saas.binding"]._external_updated(self, event.object_external_id)
-        if applied and event.source_created and event.source_created < applied:
-            return self._provider_refresh_stale_event(event)
+        moment = event.source_created
+        if moment and (tied or (applied and moment <= applied)):
+            older = bool(applied) and moment < applied
+            current = self._provider_refresh_stale_event(event)
+            if current is not None:
+                return self._apply_current_state(event, current, older)
+            if older:
+                return None
+            if applied and moment == applied and not self._replaces_applied(event, applied):
+                event.note = self.env._(
+                    "Stamped in the same second as the state Odoo shows, and no later in the "
+                    "object's lifecycle: not applied."
+                )
+                return None
         _logger.info(
             "saas event %s (%s) correlation=%s",
             event.external_id,
@@ -185,6 +234,58 @@ class SaasBackend(models.Model):
             event.correlation_id,
         )
         return handler(event)
+
+    def _apply_current_state(self, event, current, older):
+        """Apply ``current``, the events carrying the object's state just read from the
+        provider, in their order and without asking their time: nothing Odoo shows is newer.
+        Those applied before are skipped. Returns the records of ``event`` when it is itself
+        among them (it carries the current state), else ``None``: it stays stale, with a note
+        naming the events that replaced it."""
+        handlers = self._provider_event_handlers()
+        own = None
+        for read in current:
+            if read == event:
+                own = handlers[event.event_type](event)
+            elif read.state != "done" and read.event_type in handlers:
+                started = time.monotonic()
+                self._finish_event(read, handlers[read.event_type](read), started)
+        if own is not None:
+            return own
+        names = ", ".join(current.mapped("external_id"))
+        event.note = (
+            self.env._(
+                "Older than the state Odoo shows; the current state was read from the "
+                "provider: %s.",
+                names,
+            )
+            if older
+            else self.env._(
+                "Stamped in the same second as another state of this object, which time "
+                "cannot order; the current state was read from the provider: %s.",
+                names,
+            )
+        )
+        return None
+
+    def _replaces_applied(self, event, applied):
+        """Whether ``event`` may replace the state Odoo shows, which events of its own second
+        ``applied`` applied (none: ``event`` itself is replayed, or the state came from no
+        event), when the object cannot be read: it comes later in the object's lifecycle than
+        each of them, or it is a read of the provider made after them (reads are in order)."""
+        rank = self._provider_event_rank(event.event_type)
+        is_read = self._provider_event_is_read(event)
+        return all(
+            rank > self._provider_event_rank(other.event_type)
+            or (is_read and other.id < event.id and self._provider_event_is_read(other))
+            for other in self.env["saas.event"].search(
+                [
+                    ("backend_id", "=", self.id),
+                    ("object_external_id", "=", event.object_external_id),
+                    ("source_created", "=", applied),
+                    ("state", "=", "done"),
+                ]
+            )
+        )
 
     def _is_transient(self, error):
         return (

@@ -158,6 +158,12 @@ class SaasRevenueSchedule(models.Model):
                 for row_date, amount, amount_currency in rows
             ]
         self.env["saas.revenue.schedule.line"].create(rows_vals)
+        # The invoice of a subscription already cancelled (it waited for its customer, or a
+        # backfill brought the subscriptions first) ends as if it had come before.
+        for subscription in schedules.subscription_id.filtered(
+            lambda sub: sub.state == "canceled"
+        ):
+            subscription._end_revenue_service(schedules)
         return schedules
 
     @api.model

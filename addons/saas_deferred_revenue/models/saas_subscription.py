@@ -33,17 +33,22 @@ class SaasSubscription(models.Model):
             self._end_revenue_service()
         return history
 
-    def _end_revenue_service(self):
+    def _end_revenue_service(self, schedules=None):
         """The subscription ended without a refund (a refund comes as a credit note): its
         schedules end their service when it ended, and the company's cancellation policy says
-        whether their remaining revenue is recognized then."""
+        whether their remaining revenue is recognized then. ``schedules``, when given, are
+        new schedules, of which those of this subscription end (see
+        ``saas.revenue.schedule._create_for_invoice_lines``)."""
         self.ensure_one()
         end = self._service_end_date()
-        if end:
-            # Recognition is bookkeeping: whoever processes the provider's event may not own it.
+        if not end:
+            return
+        if schedules is not None:
+            schedules = schedules.filtered(lambda schedule: schedule.subscription_id == self)
+        else:
             # An invoice imported before its subscription has no link to it yet: its origin
             # still names it.
-            self.env["saas.revenue.schedule"].sudo().search(
+            schedules = self.env["saas.revenue.schedule"].search(
                 [
                     "|",
                     ("subscription_id", "=", self.id),
@@ -53,7 +58,9 @@ class SaasSubscription(models.Model):
                     ("company_id", "=", self.company_id.id),
                     ("move_id.invoice_origin", "=", self.name),
                 ]
-            ).end_service(end)
+            )
+        # Recognition is bookkeeping: whoever processes the provider's event may not own it.
+        schedules.sudo().end_service(end)
 
     def _service_end_date(self):
         """Last day of service: when the cancellation took effect, which is never after the end

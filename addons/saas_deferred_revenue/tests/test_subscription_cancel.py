@@ -138,6 +138,32 @@ class TestSubscriptionCancel(DeferredRevenueCase):
         self.recognize("2025-12-31")
         self.assertInvariants(invoice, "2025-12-31")
 
+    def test_invoice_processed_after_the_cancellation_ends_as_in_order(self):
+        def ledger(invoice):
+            schedule = invoice.invoice_line_ids.saas_revenue_schedule_ids
+            return [(schedule.start_date, schedule.end_date, schedule.amount)] + [
+                (line.date, line.amount, line.state, line.move_id.date, line.note)
+                for line in schedule.line_ids.sorted(lambda line: (line.date, line.id))
+            ]
+
+        for policy in ("recognize_remaining", "keep_schedule"):
+            with self.subTest(policy=policy):
+                self.company.saas_cancel_policy = policy
+                in_order = self.subscribe(f"sub_in_order_{policy}")
+                billed_first = self.yearly_invoice(in_order)
+                self.cancel(in_order, datetime(2025, 4, 15, 9, 30))
+                # The invoice of the same year waited (for its customer, or behind a backfill
+                # of subscriptions) until the cancellation was processed.
+                late = self.subscribe(f"sub_invoiced_late_{policy}")
+                self.cancel(late, datetime(2025, 4, 15, 9, 30))
+                billed_late = self.yearly_invoice(late)
+                self.recognize("2025-12-31")
+                self.assertEqual(ledger(billed_late), ledger(billed_first))
+                self.assertEqual(
+                    len(ledger(billed_first)), 5 if policy == "recognize_remaining" else 13
+                )
+                self.assertInvariants(billed_first + billed_late, "2025-12-31")
+
     def test_cancellation_with_refund_nets_to_nothing(self):
         subscription = self.subscribe("sub_refunded")
         invoice = self.yearly_invoice(subscription)

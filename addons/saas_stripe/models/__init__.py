@@ -14,6 +14,7 @@ from . import stripe_refund
 from . import saas_stripe_dispute
 from . import stripe_dispute
 from . import stripe_sync
+from . import stripe_event_order
 from . import saas_stripe_backfill_line
 from . import saas_stripe_backfill
 from . import stripe_backfill

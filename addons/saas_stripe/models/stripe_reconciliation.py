@@ -168,9 +168,9 @@ class SaasBackend(models.Model):
         return failures
 
     def _provider_refresh_stale_event(self, event):
-        """A stale event is not applied; the object's current state is fetched instead and
-        queued as an event of its own (``_stripe_sync_objects``), which the object's next job
-        applies. The stale event stays *stale*, with a note naming that event."""
+        """The object's current state, read from Stripe and stored as the events that apply
+        it (``_stripe_current_events``); ``None`` without an API key or when Stripe does not
+        have the object."""
         if self.provider != "stripe":
             return super()._provider_refresh_stale_event(event)
         if event.object_type not in SERVICE_OF_OBJECT or not self.env["saas.secret"]._live_values(
@@ -180,19 +180,7 @@ class SaasBackend(models.Model):
         obj = self._stripe_fetch(
             self._stripe_client(), event.object_type, event.object_external_id
         )
-        if obj is None:
-            return None
-        fetched = self._stripe_sync_objects([obj])
-        event.sudo().note = (
-            self.env._(
-                "Older than the state Odoo shows; the current state was fetched from Stripe "
-                "as %s.",
-                ", ".join(fetched.mapped("external_id")),
-            )
-            if fetched
-            else self.env._("Older than the state Odoo shows, which is Stripe's current state.")
-        )
-        return None
+        return self._stripe_current_events(obj) if obj else None
 
     def _stripe_reconciliation_labels(self):
         return {

@@ -122,8 +122,28 @@ class SaasBackend(models.Model):
                         object_type=obj["object"],
                         object_external_id=obj["id"],
                         source_created=datetime.fromtimestamp(now, UTC),
-                        payload=json.dumps(payload),
+                        # The SDK reads Stripe's decimal strings (``unit_amount_decimal``) as
+                        # Decimal: written back as the strings they were.
+                        payload=json.dumps(payload, default=str),
                     )
                 )
         new = self.env["saas.event"]._receive(self, inbound_events, SYNC_HEADERS, dispatch)
         return self.env["saas.event"].browse([event_id for event_id, _object_id in new])
+
+    def _stripe_current_events(self, obj):
+        """The events that apply ``obj``, a Stripe object just read, in their order: stored
+        now, or earlier by a read of exactly the same state. ``None`` when no event applies
+        an object of its type."""
+        event_ids = [sync_event_id(event_type, obj) for event_type in sync_event_types(obj)]
+        if not event_ids:
+            return None
+        self._stripe_sync_objects([obj], dispatch=False)
+        events = self.env["saas.event"].search(
+            [("backend_id", "=", self.id), ("external_id", "in", event_ids)]
+        )
+        return events.sorted(lambda event: event_ids.index(event.external_id))
+
+    def _provider_event_is_read(self, event):
+        if self.provider != "stripe":
+            return super()._provider_event_is_read(event)
+        return event.headers == SYNC_HEADERS

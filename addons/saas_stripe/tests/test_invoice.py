@@ -363,9 +363,13 @@ class TestStripeInvoice(StripeAccountingCase):
         self.apply(fixture(SYNC_ENGINE_PAID))
         move = self.bound("account.move", "in_1KJqKBJDPojXS6LNJbvLUgEy")
         self.assertEqual(move.state, "posted")
-        # The recorded invoice.voided reuses the invoice.paid event's id: redelivered as is,
-        # intake would take it for the same delivery.
-        event = self.apply(variant(fixture(SYNC_ENGINE_VOIDED), event_id="evt_sync_voided"))
+        # The recorded invoice.voided reuses the invoice.paid event's id and second: redelivered
+        # as is, intake would take it for the same delivery, and in the same second it would
+        # not replace a payment (both end an invoice's lifecycle).
+        voided = fixture(SYNC_ENGINE_VOIDED)
+        event = self.apply(
+            variant(voided, event_id="evt_sync_voided", created=voided["created"] + 60)
+        )
         self.assertEqual(event.state, "done", event.last_error)
         self.assertEqual(move.state, "cancel")
 

@@ -264,9 +264,8 @@ class TestStripeReconciliation(StripeAccountingCase):
         self.assertEqual(synced.mapped("event_type"), ["invoice.paid"])
         self.assertEqual(
             event.note,
-            "Older than the state Odoo shows; the current state was fetched from Stripe as "
+            "Older than the state Odoo shows; the current state was read from the provider: "
             f"{synced.external_id}.",
         )
-        self.run_jobs()
         self.assertEqual(synced.state, "done", synced.last_error)
         self.assertFalse(self.reconcile().drift_ids)

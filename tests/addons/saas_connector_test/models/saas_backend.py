@@ -12,6 +12,8 @@ from odoo.addons.saas_connector_base.lib.errors import (
 from odoo.addons.saas_connector_base.lib.inbound import InboundEvent
 
 SIGNATURE_HEADER = "X-Test-Signature"
+# Stored in place of a delivery's headers on the events made from a read of the provider.
+READ_HEADERS = json.dumps({"Origin": "Test provider API (read)"})
 # The provider's own records, as its API would list them: ``{contact id: {"id", "name",
 # "created" (Unix time), "archived"}}``. Tests fill it; it stands for the far side of the network.
 REMOTE_CONTACTS = {}
@@ -139,24 +141,33 @@ class SaasBackend(models.Model):
             if contact is None:
                 failures[drift.id] = f"Contact {drift.external_id} does not exist at the provider."
                 continue
-            item = {
-                "id": f"sync_{drift.external_id}_{len(json.dumps(contact))}",
-                "type": "contact.deleted" if contact.get("archived") else "contact.updated",
-                "created": int(datetime.now(UTC).timestamp()),
-                "data": {"object": {"object": "contact", **contact}},
-            }
-            inbound.append(
-                InboundEvent(
-                    external_id=item["id"],
-                    event_type=item["type"],
-                    object_type="contact",
-                    object_external_id=drift.external_id,
-                    source_created=datetime.fromtimestamp(item["created"], UTC),
-                    payload=json.dumps(item),
-                )
-            )
-        self.env["saas.event"]._receive(self, inbound, "{}")
+            inbound.append(_read_event(contact))
+        self.env["saas.event"]._receive(self, inbound, READ_HEADERS)
         return failures
+
+    def _provider_refresh_stale_event(self, event):
+        """The contact as the provider has it now, when it has it."""
+        if self.provider != "test":
+            return super()._provider_refresh_stale_event(event)
+        contact = REMOTE_CONTACTS.get(event.object_external_id)
+        if contact is None:
+            return None
+        read = _read_event(contact)
+        self.env["saas.event"]._receive(self, [read], READ_HEADERS, dispatch=False)
+        return self.env["saas.event"].search(
+            [("backend_id", "=", self.id), ("external_id", "=", read.external_id)]
+        )
+
+    def _provider_event_rank(self, event_type):
+        """A contact is deleted last."""
+        if self.provider != "test":
+            return super()._provider_event_rank(event_type)
+        return 1 if event_type == "contact.deleted" else 0
+
+    def _provider_event_is_read(self, event):
+        if self.provider != "test":
+            return super()._provider_event_is_read(event)
+        return event.headers == READ_HEADERS
 
     def _test_handle_contact_updated(self, event):
         contact = event.payload_json()["data"]["object"]
@@ -184,6 +195,25 @@ class SaasBackend(models.Model):
         partner.active = False
         self.env["saas.binding"].bind(self, partner, contact["id"], updated=event.source_created)
         return partner
+
+
+def _read_event(contact):
+    """The contact as the provider has it now, as a synthetic event dated now: what a read of
+    its API gives."""
+    item = {
+        "id": f"sync_{contact['id']}_{len(json.dumps(contact))}",
+        "type": "contact.deleted" if contact.get("archived") else "contact.updated",
+        "created": int(datetime.now(UTC).timestamp()),
+        "data": {"object": {"object": "contact", **contact}},
+    }
+    return InboundEvent(
+        external_id=item["id"],
+        event_type=item["type"],
+        object_type="contact",
+        object_external_id=contact["id"],
+        source_created=datetime.fromtimestamp(item["created"], UTC),
+        payload=json.dumps(item),
+    )
 
 
 def _drift(contact_id, kind, status, partner=None, odoo_status=False):
