@@ -129,6 +129,25 @@ class SaasSubscription(models.Model):
             subscription.mrr = mrr
             subscription.arr = float(monetary_decimal(mrr, company_currency) * 12)
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        subscriptions = super().create(vals_list)
+        # Documents imported before their subscription name it: link them now, so that the
+        # link does not depend on which arrived first.
+        documents = (
+            self.env["account.move"]
+            .sudo()
+            .search(
+                [
+                    ("saas_subscription_ref", "in", subscriptions.mapped("name")),
+                    ("company_id", "in", subscriptions.company_id.ids),
+                    ("saas_subscription_id", "=", False),
+                ]
+            )
+        )
+        documents._link_saas_subscription()
+        return subscriptions
+
     # ---------------------------------------------------------------------------------------
     # API for providers
     # ---------------------------------------------------------------------------------------

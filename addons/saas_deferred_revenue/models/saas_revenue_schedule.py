@@ -41,12 +41,10 @@ class SaasRevenueSchedule(models.Model):
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True, index=True)
     product_id = fields.Many2one("product.product", readonly=True, index=True)
     subscription_id = fields.Many2one(
-        "saas.subscription",
-        readonly=True,
+        related="move_id.saas_subscription_id",
+        store=True,
         index="btree_not_null",
-        ondelete="set null",
-        check_company=True,
-        help="Subscription the invoice bills: the one whose reference is the invoice's origin.",
+        help="Subscription the invoice bills (linked whichever of the two came first).",
     )
     income_account_id = fields.Many2one(
         "account.account",
@@ -196,7 +194,6 @@ class SaasRevenueSchedule(models.Model):
             "company_id": company.id,
             "partner_id": line.partner_id.id,
             "product_id": line.product_id.id,
-            "subscription_id": self._invoice_subscription(line.move_id).id,
             "income_account_id": line.saas_deferred_income_account_id.id,
             "deferred_account_id": line.account_id.id,
             "analytic_distribution": line.analytic_distribution,
@@ -205,21 +202,6 @@ class SaasRevenueSchedule(models.Model):
             "end_date": line.saas_service_end,
             "basis": company.saas_revenue_basis,
         }
-
-    @api.model
-    def _invoice_subscription(self, move):
-        """The subscription ``move`` bills: providers put the subscription's reference in the
-        invoice's origin."""
-        if not move.invoice_origin:
-            return self.env["saas.subscription"]
-        return (
-            self.env["saas.subscription"]
-            .sudo()
-            .search(
-                [("company_id", "=", move.company_id.id), ("name", "=", move.invoice_origin)],
-                limit=1,
-            )
-        )
 
     @api.model
     def _credited_schedules(self, lines):
@@ -351,9 +333,11 @@ class SaasRevenueSchedule(models.Model):
             ("origin_schedule_id", "=", False),
             ("move_id", "!=", line.move_id.id),
         ]
-        subscription = self._invoice_subscription(line.move_id)
-        if subscription:
-            domain.append(("subscription_id", "=", subscription.id))
+        # By the provider's reference: the subscription itself may not be in Odoo yet.
+        if line.move_id.saas_subscription_ref:
+            domain.append(
+                ("move_id.saas_subscription_ref", "=", line.move_id.saas_subscription_ref)
+            )
         else:
             domain.append(("partner_id", "=", line.partner_id.id))
         candidates = self.search(domain, order="start_date desc, id desc")

@@ -46,18 +46,8 @@ class SaasSubscription(models.Model):
         if schedules is not None:
             schedules = schedules.filtered(lambda schedule: schedule.subscription_id == self)
         else:
-            # An invoice imported before its subscription has no link to it yet: its origin
-            # still names it.
             schedules = self.env["saas.revenue.schedule"].search(
-                [
-                    "|",
-                    ("subscription_id", "=", self.id),
-                    "&",
-                    "&",
-                    ("subscription_id", "=", False),
-                    ("company_id", "=", self.company_id.id),
-                    ("move_id.invoice_origin", "=", self.name),
-                ]
+                [("subscription_id", "=", self.id)]
             )
         # Recognition is bookkeeping: whoever processes the provider's event may not own it.
         schedules.sudo().end_service(end)

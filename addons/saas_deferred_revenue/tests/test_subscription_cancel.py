@@ -59,7 +59,7 @@ class TestSubscriptionCancel(DeferredRevenueCase):
     def yearly_invoice(self, subscription, product=None, price=1200.0):
         return self.bill(
             {"product_id": product or self.plan, "price_unit": price, **YEAR_2025},
-            invoice_origin=subscription.name,
+            saas_subscription_ref=subscription.name,
             partner_id=subscription.partner_id,
         )
 
@@ -126,7 +126,7 @@ class TestSubscriptionCancel(DeferredRevenueCase):
     def test_invoice_imported_before_its_subscription_still_ends(self):
         invoice = self.bill(
             {"product_id": self.plan, "price_unit": 1200.0, **YEAR_2025},
-            invoice_origin="sub_late",
+            saas_subscription_ref="sub_late",
         )
         schedule = invoice.invoice_line_ids.saas_revenue_schedule_ids
         self.assertFalse(schedule.subscription_id)
@@ -185,7 +185,7 @@ class TestSubscriptionCancel(DeferredRevenueCase):
         other_pro = self.yearly_invoice(other, self.pro_plan, 2400.0)
         subscription = self.subscribe("sub_upgraded")
         invoice = self.yearly_invoice(subscription)
-        upgrade = self.bill_upgrade(invoice_origin=subscription.name)
+        upgrade = self.bill_upgrade(saas_subscription_ref=subscription.name)
         original = invoice.invoice_line_ids.saas_revenue_schedule_ids
         amendments = upgrade.invoice_line_ids.saas_revenue_schedule_ids
         self.assertEqual(amendments.origin_schedule_id, original)

@@ -102,6 +102,7 @@ class SaasBackend(models.Model):
             "ref": credit_note.number,
             "payment_reference": credit_note.number,
             "invoice_origin": invoice.name,
+            "saas_subscription_ref": invoice.saas_subscription_ref,
             "narration": credit_note.memo,
             "invoice_line_ids": [
                 Command.create(self._stripe_credit_note_line_values(line, sequence))

@@ -218,6 +218,7 @@ class SaasBackend(models.Model):
                     "ref": invoice.number,
                     "payment_reference": invoice.number,
                     "invoice_origin": invoice.subscription_id,
+                    "saas_subscription_ref": invoice.subscription_id,
                     "invoice_line_ids": [
                         Command.create(self._stripe_invoice_line_values(line, sequence))
                         for sequence, line in enumerate(invoice.lines, start=1)

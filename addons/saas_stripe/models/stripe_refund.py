@@ -200,6 +200,7 @@ class SaasBackend(models.Model):
                     "invoice_payment_term_id": False,
                     "invoice_date_due": values["invoice_date"],
                     "invoice_origin": invoice.name,
+                    "saas_subscription_ref": invoice.saas_subscription_ref,
                     "invoice_line_ids": line_values,
                 }
             )
