@@ -310,7 +310,7 @@ def phase_fast(env, args):
     until = date.fromisoformat(args.until)
 
     def month_end():
-        moves = env["saas.revenue.schedule"].recognize_until(until)
+        moves = env["saas.revenue.schedule"].recognize_until(until, company_ids=env.company.ids)
         env.cr.commit()
         return moves
 
