@@ -74,6 +74,23 @@ class SaasRevenueSchedule(models.Model):
     start_date = fields.Date(string="Service Start", required=True, readonly=True)
     end_date = fields.Date(string="Service End", required=True, readonly=True)
     basis = fields.Selection(REVENUE_BASIS_SELECTION, required=True, readonly=True)
+    deferral_move_id = fields.Many2one(
+        "account.move",
+        string="Deferral Entry",
+        readonly=True,
+        index="btree_not_null",
+        check_company=True,
+        help="Entry that moved the line's revenue to the deferred revenue account, for an "
+        "invoice posted before its product deferred revenue; empty when the invoice line "
+        "itself posted there.",
+    )
+    billed_date = fields.Date(
+        string="Deferred On",
+        compute="_compute_billed_date",
+        store=True,
+        help="Date the deferred revenue account received the amount: the invoice's, or its "
+        "deferral entry's.",
+    )
     line_ids = fields.One2many("saas.revenue.schedule.line", "schedule_id", readonly=True)
     origin_schedule_id = fields.Many2one(
         "saas.revenue.schedule",
@@ -96,6 +113,11 @@ class SaasRevenueSchedule(models.Model):
         currency_field="company_currency_id",
         compute="_compute_recognized_amount",
     )
+
+    @api.depends("move_id.date", "deferral_move_id.date")
+    def _compute_billed_date(self):
+        for schedule in self:
+            schedule.billed_date = (schedule.deferral_move_id or schedule.move_id).date
 
     @api.depends("amount", "line_ids.state", "line_ids.amount")
     def _compute_recognized_amount(self):
@@ -183,16 +205,25 @@ class SaasRevenueSchedule(models.Model):
 
     @api.model
     def _line_vals(self, line):
-        """Schedule values taken from ``line``, its amounts aside."""
+        """Schedule values taken from ``line``, its amounts aside. A line posted on its
+        income account, before its product deferred revenue, is recognized back into that
+        account from the deferred revenue account its deferral entry moved it to."""
         company = line.company_id
+        if line.saas_deferred_income_account_id:
+            income_account, deferred_account = (
+                line.saas_deferred_income_account_id,
+                line.account_id,
+            )
+        else:
+            income_account, deferred_account = line.account_id, company._saas_deferred_account()
         return {
             "move_line_id": line.id,
             "company_id": company.id,
             "partner_id": line.partner_id.id,
             "product_id": line.product_id.id,
             "subscription_id": self._invoice_subscription(line.move_id).id,
-            "income_account_id": line.saas_deferred_income_account_id.id,
-            "deferred_account_id": line.account_id.id,
+            "income_account_id": income_account.id,
+            "deferred_account_id": deferred_account.id,
             "analytic_distribution": line.analytic_distribution,
             "currency_id": line.currency_id.id,
             "start_date": line.saas_service_start,
@@ -526,14 +557,7 @@ class SaasRevenueSchedule(models.Model):
         account, income account and analytic distribution, each with the ids of its lines,
         and mark those lines posted. ``period_end`` is the month's end, or the day recognition
         ran up to within the month."""
-        journal = company.saas_revenue_journal_id
-        if not journal:
-            raise UserError(
-                self.env._(
-                    "Set a revenue recognition journal in the accounting settings of %s.",
-                    company.display_name,
-                )
-            )
+        journal = company._saas_revenue_journal()
         entry_date = self._first_open_date(company, period_end, journal)
         note = entry_date != period_end and self.env._(
             "Period ending %(period)s is locked: recognized on %(date)s.",
