@@ -32,7 +32,6 @@ class ProductTemplate(models.Model):
     def _saas_recurring_price_added(self):
         # A product sold by subscription bills service periods: its revenue is deferred if the
         # company says so by default, unless someone decided otherwise for it.
-        super()._saas_recurring_price_added()
         self.filtered(
             lambda template: (
                 not template.saas_defer_revenue_configured
@@ -40,3 +39,4 @@ class ProductTemplate(models.Model):
                 and (template.company_id or self.env.company).saas_defer_recurring
             )
         ).saas_defer_revenue = True
+        return super()._saas_recurring_price_added()
