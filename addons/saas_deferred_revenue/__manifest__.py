@@ -23,6 +23,7 @@
         "wizard/saas_revenue_recognize_wizard_views.xml",
         "wizard/saas_deferred_balance_wizard_views.xml",
         "wizard/saas_revenue_undo_wizard_views.xml",
+        "wizard/saas_revenue_defer_wizard_views.xml",
         "views/saas_deferred_revenue_menus.xml",
     ],
     "installable": True,

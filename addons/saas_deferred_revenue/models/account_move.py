@@ -49,20 +49,52 @@ class AccountMove(models.Model):
             )
         )
         for company, company_lines in lines.grouped("company_id").items():
-            deferred_account = company.saas_deferred_revenue_account_id
-            if not deferred_account:
-                raise UserError(
-                    self.env._(
-                        "Set a deferred revenue account in the accounting settings of %s: "
-                        "invoice lines of deferrable products with a service period post there.",
-                        company.display_name,
-                    )
-                )
+            deferred_account = company._saas_deferred_account()
             for income_account, account_lines in company_lines.grouped("account_id").items():
                 account_lines._saas_switch_account(deferred_account, income_account)
 
+    def _saas_defer_posted_revenue(self):
+        """Defer the revenue of these posted customer documents as posting them now would:
+        for those posted before their products deferred revenue (or before the company
+        deferred recurring products by default). Per document, one entry in the revenue
+        recognition journal moves its deferrable lines from their income account to the
+        deferred revenue account, on the document's accounting date or, if that is locked,
+        on the first day still open; each of those lines gets its schedule, whose months due
+        the next recognition posts. Lines that have a schedule are left alone, so a second
+        run does nothing. Returns the schedules made."""
+        schedules = self.env["saas.revenue.schedule"]
+        moves = self.filtered(lambda move: move.state == "posted" and move.is_sale_document())
+        # A concurrent run waits here, then finds the schedules this one made.
+        moves.lock_for_update()
+        moves.invalidate_recordset()
+        # In date order: a credit note settles the schedule of the invoice it reverses.
+        for move in moves.sorted(lambda move: (move.date, move.id)):
+            lines = move.invoice_line_ids.filtered(
+                lambda line: (
+                    not line.saas_revenue_schedule_ids
+                    and not line.saas_deferred_income_account_id
+                    and line.account_id != line.company_id.saas_deferred_revenue_account_id
+                    and line._saas_defers_revenue()
+                )
+            )
+            if lines:
+                deferral = lines._saas_post_deferral()
+                made = schedules.sudo()._create_for_invoice_lines(lines)
+                made.deferral_move_id = deferral
+                schedules |= made
+        return schedules
+
     def button_draft(self):
         schedules = self.line_ids.saas_revenue_schedule_ids
+        deferrals = schedules.deferral_move_id
+        if deferrals:
+            raise UserError(
+                self.env._(
+                    "Revenue of this invoice was deferred after it was posted, by %s. Issue a "
+                    "credit note instead of resetting it to draft.",
+                    ", ".join(deferrals.mapped("display_name")),
+                )
+            )
         if "posted" in schedules.line_ids.mapped("state"):
             raise UserError(
                 self.env._(

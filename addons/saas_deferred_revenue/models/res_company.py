@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.exceptions import UserError
 
 from ..lib.schedule import BASIS_DAYS, BASIS_FULL_MONTHS, BASIS_MONTHS
 
@@ -19,6 +20,14 @@ class ResCompany(models.Model):
         domain="[('account_type', 'in', ('liability_current', 'liability_non_current'))]",
         help="Invoice lines of deferrable products with a service period post here; "
         "recognition moves the amounts to their income account as the service is delivered.",
+    )
+    # A company default rather than a backend's: deferral is accounting policy, the same
+    # whatever system a product comes from, next to the deferred account it posts to.
+    saas_defer_recurring = fields.Boolean(
+        string="Defer Recurring Products by Default",
+        help="Products arriving from a connector with a recurring price, and products whose "
+        "Defer Revenue was never set when one of their invoice lines carries a service period, "
+        "defer their revenue. A product on which someone set Defer Revenue keeps its setting.",
     )
     saas_revenue_journal_id = fields.Many2one(
         "account.journal",
@@ -58,3 +67,28 @@ class ResCompany(models.Model):
         help="When a subscription ends early without a refund, recognize the remaining deferred "
         "revenue at the end of service, or keep recognizing it over the billed period.",
     )
+
+    def _saas_deferred_account(self):
+        """The deferred revenue account, which deferral cannot do without."""
+        self.ensure_one()
+        if not self.saas_deferred_revenue_account_id:
+            raise UserError(
+                self.env._(
+                    "Set a deferred revenue account in the accounting settings of %s: "
+                    "invoice lines of deferrable products with a service period post there.",
+                    self.display_name,
+                )
+            )
+        return self.saas_deferred_revenue_account_id
+
+    def _saas_revenue_journal(self):
+        """The journal of the entries of deferred revenue, which they cannot do without."""
+        self.ensure_one()
+        if not self.saas_revenue_journal_id:
+            raise UserError(
+                self.env._(
+                    "Set a revenue recognition journal in the accounting settings of %s.",
+                    self.display_name,
+                )
+            )
+        return self.saas_revenue_journal_id

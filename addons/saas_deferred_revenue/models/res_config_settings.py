@@ -7,6 +7,9 @@ class ResConfigSettings(models.TransientModel):
     saas_deferred_revenue_account_id = fields.Many2one(
         related="company_id.saas_deferred_revenue_account_id", readonly=False
     )
+    saas_defer_recurring = fields.Boolean(
+        related="company_id.saas_defer_recurring", readonly=False
+    )
     saas_revenue_journal_id = fields.Many2one(
         related="company_id.saas_revenue_journal_id", readonly=False
     )

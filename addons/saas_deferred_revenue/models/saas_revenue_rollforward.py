@@ -48,8 +48,9 @@ class SaasRevenueRollforward(models.Model):
     def init(self):
         tools.drop_view_if_exists(self.env.cr, self._table)
         # Amounts are liabilities, positive when credited. Billings and credits count on the
-        # accounting date of their document, recognition on the date of its entry, so every
-        # month compares with the ledger of that month.
+        # date the deferred account received them (their document's accounting date, or that
+        # of the entry deferring a document posted before it was deferrable), recognition on
+        # the date of its entry, so every month compares with the ledger of that month.
         self.env.cr.execute(
             f"""
             CREATE VIEW {self._table} AS (
@@ -60,19 +61,21 @@ class SaasRevenueRollforward(models.Model):
                 explained_moves AS (
                     SELECT move_id FROM saas_revenue_schedule
                      UNION
+                    SELECT deferral_move_id FROM saas_revenue_schedule
+                     WHERE deferral_move_id IS NOT NULL
+                     UNION
                     SELECT move_id FROM saas_revenue_schedule_line WHERE move_id IS NOT NULL
                 ),
                 movements AS (
                     SELECT schedule.company_id,
                            schedule.deferred_account_id AS account_id,
-                           date_trunc('month', move.date)::date AS month,
+                           date_trunc('month', schedule.billed_date)::date AS month,
                            GREATEST(schedule.amount, 0) AS billings,
                            0 AS recognized,
                            GREATEST(-schedule.amount, 0) AS credits,
                            0 AS other,
                            0 AS gl
                       FROM saas_revenue_schedule schedule
-                      JOIN account_move move ON move.id = schedule.move_id
                      UNION ALL
                     SELECT schedule.company_id,
                            schedule.deferred_account_id,

@@ -72,6 +72,23 @@ class SaasRevenueSchedule(models.Model):
     start_date = fields.Date(string="Service Start", required=True, readonly=True)
     end_date = fields.Date(string="Service End", required=True, readonly=True)
     basis = fields.Selection(REVENUE_BASIS_SELECTION, required=True, readonly=True)
+    deferral_move_id = fields.Many2one(
+        "account.move",
+        string="Deferral Entry",
+        readonly=True,
+        index="btree_not_null",
+        check_company=True,
+        help="Entry that moved the line's revenue to the deferred revenue account, for an "
+        "invoice posted before its product deferred revenue; empty when the invoice line "
+        "itself posted there.",
+    )
+    billed_date = fields.Date(
+        string="Deferred On",
+        compute="_compute_billed_date",
+        store=True,
+        help="Date the deferred revenue account received the amount: the invoice's, or its "
+        "deferral entry's.",
+    )
     line_ids = fields.One2many("saas.revenue.schedule.line", "schedule_id", readonly=True)
     origin_schedule_id = fields.Many2one(
         "saas.revenue.schedule",
@@ -94,6 +111,11 @@ class SaasRevenueSchedule(models.Model):
         currency_field="company_currency_id",
         compute="_compute_recognized_amount",
     )
+
+    @api.depends("move_id.date", "deferral_move_id.date")
+    def _compute_billed_date(self):
+        for schedule in self:
+            schedule.billed_date = (schedule.deferral_move_id or schedule.move_id).date
 
     @api.depends("amount", "line_ids.state", "line_ids.amount")
     def _compute_recognized_amount(self):
@@ -187,15 +209,24 @@ class SaasRevenueSchedule(models.Model):
 
     @api.model
     def _line_vals(self, line):
-        """Schedule values taken from ``line``, its amounts aside."""
+        """Schedule values taken from ``line``, its amounts aside. A line posted on its
+        income account, before its product deferred revenue, is recognized back into that
+        account from the deferred revenue account its deferral entry moved it to."""
         company = line.company_id
+        if line.saas_deferred_income_account_id:
+            income_account, deferred_account = (
+                line.saas_deferred_income_account_id,
+                line.account_id,
+            )
+        else:
+            income_account, deferred_account = line.account_id, company._saas_deferred_account()
         return {
             "move_line_id": line.id,
             "company_id": company.id,
             "partner_id": line.partner_id.id,
             "product_id": line.product_id.id,
-            "income_account_id": line.saas_deferred_income_account_id.id,
-            "deferred_account_id": line.account_id.id,
+            "income_account_id": income_account.id,
+            "deferred_account_id": deferred_account.id,
             "analytic_distribution": line.analytic_distribution,
             "currency_id": line.currency_id.id,
             "start_date": line.saas_service_start,
@@ -418,18 +449,36 @@ class SaasRevenueSchedule(models.Model):
         }
 
     @api.model
-    def recognize_until(self, until, company=None):
-        """Post the revenue of every planned schedule line due by ``until`` (a line falls due
-        on the last service day of its month): one entry per company, journal, month and
-        currency, moving the amounts from the deferred revenue account to the income account.
+    def _company_ids(self, company_ids):
+        """The ``company_ids`` argument of the public methods as a list of ids: RPC callers
+        pass a list, Python callers may pass a ``res.company`` recordset as well."""
+        if isinstance(company_ids, models.BaseModel):
+            return company_ids.ids
+        return list(company_ids or ())
+
+    @api.model
+    def recognize_until(self, until, company_ids=None):
+        """Post the revenue of every planned schedule line due by ``until``: one entry per
+        company, journal, month and currency, moving the amounts from the deferred revenue
+        account to the income account. ``company_ids`` (a list of ids, or a recordset) limits
+        it to those companies; by default every company the user may access.
+
+        A line falls due on its date, the last service day of its month. Up to a month end,
+        that recognizes whole months, each entry dated at its month's end. Up to a day within
+        a month, it recognizes the lines of that month whose service ended by then (a service
+        period or a cancelled service ending mid-month) and dates their entry on ``until``:
+        no entry is ever dated after the day asked for. The other lines of that month fall due
+        at its end and wait for a later run.
+
         Posted lines are skipped, so a second run posts nothing. Returns the entries posted.
         """
         until = fields.Date.to_date(until)
         if until > fields.Date.context_today(self):
             raise UserError(self.env._("Revenue cannot be recognized before it is earned."))
         domain = [("state", "=", "planned"), ("date", "<=", until)]
-        if company:
-            domain.append(("company_id", "in", company.ids))
+        company_ids = self._company_ids(company_ids)
+        if company_ids:
+            domain.append(("company_id", "in", company_ids))
         # A concurrent run posts the rows it holds; this one takes the rest.
         lines = (
             self.env["saas.revenue.schedule.line"]
@@ -458,7 +507,10 @@ class SaasRevenueSchedule(models.Model):
                 """
                 SELECT line.company_id,
                        schedule.currency_id,
-                       (date_trunc('month', line.date) + interval '1 month - 1 day')::date,
+                       LEAST(
+                           (date_trunc('month', line.date) + interval '1 month - 1 day')::date,
+                           %s
+                       ),
                        schedule.deferred_account_id,
                        schedule.income_account_id,
                        schedule.analytic_distribution,
@@ -471,6 +523,7 @@ class SaasRevenueSchedule(models.Model):
                  GROUP BY 1, 2, 3, 4, 5, 6
                  ORDER BY 3, 1, 2, 4, 5, schedule.analytic_distribution::text
                     """,
+                until,
                 list(lines.ids),
             )
         ):
@@ -492,19 +545,11 @@ class SaasRevenueSchedule(models.Model):
     def _post_recognition(self, company, currency, period_end, totals):
         """Post one period's entry from ``totals``, the sums of its schedule lines by deferred
         account, income account and analytic distribution, each with the ids of its lines,
-        and mark those lines posted."""
-        journal = company.saas_revenue_journal_id
-        if not journal:
-            raise UserError(
-                self.env._(
-                    "Set a revenue recognition journal in the accounting settings of %s.",
-                    company.display_name,
-                )
-            )
-        # A closed period stays closed: its revenue goes to the first day still open.
-        lock_dates = company._get_violated_lock_dates(period_end, False, journal)
-        entry_date = lock_dates[-1][0] + timedelta(days=1) if lock_dates else period_end
-        note = lock_dates and self.env._(
+        and mark those lines posted. ``period_end`` is the month's end, or the day recognition
+        ran up to within the month."""
+        journal = company._saas_revenue_journal()
+        entry_date = self._first_open_date(company, period_end, journal)
+        note = entry_date != period_end and self.env._(
             "Period ending %(period)s is locked: recognized on %(date)s.",
             period=period_end,
             date=entry_date,
@@ -577,17 +622,27 @@ class SaasRevenueSchedule(models.Model):
         return move
 
     @api.model
+    def _first_open_date(self, company, date, journal):
+        """``date``, or the first day after the lock dates of ``company`` that close it for
+        ``journal``: a closed period stays closed, what belongs to it is booked on the first
+        day still open."""
+        lock_dates = company._get_violated_lock_dates(date, False, journal)
+        return lock_dates[-1][0] + timedelta(days=1) if lock_dates else date
+
+    @api.model
     def undo_period(self, date, company_ids=None):
         """Undo the recognition of the month of ``date``: reverse its recognition entries on
         their own date and put its schedule lines back to planned, so that the next recognition
-        posts them again. ``company_ids`` (a list of ids) limits it to those companies.
-        Nothing posted for the month, nothing to undo: returns the reversals posted."""
+        posts them again. ``company_ids`` (a list of ids, or a recordset) limits it to those
+        companies; by default every company the user may access. Nothing posted for the month,
+        nothing to undo: returns the reversals posted."""
         period_end = date_utils.end_of(fields.Date.to_date(date), "month")
         domain = [
             ("state", "=", "posted"),
             ("date", ">=", date_utils.start_of(period_end, "month")),
             ("date", "<=", period_end),
         ]
+        company_ids = self._company_ids(company_ids)
         if company_ids:
             domain.append(("company_id", "in", company_ids))
         lines = self.env["saas.revenue.schedule.line"].search(domain)

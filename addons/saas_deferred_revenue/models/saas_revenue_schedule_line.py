@@ -20,7 +20,7 @@ class SaasRevenueScheduleLine(models.Model):
         related="schedule_id.subscription_id", store=True, index="btree_not_null"
     )
     billed_date = fields.Date(
-        related="schedule_id.move_id.date", string="Billed On", store=True, index=True
+        related="schedule_id.billed_date", string="Billed On", store=True, index=True
     )
     company_currency_id = fields.Many2one(
         related="schedule_id.company_currency_id", string="Company Currency"

@@ -141,7 +141,7 @@ class DeferredRevenueCase(AccountTestInvoicingCommon):
             unrecognized = sum(
                 self.minor(line.amount)
                 for line in schedules.line_ids
-                if line.schedule_id.move_id.date <= month_end
+                if line.billed_date <= month_end
                 and (line.state == "planned" or line.posted_date > month_end)
             )
             self.assertEqual(

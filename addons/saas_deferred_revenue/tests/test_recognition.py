@@ -172,6 +172,53 @@ class TestRecognition(DeferredRevenueCase):
         )
         self.assertInvariants(invoices, "2025-12-31")
 
+    def test_mid_month_date_recognizes_services_ended_by_then_on_that_date(self):
+        # Support from 1 January to 14 February 2025: 300.00 for January, 150.00 for the half
+        # of February (months basis); the yearly plans fall due at every month end.
+        short = self.bill(
+            {
+                "product_id": self.support,
+                "price_unit": 450.0,
+                "start": "2025-01-01",
+                "end": "2025-02-14",
+            }
+        )
+        moves = self.recognize("2025-02-20")
+        self.assertEqual(moves.mapped("date"), [date(2025, 1, 31), date(2025, 2, 20)])
+        february = moves.filtered(lambda move: move.date.month == 2)
+        # Only the service that ended by the 20th: the plans' February waits for its end.
+        self.assertCountEqual(
+            self.entry_lines(february),
+            [(self.deferred_account, 15000, 0), (self.income_support, 0, 15000)],
+        )
+        short_lines = short.invoice_line_ids.saas_revenue_schedule_ids.line_ids
+        self.assertEqual(short_lines.mapped("posted_date"), [date(2025, 1, 31), date(2025, 2, 20)])
+        # Billed 4,800.00 + 450.00; recognized January's 700.00 and the 150.00.
+        self.assertEqual(
+            self.gl_balance(self.deferred_account, at=date(2025, 2, 20)), -(525000 - 85000)
+        )
+
+        # The rest of February comes with its end, and undoing the month takes both entries.
+        month_end = self.recognize("2025-02-28")
+        self.assertEqual(month_end.date, date(2025, 2, 28))
+        self.assertEqual(self.gl_balance(self.income_support), -(10000 * 2 + 45000))
+        reversals = self.env["saas.revenue.schedule"].undo_period("2025-02-20")
+        self.assertEqual(reversals.reversed_entry_id, february | month_end)
+        self.assertEqual(self.recognize("2025-02-28").date, date(2025, 2, 28))
+        self.assertInvariants(self.invoice_a + self.invoice_b + short, "2025-02-28")
+
+    def test_cancelled_service_is_recognized_on_its_last_day_not_at_month_end(self):
+        schedule = self.schedules.filtered(lambda s: s.move_id == self.invoice_b)
+        self.recognize("2025-03-31")
+        schedule.recognize_remaining(date(2025, 4, 15))
+        moves = self.recognize("2025-04-15")
+        # April to December of invoice B's plan, 200.00 a month, earned when the service ended.
+        self.assertEqual(moves.date, date(2025, 4, 15))
+        self.assertCountEqual(
+            self.entry_lines(moves),
+            [(self.deferred_account, 180000, 0), (self.income_plans, 0, 180000)],
+        )
+
     def test_recognized_invoice_cannot_be_reset_to_draft(self):
         self.recognize("2025-01-31")
         with self.assertRaisesRegex(UserError, "recognized already"):
@@ -265,13 +312,15 @@ class TestRecognition(DeferredRevenueCase):
         self.assertEqual(invoice.invoice_line_ids.account_id, other_deferred)
 
         own = self.env["saas.revenue.schedule"].recognize_until(
-            date(2025, 1, 31), company=self.company
+            date(2025, 1, 31), company_ids=self.company
         )
         self.assertEqual(own.company_id, self.company)
         other_schedule = invoice.invoice_line_ids.saas_revenue_schedule_ids
         self.assertEqual(other_schedule.line_ids.state, "planned")
 
-        theirs = env["saas.revenue.schedule"].recognize_until(date(2025, 1, 31), company=other)
+        theirs = env["saas.revenue.schedule"].recognize_until(
+            date(2025, 1, 31), company_ids=other.ids
+        )
         self.assertEqual(theirs.journal_id, other_data["default_journal_misc"])
         self.assertEqual(theirs.amount_total, 3100.0)
         self.assertEqual(other_schedule.line_ids.move_id, theirs)

@@ -9,13 +9,15 @@ class SaasRevenueRecognizeWizard(models.TransientModel):
         string="Recognize Up To",
         required=True,
         default=fields.Date.context_today,
-        help="Every planned month whose service ended by this date is recognized.",
+        help="Every planned month whose service ended by this date is recognized; no entry "
+        "is dated after it. A day within a month recognizes only the services of that month "
+        "that ended by then.",
     )
 
     def action_recognize(self):
         self.ensure_one()
         moves = self.env["saas.revenue.schedule"].recognize_until(
-            self.date, company=self.env.companies
+            self.date, company_ids=self.env.companies.ids
         )
         return {
             "type": "ir.actions.act_window",

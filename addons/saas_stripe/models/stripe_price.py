@@ -50,6 +50,8 @@ class SaasBackend(models.Model):
         )
         record.write(values)
         bindings.bind(self, record, price.id, updated=event.source_created)
+        if price.interval:
+            record.product_tmpl_id._saas_recurring_price_added()
         return record
 
     def _stripe_price_deleted(self, event):

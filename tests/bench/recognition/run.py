@@ -115,13 +115,13 @@ def generate(args, setup):
             INSERT INTO saas_revenue_schedule (
                 move_line_id, move_id, company_id, partner_id, product_id, income_account_id,
                 deferred_account_id, currency_id, basis, start_date, end_date, amount,
-                amount_currency, create_uid, write_uid, create_date, write_date)
+                amount_currency, billed_date, create_uid, write_uid, create_date, write_date)
             SELECT line.id, line.move_id, line.company_id,
                    (%(partners)s::int[])[1 + n %% cardinality(%(partners)s::int[])],
                    line.product_id, line.saas_deferred_income_account_id, line.account_id,
                    line.currency_id, 'months',
                    start_date, (start_date + interval '1 year - 1 day')::date,
-                   %(amount)s, %(amount)s, 1, 1, now() at time zone 'UTC',
+                   %(amount)s, %(amount)s, line.date, 1, 1, now() at time zone 'UTC',
                    now() at time zone 'UTC'
               FROM generate_series(0, %(count)s - 1) AS n
               CROSS JOIN LATERAL (
@@ -146,13 +146,12 @@ def generate(args, setup):
                 subscription_id, date, amount, amount_currency, state,
                 create_uid, write_uid, create_date, write_date)
             SELECT schedule.id, schedule.company_id, schedule.currency_id, schedule.partner_id,
-                   schedule.product_id, move.date, schedule.subscription_id,
+                   schedule.product_id, schedule.billed_date, schedule.subscription_id,
                    (date_trunc('month', schedule.start_date) + (month || ' month')::interval
                     + interval '1 month - 1 day')::date,
                    schedule.amount / 12, schedule.amount_currency / 12, 'planned',
                    1, 1, now() at time zone 'UTC', now() at time zone 'UTC'
               FROM saas_revenue_schedule schedule
-              JOIN account_move move ON move.id = schedule.move_id
              CROSS JOIN generate_series(0, 11) AS month
              WHERE schedule.move_id = %s
              ORDER BY schedule.id, month
@@ -310,7 +309,7 @@ def phase_fast(env, args):
     until = date.fromisoformat(args.until)
 
     def month_end():
-        moves = env["saas.revenue.schedule"].recognize_until(until)
+        moves = env["saas.revenue.schedule"].recognize_until(until, company_ids=env.company.ids)
         env.cr.commit()
         return moves
 
