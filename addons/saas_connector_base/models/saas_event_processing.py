@@ -222,7 +222,7 @@ class SaasBackend(models.Model):
             if older:
                 return None
             if applied and moment == applied and not self._replaces_applied(event, applied):
-                event.note = self.env._(
+                event.sudo().note = self.env._(
                     "Stamped in the same second as the state Odoo shows, and no later in the "
                     "object's lifecycle: not applied."
                 )
@@ -252,7 +252,7 @@ class SaasBackend(models.Model):
         if own is not None:
             return own
         names = ", ".join(current.mapped("external_id"))
-        event.note = (
+        event.sudo().note = (
             self.env._(
                 "Older than the state Odoo shows; the current state was read from the "
                 "provider: %s.",
