@@ -115,14 +115,11 @@ class SaasWebhookController(http.Controller):
         closed connection raises, and Odoo would then commit on it after the route returns:
         closing the cursor avoids both (Odoo skips the commit of a closed cursor)."""
         cr = request.env.cr
-        try:
-            cr.rollback()
-        except psycopg2.Error:
-            pass
-        try:
-            cr.close()
-        except psycopg2.Error:
-            pass
+        for give_up in (cr.rollback, cr.close):
+            try:
+                give_up()
+            except psycopg2.Error as error:
+                _logger.debug("saas webhook: %s on a lost connection: %s", give_up.__name__, error)
 
     def _receive(self, token, body, httprequest):
         env = request.env(su=True)
