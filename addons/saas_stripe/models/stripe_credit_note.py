@@ -130,6 +130,15 @@ class SaasBackend(models.Model):
         else:
             move = self.env["account.move"].with_company(self.company_id).create(values)
         move.action_post()
+        if credit_note.type != "pre_payment":
+            # Posting reconciles a credit note with the invoice it credits when that is still
+            # open — here only because the invoice's payment is not imported yet. A
+            # post-payment credit note settles its refund (or stays as the customer's credit):
+            # whichever arrives first, the invoice is matched with its payment and the credit
+            # note with its refund.
+            move.line_ids.filtered(
+                lambda line: line.account_id.account_type == "asset_receivable"
+            ).remove_move_reconcile()
         for stand_in in stand_ins - move:
             stand_in.button_cancel()
             stand_in.message_post(
