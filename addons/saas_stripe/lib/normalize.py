@@ -1094,8 +1094,9 @@ def _amount(minor, currency):
 
 def _unit_amount(minor, currency):
     """A unit price in minor units — an integer, or the decimal string of the ``…_decimal``
-    fields — → Decimal in the major unit, as exact as Stripe sent it."""
-    if not isinstance(minor, str):
+    fields (a Decimal when the SDK read it) — → Decimal in the major unit, as exact as Stripe
+    sent it."""
+    if not isinstance(minor, (str, Decimal)):
         return _amount(minor, currency)
     exponent = 2 if currency in _HUNDREDTHS_IN_STRIPE_ONLY else currency_exponent(currency)
     return _decimal(minor, "unit amount").scaleb(-exponent)
@@ -1112,7 +1113,7 @@ def _sum(entries, currency):
 
 
 def _decimal(value, label):
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
+    if isinstance(value, bool) or not isinstance(value, (int, str, Decimal)):
         raise NormalizeError(f"{label} is not an integer or a decimal string: {value!r}")
     try:
         number = Decimal(value)

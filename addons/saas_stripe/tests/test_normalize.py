@@ -1540,6 +1540,17 @@ def test_unit_amount_that_is_not_a_finite_decimal_is_refused(unit_amount_decimal
         normalize_object(price)
 
 
+def test_unit_amount_read_by_the_sdk_as_a_decimal_is_the_string_stripe_sent():
+    # The SDK turns ``…_decimal`` strings into Decimal when it reads an object (reconciliation
+    # listings, re-reads); the webhook carries the string. Both read alike.
+    price = stripe_object(f"{SYNC_ENGINE}/price_updated.json")
+    price["unit_amount_decimal"] = "1250.5"
+    from_webhook = normalize_object(price)
+    price["unit_amount_decimal"] = Decimal("1250.5")
+    assert normalize_object(price) == from_webhook
+    assert from_webhook.unit_amount == Decimal("1250.5").scaleb(-2)
+
+
 # Credit notes and refunds ----------------------------------------------------------------
 
 
