@@ -14,6 +14,7 @@
         "security/saas_stripe_security.xml",
         "data/mail_activity_type_data.xml",
         "data/ir_cron_data.xml",
+        "data/queue_job_data.xml",
         "views/saas_backend_views.xml",
         "views/saas_stripe_price_views.xml",
         "views/saas_stripe_tax_map_views.xml",

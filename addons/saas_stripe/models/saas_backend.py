@@ -238,6 +238,11 @@ class SaasBackend(models.Model):
     # ---------------------------------------------------------------------------------------
     # Helpers for the handlers
     # ---------------------------------------------------------------------------------------
+    def _stripe_reads(self):
+        """Whether the backend can read Stripe's API (it has a secret key)."""
+        self.ensure_one()
+        return bool(self.env["saas.secret"]._live_values(self, "api_key"))
+
     def _stripe_client(self):
         self.ensure_one()
         api_keys = self.env["saas.secret"]._live_values(self, "api_key")

@@ -1,9 +1,17 @@
-from odoo import models, tools
+import logging
+from datetime import timedelta
+
+from odoo import fields, models, tools
 from odoo.addons.saas_connector_base.lib.errors import TransientError
 
 from ..lib.normalize import TaxId
 
+_logger = logging.getLogger(__name__)
+
 ADDRESS_FIELDS = {"line1": "street", "line2": "street2", "city": "city", "postal_code": "zip"}
+# How long a stand-in partner waits for its customer's own event before the customer is read
+# from Stripe: past Stripe's usual delivery delay, well before its retries give up (3 days).
+STAND_IN_GRACE = timedelta(minutes=15)
 
 
 class SaasBackend(models.Model):
@@ -99,6 +107,36 @@ class SaasBackend(models.Model):
         return partner
 
     # ---------------------------------------------------------------------------------------
+    def _stripe_complete_stand_in_later(self, customer_id):
+        """A stand-in partner is filled in by its customer's event; if that event was lost,
+        nothing else would ever bring the customer's name, address and tax id. After a grace
+        period the customer is read from Stripe, unless its event came meanwhile."""
+        self.with_delay(
+            eta=fields.Datetime.now() + STAND_IN_GRACE,
+            identity_key=f"saas_stripe_stand_in:{self.id}:{customer_id}",
+            description=self.env._("Read Stripe customer %s", customer_id),
+        )._stripe_complete_stand_in(customer_id)
+
+    def _stripe_complete_stand_in(self, customer_id):
+        """Job: read a customer still known only by its id and apply it through the inbox, as
+        a webhook would. A customer deleted in Stripe leaves the stand-in as it is."""
+        binding = self.env["saas.binding"].search(
+            [
+                ("backend_id", "=", self.id),
+                ("res_model", "=", "res.partner"),
+                ("external_id", "=", customer_id),
+            ],
+            limit=1,
+        )
+        # Without a secret key only the customer's event can fill the stand-in in.
+        if not binding or binding.external_updated or not self._stripe_reads():
+            return
+        customer = self._stripe_fetch(self._stripe_client(), "customer", customer_id)
+        if customer is None:
+            _logger.info("Stripe customer %s of a stand-in partner does not exist", customer_id)
+            return
+        self._stripe_sync_objects([customer])
+
     def _stripe_partner_by_email(self, email):
         """The oldest partner of the backend's company (or shared) with this email that is
         not yet some other customer's: two Stripe customers never share a partner."""

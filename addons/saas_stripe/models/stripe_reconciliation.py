@@ -173,9 +173,7 @@ class SaasBackend(models.Model):
         have the object."""
         if self.provider != "stripe":
             return super()._provider_refresh_stale_event(event)
-        if event.object_type not in SERVICE_OF_OBJECT or not self.env["saas.secret"]._live_values(
-            self, "api_key"
-        ):
+        if event.object_type not in SERVICE_OF_OBJECT or not self._stripe_reads():
             return None
         obj = self._stripe_fetch(
             self._stripe_client(), event.object_type, event.object_external_id

@@ -92,12 +92,21 @@ class SaasBackend(models.Model):
     def _stripe_customer_partner(self, customer_id):
         """The customer's partner, or a stand-in under its id (see the class docstring); the
         stand-in's binding has no source time, so the customer's event is never stale."""
-        return self.env["saas.binding"].lookup_or_create(
-            self,
-            "res.partner",
-            customer_id,
-            lambda: {"name": customer_id, "is_company": True, "company_id": self.company_id.id},
-        )
+        bindings = self.env["saas.binding"]
+        partner = bindings.lookup(self, "res.partner", customer_id)
+        if not partner:
+            partner = bindings.lookup_or_create(
+                self,
+                "res.partner",
+                customer_id,
+                lambda: {
+                    "name": customer_id,
+                    "is_company": True,
+                    "company_id": self.company_id.id,
+                },
+            )
+            self._stripe_complete_stand_in_later(customer_id)
+        return partner
 
     def _stripe_subscription_item_values(self, item):
         price = item.price

@@ -2,12 +2,13 @@
 company currency, and every change of state or MRR a classified history row."""
 
 import copy
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from odoo.addons.saas_connector_test.tests.common import run_jobs
 from odoo.tests import TransactionCase, tagged
 
 from .common import create_stripe_backend, deliver, fixture, variant
+from .stripe_api_peer import start_api_peer
 
 LOCALSTRIPE_CUSTOMER = "localstripe-2017-08-15/customer_created.json"
 LOCALSTRIPE_CREATED = "localstripe-2017-08-15/customer_subscription_created.json"
@@ -409,6 +410,40 @@ class TestStripeSubscription(TransactionCase):
         self.assertEqual(event.state, "done")
         self.assertEqual(subscription.partner_id, partner)
         self.assertEqual(partner.name, "Ada Lovelace")
+
+    def run_jobs_after(self, delay):
+        """Run the jobs that are due once ``delay`` has passed."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE queue_job SET eta = eta - %s WHERE state = 'pending' AND eta IS NOT NULL",
+            (delay,),
+        )
+        self.env.invalidate_all()
+        return run_jobs(self.env)
+
+    def test_stand_in_whose_customer_event_was_lost_is_read_from_stripe(self):
+        peer = start_api_peer(type(self), self.backend)
+        customer = fixture(LOCALSTRIPE_CUSTOMER)["data"]["object"]
+        peer.answers[f"/v1/customers/{customer['id']}"] = lambda _query: (200, customer)
+        self.apply(fixture(LOCALSTRIPE_CREATED))
+        partner = self.subscription_of("sub_LsSub0001").partner_id
+        # Within the grace period the customer's event may still come: Stripe is not asked.
+        self.assertEqual(self.run_jobs_after(timedelta(minutes=5)), 0)
+        self.assertEqual(partner.name, "cus_LsAda0001")
+        self.run_jobs_after(timedelta(minutes=15))
+        self.assertEqual(partner.name, "Ada Lovelace")
+        self.assertEqual(partner.email, customer["email"])
+        self.assertEqual(
+            self.bindings.lookup(self.backend, "res.partner", customer["id"]), partner
+        )
+
+    def test_stand_in_filled_in_by_its_event_is_not_read_again(self):
+        peer = start_api_peer(type(self), self.backend)
+        self.apply(fixture(LOCALSTRIPE_CREATED))
+        self.apply(fixture(LOCALSTRIPE_CUSTOMER))
+        self.run_jobs_after(timedelta(minutes=15))
+        self.assertEqual(peer.requests, [])
+        self.assertEqual(self.subscription_of("sub_LsSub0001").partner_id.name, "Ada Lovelace")
 
     def test_event_older_than_the_applied_state_is_stale(self):
         self.apply(self.sync_engine(2900, created=SYNC_ENGINE_START + 60))
