@@ -12,7 +12,7 @@ MODULES := saas_connector_base,saas_stripe,saas_deferred_revenue
 ADDONS := $(ROOT)/addons
 ODOO := $(VENV)/bin/python $(ODOO_SRC)/odoo-bin -c $(ROOT)/odoo.conf
 
-.PHONY: help setup demo stop test lint bench i18n clean
+.PHONY: help setup demo stop test soak lint bench i18n clean
 
 help:
 	@echo "make demo   set up, create database $(DB) with the suite and demo data, serve on http://127.0.0.1:$(PORT)"
@@ -20,6 +20,7 @@ help:
 	@echo "make lint   ruff, pylint-odoo and hadolint"
 	@echo "make stop   stop the server started by make demo"
 	@echo "make bench  benchmarks in tests/bench"
+	@echo "make soak   the permutation property of the books over many generated books"
 	@echo "make i18n   regenerate the translation templates (after make test)"
 
 setup:
@@ -33,6 +34,9 @@ stop:
 
 test: setup
 	@bash scripts/test.sh
+
+soak: setup
+	@bash scripts/soak.sh
 
 lint: setup
 	@bash scripts/lint.sh
