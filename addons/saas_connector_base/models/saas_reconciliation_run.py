@@ -256,7 +256,12 @@ class SaasReconciliationRun(models.Model):
             "object_label": labels.get(c.object_type, c.object_type),
             "external_id": c.external_id,
             "kind": kind,
-            "currency_id": self._currency_of(c.currency or c.odoo_currency).id,
+            # Objects without money (contacts) are shown in the company's currency.
+            "currency_id": (
+                self._currency_of(c.currency or c.odoo_currency)
+                if c.currency or c.odoo_currency
+                else self.company_id.currency_id
+            ).id,
             "provider_amount": float(c.amount or 0),
             "provider_status": c.status or False,
             "odoo_amount": float(c.odoo_amount or 0),
