@@ -2,7 +2,7 @@
     "name": "SaaS Connector Base",
     "summary": "Engine for SaaS billing connectors: webhook intake, durable event inbox, "
     "queue processing with retries and replay, external-ID bindings, encrypted secrets",
-    "version": "19.0.1.1.0",
+    "version": "19.0.1.2.0",
     "category": "Accounting/Accounting",
     "license": "LGPL-3",
     "author": "SaaS Finance Suite",
@@ -26,6 +26,7 @@
         "views/saas_subscription_views.xml",
         "views/saas_reconciliation_views.xml",
         "wizard/saas_event_ignore_wizard_views.xml",
+        "wizard/saas_document_override_wizard_views.xml",
         "views/saas_connector_menus.xml",
     ],
     "installable": True,

@@ -93,7 +93,7 @@ def test_full_refund_found_by_reconciliation_reverses_the_paid_invoice(env, acco
     assert refunds_line(run) == (1, 0, 49.0, 0.0)
     run.drift_ids.action_resync()
     env.cr.commit()
-    assert run.drift_ids.state == "resynced"
+    assert run.drift_ids.state == "fixed", run.drift_ids.message
     settle(env, backend, ())
 
     # One outbound payment of the whole amount, out of the USD Stripe balance.

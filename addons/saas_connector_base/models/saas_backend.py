@@ -304,9 +304,19 @@ class SaasBackend(models.Model):
         raise UserError(self.env._("This provider cannot be reconciled with Odoo."))
 
     def _provider_resync(self, drifts):
-        """Fetch the objects of ``drifts`` (``saas.reconciliation.drift`` of this backend)
-        from the provider and feed them through the event inbox. Return ``{drift id: reason}``
-        for those that could not be fetched; the others count as re-synchronized."""
+        """Read the objects of ``drifts`` (``saas.reconciliation.drift`` of this backend) from
+        the provider and store the events that apply their current state — with what each
+        needs first — without dispatching them: the engine applies them at once. Return
+        ``(events, {drift id: reason})``: the ``saas.event`` records stored, in the order to
+        apply them, and the drifts whose object could not be read. An event stored for a
+        re-sync is new even when the object did not change, so that its state is applied
+        again."""
+        raise UserError(self.env._("This provider cannot re-synchronize objects."))
+
+    def _provider_recompare(self, drifts):
+        """Compare the objects of ``drifts`` again, read anew from the provider, as the run
+        compared them: ``{drift id: lib.reconciliation.Comparison}``, or None for an object
+        that no longer needs comparing (a draft the run would skip)."""
         raise UserError(self.env._("This provider cannot re-synchronize objects."))
 
     # ---------------------------------------------------------------------------------------

@@ -17,13 +17,20 @@ class SaasBackend(models.Model):
     def _compute_reconciliation_open_drift_count(self):
         counts = dict(
             self.env["saas.reconciliation.drift"]._read_group(
-                [("backend_id", "in", self.ids), ("state", "=", "open")],
+                [("backend_id", "in", self.ids), ("state", "in", ("open", "failed"))],
                 ["backend_id"],
                 ["__count"],
             )
         )
         for backend in self:
             backend.reconciliation_open_drift_count = counts.get(backend, 0)
+
+    def _provider_label(self):
+        """The provider's name as users read it (drift messages: "… in Stripe")."""
+        self.ensure_one()
+        return dict(self._fields["provider"]._description_selection(self.env)).get(
+            self.provider, self.provider or ""
+        )
 
     def action_reconcile(self):
         """Reconcile the month to date (today included) and show the run."""

@@ -95,8 +95,9 @@ class SaasBackend(models.Model):
             eta=eta,
         )._process_object_events(object_external_id)
 
-    def _process_object_events(self, object_external_id):
-        """Job: apply the waiting events of one object, oldest first.
+    def _process_object_events(self, object_external_id, retry_now=False):
+        """Job: apply the waiting events of one object, oldest first. With ``retry_now``
+        (a re-sync asked by a user), events waiting for their retry are tried now.
 
         An advisory lock on the object keeps two jobs from interleaving the same object's
         events (a job for an object may start while an older one still runs). Each event runs
@@ -131,7 +132,7 @@ class SaasBackend(models.Model):
             if event.state not in ("received", "queued"):
                 # Applied already, as the current state read for an earlier event.
                 continue
-            if event.next_attempt_at and event.next_attempt_at > now:
+            if event.next_attempt_at and event.next_attempt_at > now and not retry_now:
                 # An earlier event waits for its retry: the later ones wait behind it.
                 self._enqueue_object_processing(object_external_id, eta=event.next_attempt_at)
                 outcomes.append(f"{event.external_id}: waiting for its retry")
@@ -178,7 +179,11 @@ class SaasBackend(models.Model):
         # Documents made from events do not log their creation nor make the job's user a
         # follower: the event's produced records say who made them and why, and that user
         # (the one who enqueued, often the administrator) would follow every customer.
-        backend = self.with_context(mail_create_nolog=True, mail_create_nosubscribe=True)
+        # ``saas_connector_processing`` tells guards on documents a provider owns (see
+        # account_move.py) that the provider is the one changing them.
+        backend = self.with_context(
+            mail_create_nolog=True, mail_create_nosubscribe=True, saas_connector_processing=True
+        )
         handler = backend._provider_event_handlers().get(event.event_type)
         if handler is None:
             event.sudo().write(

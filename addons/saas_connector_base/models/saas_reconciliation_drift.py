@@ -3,20 +3,26 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..lib.reconciliation import classify
+
 DRIFT_KINDS = [
     ("missing_in_odoo", "Missing in Odoo"),
     ("missing_in_provider", "Missing at Provider"),
     ("amount_mismatch", "Amount Mismatch"),
     ("status_mismatch", "Status Mismatch"),
+    ("items_mismatch", "Items Mismatch"),
+    ("mrr_mismatch", "MRR Mismatch"),
 ]
 
 
 class SaasReconciliationDrift(models.Model):
     """An object on which the provider and Odoo disagree, found by a reconciliation run.
 
-    **Re-sync** asks the provider for the object's current state and feeds it through the
-    event inbox, exactly as a webhook would: the fix is an ordinary, traced event. The next
-    run shows whether it worked.
+    **Re-sync** asks the provider for the object's current state, feeds it through the event
+    inbox exactly as a webhook would — the fix is an ordinary, traced event — and applies it
+    at once. Then the object is compared again, as the run compared it: the line is *Fixed*
+    when Odoo now shows the provider's state, *Failed* with what still differs (and the
+    event's error) otherwise. The line itself keeps what the run found.
     """
 
     _name = "saas.reconciliation.drift"
@@ -46,13 +52,19 @@ class SaasReconciliationDrift(models.Model):
     res_id = fields.Many2oneReference(string="Odoo Record ID", model_field="res_model")
     record_name = fields.Char(string="Odoo Document", compute="_compute_record_name")
     state = fields.Selection(
-        [("open", "Open"), ("resynced", "Re-synced"), ("resolved", "Resolved")],
+        [
+            ("open", "Open"),
+            ("fixed", "Fixed"),
+            ("failed", "Re-sync Failed"),
+            ("resolved", "Resolved"),
+        ],
         required=True,
         default="open",
         index=True,
         tracking=True,
     )
     message = fields.Text(readonly=True, help="What differs, and what the last re-sync did.")
+    resynced_at = fields.Datetime(string="Last Re-sync", readonly=True)
 
     @api.depends("provider_amount", "odoo_amount")
     def _compute_difference(self):
@@ -80,8 +92,8 @@ class SaasReconciliationDrift(models.Model):
         }
 
     def action_resync(self):
-        """Fetch each object from its provider and process it again (bulk: one call per
-        backend). Drift the provider could not fetch stays open with the reason."""
+        """Fetch each object from its provider, apply it now and compare it again (bulk: one
+        call per backend); each line records the outcome."""
         todo = self.filtered(lambda drift: drift.state != "resolved")
         if not todo:
             raise UserError(self.env._("Resolved drift lines are not re-synchronized."))
@@ -89,22 +101,59 @@ class SaasReconciliationDrift(models.Model):
         for drift in todo:
             by_backend[drift.backend_id] |= drift
         for backend, drifts in by_backend.items():
-            failures = backend._provider_resync(drifts) or {}
-            for drift in drifts:
-                if drift.id in failures:
-                    drift.write({"state": "open", "message": failures[drift.id]})
-                else:
-                    drift.write(
-                        {
-                            "state": "resynced",
-                            "message": self.env._(
-                                "Fetched from the provider on %s and queued for processing; "
-                                "run the reconciliation again to check.",
-                                fields.Datetime.to_string(fields.Datetime.now()),
-                            ),
-                        }
-                    )
+            drifts._resync(backend)
         return True
+
+    def _resync(self, backend):
+        now = fields.Datetime.now()
+        events, failures = backend._provider_resync(self)
+        # The objects in the order the provider read them (what an object needs comes before
+        # it), each processed now, waiting retries included: the user asks for it now.
+        for object_id in dict.fromkeys(events.mapped("object_external_id")):
+            backend._process_object_events(object_id, retry_now=True)
+        fetched = self.filtered(lambda drift: drift.id not in failures)
+        comparisons = backend._provider_recompare(fetched) if fetched else {}
+        for drift in self:
+            values = {"resynced_at": now}
+            if drift.id in failures:
+                values.update(state="failed", message=failures[drift.id])
+            else:
+                values.update(drift._resync_outcome(comparisons.get(drift.id), events))
+            drift.write(values)
+
+    def _resync_outcome(self, comparison, events):
+        """State and message of a line whose object was read and applied again."""
+        self.ensure_one()
+        mine = events.filtered(lambda event: event.object_external_id == self.external_id)
+        applied = ", ".join(mine.mapped("external_id")) or self.env._("none (no change)")
+        errors = [
+            f"{event.external_id}: {event.last_error}"
+            for event in events
+            if event.state != "done" and event.last_error
+        ]
+        kind = classify(comparison) if comparison else None
+        if not kind and not errors:
+            return {
+                "state": "fixed",
+                "message": self.env._(
+                    "Re-synced on %(date)s: Odoo now shows the provider's state (events: "
+                    "%(events)s).",
+                    date=fields.Datetime.to_string(fields.Datetime.now()),
+                    events=applied,
+                ),
+            }
+        parts = [
+            self.env._(
+                "Re-synced on %(date)s (events: %(events)s), but Odoo still differs.",
+                date=fields.Datetime.to_string(fields.Datetime.now()),
+                events=applied,
+            )
+        ]
+        if kind:
+            labels = {self.object_type: self.object_label or self.object_type}
+            parts.append(self.run_id._drift_values(comparison, labels)["message"])
+        parts += errors
+        return {"state": "failed", "message": "\n".join(parts)}
 
     def action_resolve(self):
         """For drift that needs no fix (explained elsewhere), so that it leaves the open
@@ -115,3 +164,12 @@ class SaasReconciliationDrift(models.Model):
     def action_reopen(self):
         self.write({"state": "open"})
         return True
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_done_run(self):
+        if any(drift.run_id.state == "done" for drift in self):
+            raise UserError(
+                self.env._(
+                    "A finished reconciliation keeps its drift lines: mark them resolved instead."
+                )
+            )

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 
 class SaasReconciliationLine(models.Model):
@@ -39,3 +40,8 @@ class SaasReconciliationLine(models.Model):
         for line in self:
             line.count_difference = line.provider_count - line.odoo_count
             line.difference = line.currency_id.round(line.provider_total - line.odoo_total)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_done_run(self):
+        if any(line.run_id.state == "done" for line in self):
+            raise UserError(self.env._("A finished reconciliation keeps its summary."))

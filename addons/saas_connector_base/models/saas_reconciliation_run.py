@@ -9,7 +9,20 @@ import xlsxwriter
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from ..lib.reconciliation import (
+    AMOUNT_MISMATCH,
+    ITEMS_MISMATCH,
+    MISSING_IN_ODOO,
+    MISSING_IN_PROVIDER,
+    MRR_MISMATCH,
+    STATUS_MISMATCH,
+    Comparison,
+    classify,
+    describe_items,
+    item_pairs,
+)
 from .saas_event_processing import READABLE_ERRORS
+from .saas_subscription_item import monetary_decimal
 
 _logger = logging.getLogger(__name__)
 
@@ -51,11 +64,13 @@ class SaasReconciliationRun(models.Model):
         required=True,
         default="draft",
         tracking=True,
+        copy=False,
     )
-    started_at = fields.Datetime(readonly=True)
-    finished_at = fields.Datetime(readonly=True)
+    started_at = fields.Datetime(readonly=True, copy=False)
+    finished_at = fields.Datetime(readonly=True, copy=False)
     note = fields.Text(
         readonly=True,
+        copy=False,
         help="What the run could not compare, e.g. object types the provider account does not "
         "offer, and why a failed run failed.",
     )
@@ -80,31 +95,40 @@ class SaasReconciliationRun(models.Model):
     def _compute_drift_counts(self):
         for run in self:
             run.drift_count = len(run.drift_ids)
-            run.open_drift_count = len(run.drift_ids.filtered(lambda d: d.state == "open"))
+            run.open_drift_count = len(
+                run.drift_ids.filtered(lambda d: d.state in ("open", "failed"))
+            )
 
     # ---------------------------------------------------------------------------------------
     # Running
     # ---------------------------------------------------------------------------------------
     def action_run(self):
-        """Compare the period again: the previous summary and drift lines are replaced."""
+        """Compare the period. A run that is done or failed keeps its lines: running it again
+        makes a new run of the same backend and period, which is shown."""
+        again = self.env["saas.reconciliation.run"]
         for run in self:
-            run._execute()
+            if run.state == "draft":
+                run._execute()
+                continue
+            rerun = run.copy({"trigger": "manual"})
+            rerun._execute()
+            again |= rerun
+        if len(again) == 1:
+            return {
+                "type": "ir.actions.act_window",
+                "res_model": "saas.reconciliation.run",
+                "res_id": again.id,
+                "view_mode": "form",
+            }
         return True
 
     def _execute(self):
         self.ensure_one()
+        if self.state != "draft":
+            raise UserError(self.env._("Reconciliation %s has already run.", self.name))
         if not self.backend_id.active:
             raise UserError(self.env._("Backend %s is archived.", self.backend_id.name))
-        self.line_ids.unlink()
-        self.drift_ids.unlink()
-        self.write(
-            {
-                "state": "draft",
-                "started_at": fields.Datetime.now(),
-                "finished_at": False,
-                "note": False,
-            }
-        )
+        self.write({"started_at": fields.Datetime.now(), "finished_at": False, "note": False})
         try:
             with self.env.cr.savepoint():
                 self.backend_id._provider_reconcile(self)
@@ -213,6 +237,175 @@ class SaasReconciliationRun(models.Model):
         return self.env["saas.reconciliation.drift"].create(
             [{**values, "run_id": self.id} for values in values_list]
         )
+
+    def _record_comparisons(self, comparisons, labels):
+        """Drift lines of the comparisons (``lib.reconciliation.Comparison``) on which the
+        provider and Odoo disagree; ``labels`` names each object type."""
+        self.ensure_one()
+        return self._record_drift(
+            [values for c in comparisons if (values := self._drift_values(c, labels))]
+        )
+
+    def _drift_values(self, c, labels):
+        """The drift line values of a comparison, or None when both sides agree."""
+        kind = classify(c)
+        if not kind:
+            return None
+        return {
+            "object_type": c.object_type,
+            "object_label": labels.get(c.object_type, c.object_type),
+            "external_id": c.external_id,
+            "kind": kind,
+            # Objects without money (contacts) are shown in the company's currency.
+            "currency_id": (
+                self._currency_of(c.currency or c.odoo_currency)
+                if c.currency or c.odoo_currency
+                else self.company_id.currency_id
+            ).id,
+            "provider_amount": float(c.amount or 0),
+            "provider_status": c.status or False,
+            "odoo_amount": float(c.odoo_amount or 0),
+            "odoo_status": c.odoo_status or False,
+            "res_model": c.record._name if c.record else False,
+            "res_id": c.record.id if c.record else False,
+            "message": self._drift_message(kind, c),
+        }
+
+    def _drift_message(self, kind, c):
+        """What differs, in words: the figures of both sides."""
+        figures = {
+            "provider": self.backend_id._provider_label(),
+            "record": c.record.display_name if c.record else "",
+            "amount": c.amount,
+            "currency": c.currency,
+            "status": c.status,
+            "items": describe_items(c.items or ()),
+            "odoo_amount": c.odoo_amount,
+            "odoo_currency": c.odoo_currency,
+            "odoo_status": c.odoo_status,
+            "odoo_items": describe_items(c.odoo_items or ()),
+        }
+        templates = {
+            MISSING_IN_PROVIDER: self.env._(
+                "Odoo has %(record)s for it; %(provider)s answers that it does not exist."
+            ),
+            MISSING_IN_ODOO: self.env._("%(provider)s has it; no Odoo document is bound to it."),
+            AMOUNT_MISMATCH: self.env._(
+                "%(amount)s %(currency)s in %(provider)s, %(odoo_amount)s %(odoo_currency)s "
+                "on %(record)s."
+            ),
+            STATUS_MISMATCH: self.env._(
+                "%(status)s in %(provider)s, %(odoo_status)s on %(record)s."
+            ),
+            ITEMS_MISMATCH: self.env._(
+                "%(provider)s sells %(items)s (MRR %(amount)s %(currency)s); %(record)s has "
+                "%(odoo_items)s (MRR %(odoo_amount)s %(odoo_currency)s)."
+            ),
+            MRR_MISMATCH: self.env._(
+                "MRR %(amount)s %(currency)s in %(provider)s, %(odoo_amount)s "
+                "%(odoo_currency)s on %(record)s."
+            ),
+        }
+        return templates[kind] % figures
+
+    def _currency_of(self, code):
+        currency = (
+            self.env["res.currency"]
+            .with_context(active_test=False)
+            .search([("name", "=", (code or "").upper())], limit=1)
+        )
+        if not currency:
+            raise UserError(self.env._("Currency %s is unknown to Odoo.", code))
+        return currency
+
+    # ---------------------------------------------------------------------------------------
+    # Subscriptions
+    # ---------------------------------------------------------------------------------------
+    def _reconcile_subscriptions(self, states, fetch, label):
+        """Compare the subscriptions a provider describes now (``states``: every
+        ``lib.reconciliation.SubscriptionState`` it lists) with the backend's subscriptions in
+        Odoo, and record a summary line per currency — how many subscriptions are live (not
+        canceled nor expired) and their MRR, on each side — and a drift line per subscription
+        that differs.
+
+        A subscription of Odoo the provider did not list is asked for with ``fetch(external
+        id)`` (its state, or None when the provider does not have it): a provider may list only
+        some statuses. One that ended before the period and that Odoo never had is no drift:
+        it ended before what the period covers."""
+        self.ensure_one()
+        start, _end = self._period_bounds()
+        records = self.env["saas.subscription"].search([("backend_id", "=", self.backend_id.id)])
+        by_name = {record.name: record for record in records}
+        comparisons = []
+        for state in states:
+            record = by_name.pop(state.external_id, None)
+            if not record and state.ended_at and state.ended_at < start:
+                continue
+            comparisons.append(self._compare_subscription(state, record))
+        for name, record in by_name.items():
+            state = fetch(name)
+            if state is None:
+                comparison = self._compare_subscription(None, record)
+                comparison.listed = False
+            else:
+                comparison = self._compare_subscription(state, record)
+            comparisons.append(comparison)
+        self._record_summary(self._subscription_summary(comparisons, label))
+        self._record_comparisons(comparisons, {"subscription": label})
+        return comparisons
+
+    def _compare_subscription(self, state, record):
+        """The comparison of a provider's subscription ``state`` (None when the provider does
+        not have it) with its Odoo ``record`` (None when Odoo has none)."""
+        currency = state and self._currency_of(state.currency)
+        comparison = Comparison(
+            "subscription",
+            state.external_id if state else record.name,
+            state and state.currency,
+            state and state.mrr(currency.decimal_places),
+            state and state.status,
+            items=state and state.item_pairs(),
+        )
+        if record:
+            comparison.record = record
+            comparison.odoo_currency = record.currency_id.name
+            comparison.odoo_amount = monetary_decimal(record.mrr_in_currency, record.currency_id)
+            comparison.odoo_status = record.state or False
+            comparison.odoo_items = item_pairs(
+                (item.price_ref, item.quantity) for item in record.item_ids
+            )
+            comparison.status_matches = not state or comparison.odoo_status == state.status
+            if comparison.items is None:
+                comparison.items = comparison.odoo_items
+        return comparison
+
+    def _subscription_summary(self, comparisons, label):
+        ended = ("canceled", "incomplete_expired", False, None)
+        totals = {}
+        for c in comparisons:
+            for currency, status, mrr, offset in (
+                (c.currency, c.status, c.amount, 0),
+                (c.odoo_currency, c.odoo_status, c.odoo_amount, 2),
+            ):
+                if not currency or status in ended:
+                    continue
+                figures = totals.setdefault(currency, [0, 0.0, 0, 0.0])
+                figures[offset] += 1
+                figures[offset + 1] += float(mrr or 0)
+        return [
+            {
+                # After the documents of the period: subscriptions are a state, not a flow.
+                "sequence": 90,
+                "object_type": "subscription",
+                "name": self.env._("%s (live, MRR)", label),
+                "currency_id": self._currency_of(currency).id,
+                "provider_count": count,
+                "provider_total": total,
+                "odoo_count": odoo_count,
+                "odoo_total": odoo_total,
+            }
+            for currency, (count, total, odoo_count, odoo_total) in sorted(totals.items())
+        ]
 
     # ---------------------------------------------------------------------------------------
     # UI

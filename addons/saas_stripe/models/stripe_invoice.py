@@ -104,6 +104,10 @@ class SaasBackend(models.Model):
         move = self._stripe_invoice_move(invoice, event)
         if move.state == "posted":
             self._stripe_void_move(move, event)
+        elif move.state == "draft":
+            # Reset to draft in Odoo: nothing was left to reverse.
+            move.button_cancel()
+            move.message_post(body=self.env._("Voided in Stripe."))
         return move
 
     def _stripe_void_move(self, move, event):
@@ -179,9 +183,30 @@ class SaasBackend(models.Model):
         if not move and invoice.status in FINALIZED_STATUSES:
             move = self._stripe_import_invoice(invoice)
             self._stripe_apply_customer_credit(move, _starting_balance(event, invoice.currency))
+        elif move and move.state != "posted" and invoice.status in FINALIZED_STATUSES - {"void"}:
+            self._stripe_repost_move(move, invoice)
         if move:
             bindings.bind(self, move, invoice.id, updated=event.source_created)
         return move
+
+    def _stripe_repost_move(self, move, invoice):
+        """Post again an invoice that was reset to draft (or cancelled) in Odoo while Stripe
+        shows it finalized: Stripe owns it. Its amounts must still be Stripe's — lines edited
+        in the meantime fail the event with both figures, and the invoice stays as it was."""
+        if move.state == "cancel":
+            move.button_draft()
+        move.action_post()
+        invoice = dataclasses.replace(
+            invoice, lines=self._stripe_document_lines(invoice, "invoice")
+        )
+        self._stripe_check_invoice_totals(move, _turned(invoice) if invoice.total < 0 else invoice)
+        move.message_post(
+            body=self.env._(
+                "Posted again: Stripe shows invoice %(invoice)s %(status)s.",
+                invoice=invoice.id,
+                status=invoice.status,
+            )
+        )
 
     def _stripe_import_invoice(self, invoice):
         partner = self.env["saas.binding"].lookup(self, "res.partner", invoice.customer_id)

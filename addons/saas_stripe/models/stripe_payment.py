@@ -82,6 +82,8 @@ class SaasBackend(models.Model):
         key = payment.payment_intent_id or payment.charge_id
         if key and (recorded := bindings.lookup(self, "account.payment", key)):
             self._stripe_bind_payment(recorded, payment)
+            # Applied again when the invoice lost it (reset to draft and back, unreconciled).
+            self._stripe_reconcile_payment(recorded, move)
             return recorded
         if payment.currency != move.currency_id.name:
             raise PermanentError(
@@ -171,15 +173,24 @@ class SaasBackend(models.Model):
             )
         )
         record.action_post()
+        self._stripe_reconcile_payment(record, move)
+        return record
+
+    def _stripe_reconcile_payment(self, record, move):
+        """Reconcile a posted payment with the posted ``move`` it pays, where both are still
+        open."""
+        if record.state not in ("in_process", "paid") or move.state != "posted":
+            return
         receivable = move.line_ids.filtered(lambda line: line.display_type == "payment_term")
         counterpart = record.move_id.line_ids.filtered(
             lambda line: line.account_id in receivable.account_id
         )
         # Over-payments stay open on the customer; partial ones leave the invoice open.
-        (receivable + counterpart).filtered(lambda line: not line.reconciled).reconcile()
+        open_lines = (receivable + counterpart).filtered(lambda line: not line.reconciled)
+        if open_lines.filtered(lambda line: line in receivable) and open_lines - receivable:
+            open_lines.reconcile()
         if move.stripe_payment_failed and move.payment_state in ("paid", "in_payment"):
             move.write({"stripe_payment_failed": False, "stripe_payment_failure": False})
-        return record
 
     def _stripe_payment_journal(self):
         """The backend's Stripe journal, created on first use."""

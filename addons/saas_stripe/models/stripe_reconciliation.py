@@ -1,11 +1,16 @@
+import time
 from collections import defaultdict
-from dataclasses import dataclass
 from decimal import Decimal
 
 import stripe
 
 from odoo import models
 from odoo.addons.saas_connector_base.lib.money import from_minor_units
+from odoo.addons.saas_connector_base.lib.reconciliation import (
+    Comparison,
+    SubscriptionItemState,
+    SubscriptionState,
+)
 
 from ..lib.normalize import PAYMENT_SUCCEEDED, NormalizeError, normalize_object
 from .stripe_invoice import FINALIZED_STATUSES, odoo_decimal
@@ -53,26 +58,9 @@ OBJECT_OF_TYPE = {
     "credit_note": "credit_note",
     "dispute": "dispute",
     "payout": "payout",
+    "subscription": "subscription",
 }
 PAYMENT_POSTED = frozenset({"in_process", "paid"})
-
-
-@dataclass
-class Comparison:
-    """One object of the period, as Stripe and Odoo show it. ``status`` values are in Stripe's
-    words; ``odoo_status`` is the Stripe status the Odoo document stands for."""
-
-    object_type: str
-    external_id: str
-    currency: str
-    amount: Decimal | None = None
-    status: str | None = None
-    record: models.BaseModel | None = None
-    odoo_currency: str | None = None
-    odoo_amount: Decimal | None = None
-    odoo_status: str | None = None
-    status_matches: bool = True
-    listed: bool = True
 
 
 class SaasBackend(models.Model):
@@ -95,6 +83,10 @@ class SaasBackend(models.Model):
     - Fees: the fees of the period's balance transactions against those an Odoo entry booked
       (``stripe_fee.py``): a summary line per currency, whose difference is the fees not
       booked yet.
+    - Subscriptions: every subscription of the account as it is now (whatever the period: a
+      subscription is a state, and an upgrade of last year's subscription is this month's
+      MRR), compared by the engine with Odoo's (``run._reconcile_subscriptions``): status,
+      prices and quantities, MRR per currency.
 
     Odoo documents bound to the backend and dated in the period that Stripe does not list are
     fetched one by one: Stripe dates objects by creation, Odoo by finalization or payment, so
@@ -143,7 +135,8 @@ class SaasBackend(models.Model):
                     ", ".join(unfiltered),
                 )
             )
-        run._record_drift([values for c in comparisons if (values := self._stripe_drift(c))])
+        run._record_comparisons(comparisons, labels)
+        self._stripe_reconcile_subscriptions(client, run, labels["subscription"])
 
     def _provider_resync(self, drifts):
         if self.provider != "stripe":
@@ -163,9 +156,37 @@ class SaasBackend(models.Model):
                 )
                 continue
             objects += [*self._stripe_prerequisites(client, obj), obj]
+        events = self.env["saas.event"]
         if objects:
-            self._stripe_sync_objects(_unique(objects))
-        return failures
+            events = self._stripe_sync_objects(
+                _unique(objects), dispatch=False, salt=f"resync {time.time_ns()}"
+            )
+        return events, failures
+
+    def _provider_recompare(self, drifts):
+        if self.provider != "stripe":
+            return super()._provider_recompare(drifts)
+        client = self._stripe_client()
+        comparisons = {}
+        for drift in drifts:
+            object_type = drift.object_type
+            obj = self._stripe_fetch(client, OBJECT_OF_TYPE.get(object_type), drift.external_id)
+            if object_type == "subscription":
+                record = self.env["saas.binding"].lookup(
+                    self, "saas.subscription", drift.external_id
+                )
+                state = obj and self._stripe_subscription_state(obj)
+                comparison = drift.run_id._compare_subscription(state, record or None)
+                comparison.listed = state is not None
+            elif obj is None:
+                record = drift.res_model and self.env[drift.res_model].browse(drift.res_id)
+                comparison = Comparison(object_type, drift.external_id, None, listed=False)
+                comparison.record = record and record.exists()
+            else:
+                compare = getattr(self, f"_stripe_compare_{object_type}")
+                comparison = compare(obj, self._stripe_bound(object_type, [obj]))
+            comparisons[drift.id] = comparison
+        return comparisons
 
     def _provider_refresh_stale_event(self, event):
         """The object's current state, read from Stripe and stored as the events that apply
@@ -189,6 +210,7 @@ class SaasBackend(models.Model):
             "dispute": self.env._("Disputes"),
             "payout": self.env._("Payouts"),
             "fee": self.env._("Fees"),
+            "subscription": self.env._("Subscriptions"),
         }
 
     # ---------------------------------------------------------------------------------------
@@ -463,6 +485,56 @@ class SaasBackend(models.Model):
         )
 
     # ---------------------------------------------------------------------------------------
+    # Subscriptions
+    # ---------------------------------------------------------------------------------------
+    def _stripe_reconcile_subscriptions(self, client, run, label):
+        """Every subscription of the account, canceled ones included, compared by the engine.
+        A Stripe stand-in that refuses ``status=all`` lists the others; the engine asks for
+        the subscriptions of Odoo it did not list one by one."""
+        try:
+            listing = client.v1.subscriptions.list(params={"status": "all", "limit": 100})
+            objects = [obj.to_dict() for obj in listing.auto_paging_iter()]
+        except stripe.StripeError as error:
+            status = error.http_status or 0
+            if status == 404:
+                return self._stripe_not_offered(run, label)
+            if status != 400:
+                raise
+            listing = client.v1.subscriptions.list(params={"limit": 100})
+            objects = [obj.to_dict() for obj in listing.auto_paging_iter()]
+
+        def fetch(external_id):
+            obj = self._stripe_fetch(client, "subscription", external_id)
+            return obj and self._stripe_subscription_state(obj)
+
+        return run._reconcile_subscriptions(
+            [self._stripe_subscription_state(obj) for obj in objects], fetch, label
+        )
+
+    def _stripe_subscription_state(self, obj):
+        """A Stripe subscription (a dict of the API) as the engine compares it."""
+        subscription = normalize_object(obj)
+        items = []
+        for item in subscription.items:
+            price = item.price
+            items.append(
+                SubscriptionItemState(
+                    price=item.price_id,
+                    quantity=item.quantity or 0,
+                    unit_amount=price and price.unit_amount,
+                    interval=price and price.interval,
+                    interval_count=(price and price.interval_count) or 1,
+                )
+            )
+        return SubscriptionState(
+            external_id=subscription.id,
+            status=subscription.status,
+            currency=(subscription.currency or "").upper(),
+            items=tuple(items),
+            ended_at=subscription.ended_at,
+        )
+
+    # ---------------------------------------------------------------------------------------
     # Results
     # ---------------------------------------------------------------------------------------
     def _stripe_summary(self, comparisons):
@@ -532,53 +604,6 @@ class SaasBackend(models.Model):
             }
             for currency, (count, total, odoo_count, odoo_total) in fees.items()
         ]
-
-    def _stripe_drift(self, c):
-        """The drift line values of a comparison, or None when Stripe and Odoo agree."""
-        record = c.record.display_name if c.record else ""
-        if not c.listed:
-            kind = "missing_in_provider"
-            message = self.env._(
-                "Odoo has %s for it; Stripe answers that it does not exist.", record
-            )
-        elif not c.record:
-            kind = "missing_in_odoo"
-            message = self.env._("Stripe has it; no Odoo document is bound to it.")
-        elif c.odoo_currency != c.currency or c.odoo_amount != c.amount:
-            kind = "amount_mismatch"
-            message = self.env._(
-                "%(stripe_amount)s %(currency)s in Stripe, %(odoo_amount)s %(odoo_currency)s "
-                "on %(record)s.",
-                stripe_amount=c.amount,
-                currency=c.currency,
-                odoo_amount=c.odoo_amount,
-                odoo_currency=c.odoo_currency,
-                record=record,
-            )
-        elif not c.status_matches:
-            kind = "status_mismatch"
-            message = self.env._(
-                "%(stripe_status)s in Stripe, %(odoo_status)s on %(record)s.",
-                stripe_status=c.status,
-                odoo_status=c.odoo_status,
-                record=record,
-            )
-        else:
-            return None
-        return {
-            "object_type": c.object_type,
-            "object_label": self._stripe_reconciliation_labels()[c.object_type],
-            "external_id": c.external_id,
-            "kind": kind,
-            "currency_id": self._stripe_currency(c.currency).id,
-            "provider_amount": float(c.amount or 0),
-            "provider_status": c.status or False,
-            "odoo_amount": float(c.odoo_amount or 0),
-            "odoo_status": c.odoo_status or False,
-            "res_model": c.record._name if c.record else False,
-            "res_id": c.record.id if c.record else False,
-            "message": message,
-        }
 
 
 def _invoice_status(move):

@@ -70,12 +70,14 @@ def sync_event_types(obj):
     return event_types(obj) if event_types else []
 
 
-def sync_event_id(event_type, obj):
-    """A synthetic event id that depends only on the event type and the object's content:
-    syncing an unchanged object again gives the same id (a duplicate the intake ignores), a
-    changed one a new id."""
+def sync_event_id(event_type, obj, salt=""):
+    """A synthetic event id that depends only on the event type and the object's content
+    (and ``salt``): syncing an unchanged object again gives the same id (a duplicate the
+    intake ignores), a changed one a new id. A re-sync salts it, so that the state is applied
+    again even when the object did not change (Odoo's side did)."""
     content = json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
-    digest = hashlib.sha256(f"{event_type}\n{content}".encode()).hexdigest()
+    salted = f"{event_type}\n{salt}" if salt else event_type
+    digest = hashlib.sha256(f"{salted}\n{content}".encode()).hexdigest()
     return f"evt_sync_{obj['id']}_{digest[:24]}"
 
 
@@ -84,7 +86,7 @@ class SaasBackend(models.Model):
 
     _inherit = "saas.backend"  # pylint: disable=consider-merging-classes-inherited
 
-    def _stripe_sync_objects(self, objects, dispatch=True):
+    def _stripe_sync_objects(self, objects, dispatch=True, salt=""):
         """Feed Stripe API objects (dicts, e.g. ``obj.to_dict()`` of the SDK) through the
         event engine as if Stripe had sent a webhook describing each one's current state.
 
@@ -98,7 +100,8 @@ class SaasBackend(models.Model):
 
         Objects whose type has no event (or no handler) are stored and then ignored by the
         engine. With ``dispatch=False`` the caller processes the events (see
-        ``saas.event._receive``). Returns the ``saas.event`` records stored now (duplicates
+        ``saas.event._receive``); ``salt`` makes the ids of a re-sync new (see
+        :func:`sync_event_id`). Returns the ``saas.event`` records stored now (duplicates
         excluded).
         """
         self.ensure_one()
@@ -107,7 +110,7 @@ class SaasBackend(models.Model):
         for obj in objects:
             for event_type in sync_event_types(obj):
                 payload = {
-                    "id": sync_event_id(event_type, obj),
+                    "id": sync_event_id(event_type, obj, salt),
                     "object": "event",
                     "type": event_type,
                     "api_version": self.stripe_api_version or None,

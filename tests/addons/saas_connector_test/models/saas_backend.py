@@ -1,6 +1,7 @@
 import hashlib
 import hmac
 import json
+import time
 from datetime import UTC, datetime
 
 from odoo import fields, models
@@ -10,6 +11,7 @@ from odoo.addons.saas_connector_base.lib.errors import (
     WebhookRejected,
 )
 from odoo.addons.saas_connector_base.lib.inbound import InboundEvent
+from odoo.addons.saas_connector_base.lib.reconciliation import Comparison
 
 SIGNATURE_HEADER = "X-Test-Signature"
 # Stored in place of a delivery's headers on the events made from a read of the provider.
@@ -131,7 +133,8 @@ class SaasBackend(models.Model):
         run._add_note("Contacts carry no amounts.")
 
     def _provider_resync(self, drifts):
-        """Each contact as it is now at the provider, delivered as a synthetic event."""
+        """Each contact as it is now at the provider, stored as a synthetic event of this
+        re-sync for the engine to apply."""
         if self.provider != "test":
             return super()._provider_resync(drifts)
         failures = {}
@@ -141,9 +144,31 @@ class SaasBackend(models.Model):
             if contact is None:
                 failures[drift.id] = f"Contact {drift.external_id} does not exist at the provider."
                 continue
-            inbound.append(_read_event(contact))
-        self.env["saas.event"]._receive(self, inbound, READ_HEADERS)
-        return failures
+            inbound.append(_read_event(contact, salt=f"resync_{time.time_ns()}"))
+        new = self.env["saas.event"]._receive(self, inbound, READ_HEADERS, dispatch=False)
+        return self.env["saas.event"].browse([event_id for event_id, _object in new]), failures
+
+    def _provider_recompare(self, drifts):
+        """Each contact against its partner, as ``_provider_reconcile`` compares them."""
+        if self.provider != "test":
+            return super()._provider_recompare(drifts)
+        comparisons = {}
+        for drift in drifts:
+            contact = REMOTE_CONTACTS.get(drift.external_id)
+            partner = (
+                self.env["saas.binding"]
+                .with_context(active_test=False)
+                .lookup(self, "res.partner", drift.external_id)
+            )
+            comparison = Comparison("contact", drift.external_id, None, listed=bool(contact))
+            if contact:
+                comparison.status = "archived" if contact.get("archived") else "active"
+            if partner:
+                comparison.record = partner
+                comparison.odoo_status = "active" if partner.active else "archived"
+                comparison.status_matches = comparison.odoo_status == comparison.status
+            comparisons[drift.id] = comparison
+        return comparisons
 
     def _provider_refresh_stale_event(self, event):
         """The contact as the provider has it now, when it has it."""
@@ -197,11 +222,11 @@ class SaasBackend(models.Model):
         return partner
 
 
-def _read_event(contact):
+def _read_event(contact, salt=""):
     """The contact as the provider has it now, as a synthetic event dated now: what a read of
-    its API gives."""
+    its API gives. ``salt`` makes the event of a re-sync new."""
     item = {
-        "id": f"sync_{contact['id']}_{len(json.dumps(contact))}",
+        "id": f"sync_{contact['id']}_{len(json.dumps(contact))}{salt}",
         "type": "contact.deleted" if contact.get("archived") else "contact.updated",
         "created": int(datetime.now(UTC).timestamp()),
         "data": {"object": {"object": "contact", **contact}},

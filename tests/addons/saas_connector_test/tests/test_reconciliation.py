@@ -122,28 +122,40 @@ class TestReconciliationRun(ReconciliationCase):
         self.assertEqual(run.line_ids.difference, 0)
         self.assertFalse(run.activity_ids)
 
-    def test_resync_feeds_the_inbox_and_the_next_run_is_clean(self):
+    def test_resync_applies_the_provider_state_and_checks_it(self):
         self.prepare_drift()
         run = self.run_reconciliation()
         run.drift_ids.action_resync()
         by_id = {drift.external_id: drift for drift in run.drift_ids}
-        self.assertEqual(by_id["c_dropped"].state, "resynced")
-        self.assertEqual(by_id["c_archived"].state, "resynced")
-        # What the provider cannot return stays open, with the reason.
-        self.assertEqual(by_id["c_gone"].state, "open")
+        self.assertEqual(by_id["c_dropped"].state, "fixed", by_id["c_dropped"].message)
+        self.assertEqual(by_id["c_archived"].state, "fixed", by_id["c_archived"].message)
+        # What the provider cannot return fails, with the reason.
+        self.assertEqual(by_id["c_gone"].state, "failed")
         self.assertEqual(by_id["c_gone"].message, "Contact c_gone does not exist at the provider.")
+        self.assertEqual(run.open_drift_count, 1)
         events = self.env["saas.event"].search(
             [("backend_id", "=", self.backend.id), ("external_id", "=like", "sync_%")]
         )
         self.assertEqual(
             sorted(events.mapped("event_type")), ["contact.deleted", "contact.updated"]
         )
-        run_jobs(self.env)
-        self.assertEqual(events.mapped("state"), ["done", "done"])
+        self.assertEqual(events.mapped("state"), ["done", "done"], "applied at once")
         dropped = self.env["saas.binding"].lookup(self.backend, "res.partner", "c_dropped")
         self.assertEqual(dropped.name, "Dropped Ltd")
         again = self.run_reconciliation()
         self.assertEqual(self.drift_of(again), {("c_gone", "missing_in_provider")})
+
+    def test_resync_that_does_not_fix_says_what_still_differs(self):
+        self.prepare_drift()
+        run = self.run_reconciliation()
+        dropped = run.drift_ids.filtered(lambda drift: drift.external_id == "c_dropped")
+        # The provider's state cannot be applied: the event fails, the line says why.
+        REMOTE_CONTACTS["c_dropped"].update(fail="permanent", country="XX")
+        dropped.action_resync()
+        self.assertEqual(dropped.state, "failed")
+        self.assertIn("but Odoo still differs", dropped.message)
+        self.assertIn("Test (HMAC) has it; no Odoo document is bound to it.", dropped.message)
+        self.assertIn("country 'XX' is not configured", dropped.message)
 
     def test_resolved_drift_is_not_resynced(self):
         self.prepare_drift()
@@ -152,13 +164,18 @@ class TestReconciliationRun(ReconciliationCase):
         with self.assertRaisesRegex(UserError, "Resolved drift lines are not re-synchronized"):
             run.drift_ids.action_resync()
 
-    def test_run_again_replaces_its_lines(self):
+    def test_run_again_makes_a_new_run_and_keeps_the_done_one(self):
         self.prepare_drift()
         run = self.run_reconciliation()
         self.delivered("c_dropped")
-        run.action_run()
-        self.assertEqual(len(run.line_ids), 1)
-        self.assertNotIn(("c_dropped", "missing_in_odoo"), self.drift_of(run))
+        action = run.action_run()
+        again = self.env["saas.reconciliation.run"].browse(action["res_id"])
+        self.assertNotEqual(again, run)
+        self.assertEqual((again.date_from, again.date_to), (run.date_from, run.date_to))
+        self.assertIn(("c_dropped", "missing_in_odoo"), self.drift_of(run))
+        self.assertNotIn(("c_dropped", "missing_in_odoo"), self.drift_of(again))
+        with self.assertRaisesRegex(UserError, "keeps its drift lines"):
+            run.drift_ids.unlink()
 
     def test_provider_failure_fails_the_run_with_its_message(self):
         with patch.object(
@@ -226,7 +243,10 @@ class TestReconciliationAccess(ReconciliationCase):
         as_user = run.with_user(self.responsible)
         self.assertEqual(as_user.drift_ids.external_id, "c_dropped")
         as_user.drift_ids.action_resync()
-        self.assertEqual(run.drift_ids.state, "resynced")
+        # The fix is applied with the user's rights, as a replay is: one who may not create
+        # contacts sees why the line is not fixed.
+        self.assertEqual(run.drift_ids.state, "failed")
+        self.assertIn("not allowed to create 'Contact'", run.drift_ids.message)
         with self.assertRaises(AccessError):
             self.env["saas.reconciliation.run"].with_user(self.responsible).create(
                 {
