@@ -55,8 +55,7 @@ class TestFinanceRolesAccess(DeferredRevenueCase):
         self.assertEqual(self.visible_menus(self.roles["billing"]), REPORTS)
         self.assertEqual(
             self.visible_menus(self.roles["billing administrator"]),
-            ["Month-End Close", "Undo Month-End Close", "Revenue Schedules"]
-            + ["Create Revenue Schedules for Posted Invoices", *REPORTS[1:]],
+            [*CLOSING[:2], REPORTS[0], CLOSING[2], *REPORTS[1:]],
         )
         self.assertEqual(self.visible_menus(self.roles["readonly"]), REPORTS)
         self.assertEqual(self.visible_menus(self.roles["accountant"]), REPORTS)
