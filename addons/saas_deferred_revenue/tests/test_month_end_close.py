@@ -8,6 +8,7 @@ from datetime import date
 from freezegun import freeze_time
 from lxml import etree
 
+from odoo.exceptions import UserError
 from odoo.tests import new_test_user, tagged
 
 from .common import YEAR_2025, DeferredRevenueCase
@@ -158,6 +159,18 @@ class TestMonthEndClose(DeferredRevenueCase):
         self.assertEqual(
             sorted(entries.mapped("date")), [date(2025, 2, 1)] * 2 + [date(2025, 2, 28)] * 2
         )
+
+    def test_close_without_a_recognition_journal_says_so_in_the_preview(self):
+        self.company.saas_revenue_journal_id = False
+        wizard = self.close_wizard("2025-02-28")
+        self.assertEqual(len(wizard.preview_line_ids), 3)
+        self.assertEqual(
+            wizard.preview_message,
+            f"Set a revenue recognition journal in the accounting settings of "
+            f"{self.company.name}.",
+        )
+        with self.assertRaisesRegex(UserError, "Set a revenue recognition journal"):
+            wizard.action_recognize()
 
     def test_close_of_a_day_to_come_previews_nothing(self):
         with freeze_time("2025-03-14"):

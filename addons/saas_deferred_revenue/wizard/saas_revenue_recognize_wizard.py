@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import date_utils, format_date
 
 
@@ -76,7 +77,11 @@ class SaasRevenueRecognizeWizard(models.TransientModel):
                 count=len(lines),
                 date=when,
             )
-        dates = sorted({self._entry_date(*period) for period in periods})
+        try:
+            dates = sorted({self._entry_date(*period) for period in periods})
+        except UserError as error:
+            # A company without a recognition journal: said in the preview, as posting would.
+            return error.args[0]
         return self.env._(
             "Schedule lines due by %(date)s: %(count)s. Entries to post: %(entries)s, "
             "dated %(dates)s.",
