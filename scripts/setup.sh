@@ -13,6 +13,9 @@ DB=${DB:-saas_demo}
 PYTHON=${PYTHON:-python3}
 ODOO_UPSTREAM=https://github.com/odoo/odoo
 DEB_BUILD_PACKAGES="libldap2-dev libsasl2-dev libpq-dev gcc"
+# The browser of the tour tests (Odoo's HttpCase.start_tour). Pinned: Chromium 156 times out on
+# a stock Odoo tour, 150 passes them all. Without a browser those tests fail.
+CHROMIUM_VERSION=150.0.7871.100-1~deb12u1
 
 say() { printf '[setup] %s\n' "$*"; }
 die() { printf '[setup] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -48,14 +51,39 @@ ensure_debian_packages() {
     say "installing Debian packages:$missing"
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
-    # apt may upgrade the PostgreSQL server under a running cluster: restart it if it stopped
-    # answering (see README, "PostgreSQL").
+    restart_postgres_if_down
+}
+
+# apt may upgrade the PostgreSQL server under a running cluster: restart it if it stopped
+# answering (see README, "PostgreSQL").
+restart_postgres_if_down() {
     if ! pg_reachable && command -v pg_lsclusters >/dev/null; then
         say "restarting PostgreSQL after the package upgrade"
         pg_lsclusters -h | while read -r ver name _; do
             pg_ctlcluster --skip-systemctl-redirect "$ver" "$name" restart || true
         done
     fi
+}
+
+# --- browser for the tour tests --------------------------------------------------------------
+ensure_browser() {
+    local bin
+    for bin in google-chrome chromium chromium-browser google-chrome-stable; do
+        command -v "$bin" >/dev/null && return
+    done
+    if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+        say "WARNING: no Chromium: the browser tests will fail — install it:" \
+            "sudo apt-get install chromium=$CHROMIUM_VERSION chromium-common=$CHROMIUM_VERSION"
+        return
+    fi
+    say "installing Chromium $CHROMIUM_VERSION for the browser tests"
+    apt-get update -qq
+    if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+            "chromium=$CHROMIUM_VERSION" "chromium-common=$CHROMIUM_VERSION" >/dev/null; then
+        say "Chromium $CHROMIUM_VERSION is not available here; installing the distribution's"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    fi
+    restart_postgres_if_down
 }
 
 # --- virtualenv ------------------------------------------------------------------------------
@@ -162,6 +190,7 @@ write_odoo_conf() {
 
 ensure_odoo_source
 ensure_debian_packages
+ensure_browser
 ensure_venv
 ensure_localstripe
 ensure_postgres

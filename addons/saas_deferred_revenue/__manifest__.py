@@ -26,6 +26,9 @@
         "wizard/saas_revenue_defer_wizard_views.xml",
         "views/saas_deferred_revenue_menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["saas_deferred_revenue/static/tests/tours/**/*"],
+    },
     "installable": True,
     "application": False,
 }

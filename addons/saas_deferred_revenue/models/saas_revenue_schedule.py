@@ -475,24 +475,14 @@ class SaasRevenueSchedule(models.Model):
         until = fields.Date.to_date(until)
         if until > fields.Date.context_today(self):
             raise UserError(self.env._("Revenue cannot be recognized before it is earned."))
-        domain = [("state", "=", "planned"), ("date", "<=", until)]
-        company_ids = self._company_ids(company_ids)
-        if company_ids:
-            domain.append(("company_id", "in", company_ids))
         # A concurrent run posts the rows it holds; this one takes the rest.
-        lines = (
-            self.env["saas.revenue.schedule.line"]
-            .search(domain, order="date, id")
-            .try_lock_for_update(allow_referencing=True)
-        )
+        lines = self._due_lines(until, company_ids).try_lock_for_update(allow_referencing=True)
         moves = self.env["account.move"]
         if not lines:
             return moves
         lines.check_access("write")
         # Pending writes (an undone month) would otherwise overwrite the rows marked below.
         self.env.flush_all()
-        # Month-end closing handles every schedule of the books at once: the rows are summed
-        # and marked in the database, never loaded one by one.
         periods = defaultdict(list)
         for (
             *period,
@@ -502,7 +492,40 @@ class SaasRevenueSchedule(models.Model):
             amount,
             amount_currency,
             ids,
-        ) in self.env.execute_query(
+        ) in self._recognition_totals(lines, until):
+            periods[tuple(period)].append(
+                (deferred_account, income_account, analytic, amount, amount_currency, ids)
+            )
+        for (company_id, currency_id, period_end), totals in periods.items():
+            moves |= self._post_recognition(
+                self.env["res.company"].browse(company_id),
+                self.env["res.currency"].browse(currency_id),
+                period_end,
+                totals,
+            )
+        # The rows changed in the database: what the cache holds of them is stale.
+        self.env.invalidate_all()
+        return moves
+
+    @api.model
+    def _due_lines(self, until, company_ids=None):
+        """The planned schedule lines due by ``until`` in ``company_ids`` (every company the
+        user may access when empty): what recognition up to ``until`` posts."""
+        domain = [("state", "=", "planned"), ("date", "<=", until)]
+        company_ids = self._company_ids(company_ids)
+        if company_ids:
+            domain.append(("company_id", "in", company_ids))
+        return self.env["saas.revenue.schedule.line"].search(domain, order="date, id")
+
+    @api.model
+    def _recognition_totals(self, lines, until):
+        """The schedule ``lines`` summed as recognition up to ``until`` posts them: rows of
+        ``(company id, currency id, period end, deferred account id, income account id,
+        analytic distribution, amount, amount in currency, line ids)``, one per line of an
+        entry. The period end is the month's end, or ``until`` within its month."""
+        # Month-end closing handles every schedule of the books at once: the rows are summed
+        # in the database, never loaded one by one.
+        return self.env.execute_query(
             SQL(
                 """
                 SELECT line.company_id,
@@ -526,20 +549,74 @@ class SaasRevenueSchedule(models.Model):
                 until,
                 list(lines.ids),
             )
-        ):
-            periods[tuple(period)].append(
-                (deferred_account, income_account, analytic, amount, amount_currency, ids)
+        )
+
+    @api.model
+    def _close_preview(self, lines, until):
+        """What recognizing (or undoing) ``lines`` up to ``until`` moves, for finance to check
+        before it posts: ``(rows, periods)``. ``rows`` are the amounts per company, deferred
+        account, income account and currency (values of ``saas.revenue.close.line``);
+        ``periods`` the ``(company, currency, period end)`` of the entries, each with an
+        amount to post."""
+        rows = {}
+        periods = set()
+        for (
+            company_id,
+            currency_id,
+            period_end,
+            deferred_account_id,
+            income_account_id,
+            _analytic,
+            amount,
+            amount_currency,
+            ids,
+        ) in self._recognition_totals(lines, until):
+            row = rows.setdefault(
+                (company_id, deferred_account_id, income_account_id, currency_id),
+                {
+                    "company_id": company_id,
+                    "deferred_account_id": deferred_account_id,
+                    "income_account_id": income_account_id,
+                    "currency_id": currency_id,
+                    "amount": 0,
+                    "amount_currency": 0,
+                    "line_count": 0,
+                    "months": set(),
+                },
             )
-        for (company_id, currency_id, period_end), totals in periods.items():
-            moves |= self._post_recognition(
-                self.env["res.company"].browse(company_id),
-                self.env["res.currency"].browse(currency_id),
-                period_end,
-                totals,
+            # Sums of amounts rounded to their currency (Decimal): exact, like the entries.
+            row["amount"] += amount
+            row["amount_currency"] += amount_currency
+            row["line_count"] += len(ids)
+            row["months"].add(period_end.strftime("%Y-%m"))
+            if amount or amount_currency:
+                periods.add((company_id, currency_id, period_end))
+        for row in rows.values():
+            months = sorted(row["months"])
+            row["months"] = (
+                months[0]
+                if len(months) == 1
+                else self.env._("%(first)s to %(last)s", first=months[0], last=months[-1])
             )
-        # The rows changed in the database: what the cache holds of them is stale.
-        self.env.invalidate_all()
-        return moves
+            row["amount"] = float(row["amount"])
+            row["amount_currency"] = float(row["amount_currency"])
+        return list(rows.values()), sorted(periods, key=lambda period: (period[2], period[:2]))
+
+    @api.model
+    def _action_open_entries(self, moves, name):
+        """``moves`` in Odoo's journal entry views: what a close posted or reversed."""
+        return {
+            "type": "ir.actions.act_window",
+            "name": name,
+            "res_model": "account.move",
+            "views": [
+                (self.env.ref("account.view_move_tree").id, "list"),
+                (self.env.ref("account.view_move_form").id, "form"),
+            ],
+            "search_view_id": [self.env.ref("account.view_account_move_filter").id, "search"],
+            "domain": [("id", "in", moves.ids)],
+            "context": {"default_move_type": "entry", "create": False},
+        }
 
     @api.model
     def _post_recognition(self, company, currency, period_end, totals):
@@ -637,15 +714,7 @@ class SaasRevenueSchedule(models.Model):
         companies; by default every company the user may access. Nothing posted for the month,
         nothing to undo: returns the reversals posted."""
         period_end = date_utils.end_of(fields.Date.to_date(date), "month")
-        domain = [
-            ("state", "=", "posted"),
-            ("date", ">=", date_utils.start_of(period_end, "month")),
-            ("date", "<=", period_end),
-        ]
-        company_ids = self._company_ids(company_ids)
-        if company_ids:
-            domain.append(("company_id", "in", company_ids))
-        lines = self.env["saas.revenue.schedule.line"].search(domain)
+        lines = self._posted_lines_of_month(period_end, company_ids)
         lines.lock_for_update()
         entries = lines.move_id
         for entry in entries:
@@ -676,6 +745,20 @@ class SaasRevenueSchedule(models.Model):
         late.note = False
         lines.write({"state": "planned", "move_id": False, "posted_date": False})
         return reversals
+
+    @api.model
+    def _posted_lines_of_month(self, date, company_ids=None):
+        """The schedule lines of the month of ``date`` recognized in ``company_ids`` (every
+        company the user may access when empty): what undoing that month plans again."""
+        domain = [
+            ("state", "=", "posted"),
+            ("date", ">=", date_utils.start_of(date, "month")),
+            ("date", "<=", date_utils.end_of(date, "month")),
+        ]
+        company_ids = self._company_ids(company_ids)
+        if company_ids:
+            domain.append(("company_id", "in", company_ids))
+        return self.env["saas.revenue.schedule.line"].search(domain)
 
     @api.model
     def _cron_recognize(self):
