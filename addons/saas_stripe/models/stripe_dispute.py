@@ -1,4 +1,5 @@
 from collections import defaultdict
+from datetime import UTC
 from decimal import Decimal
 
 from odoo import fields, models
@@ -145,6 +146,31 @@ class SaasBackend(models.Model):
         record.write(values)
         return record
 
+    def _stripe_dispute_payment_found(self, payment, external_ids):
+        """A dispute that came before its payment gets the payment, its invoice and customer
+        once the payment is recorded, as if it had come after."""
+        disputes = self.env["saas.stripe.dispute"].search(
+            [
+                ("backend_id", "=", self.id),
+                ("payment_id", "=", False),
+                "|",
+                ("charge_ref", "in", external_ids),
+                ("payment_intent_ref", "in", external_ids),
+            ]
+        )
+        for dispute in disputes:
+            invoice = payment.invoice_ids[:1] or dispute.invoice_id
+            dispute.write(
+                {
+                    "payment_id": payment.id,
+                    "invoice_id": invoice.id,
+                    "partner_id": (payment.partner_id or invoice.commercial_partner_id).id,
+                }
+            )
+            dispute.message_post(
+                body=self.env._("The disputed payment is now in Odoo: %s.", payment.display_name)
+            )
+
     def _stripe_disputed_documents(self, dispute):
         """The disputed payment, its invoice and customer, as far as Odoo knows them."""
         bindings = self.env["saas.binding"]
@@ -244,7 +270,7 @@ class SaasBackend(models.Model):
             dispute_account = self._stripe_dispute_account()
             return self._stripe_dispute_move_values(
                 record,
-                self._stripe_date(event.source_created),
+                self._stripe_date(_loss_time(dispute, event)),
                 self.env._("Dispute %s lost", record.name),
                 [
                     (loss_account, dispute_account, self._stripe_currency(code), amount)
@@ -317,3 +343,28 @@ class SaasBackend(models.Model):
                 )
             )
         return account
+
+
+def _loss_time(dispute, event):
+    """When a lost dispute's money is a loss. Stripe's dispute carries no closing date, and
+    its ``closed`` event may be lost, late or stand behind a read of the current dispute,
+    dated when it was read. So that every order of delivery books the same entry, the loss
+    is dated once the dispute could no longer be answered: at its evidence deadline (not
+    before its last movement of money) — or when Stripe reported it lost, if that came
+    earlier (a dispute accepted before its deadline)."""
+    decided = max(
+        (
+            moment
+            for moment in (
+                dispute.evidence_due_by,
+                *(transaction.created for transaction in dispute.balance_transactions),
+            )
+            if moment
+        ),
+        default=None,
+    )
+    # Event times are naive UTC in Odoo; Stripe's are aware.
+    reported = event.source_created and event.source_created.replace(tzinfo=UTC)
+    if decided is None or (reported and reported < decided):
+        return reported
+    return decided

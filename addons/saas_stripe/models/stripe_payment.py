@@ -125,9 +125,12 @@ class SaasBackend(models.Model):
         """Bind ``record`` to the payment intent and to the charge of ``payment``: a refund or
         a dispute names either, and some (refunds created from a charge) only the charge."""
         bindings = self.env["saas.binding"]
-        for external_id in dict.fromkeys((payment.payment_intent_id, payment.charge_id)):
-            if external_id:
-                bindings.bind(self, record, external_id)
+        external_ids = [
+            key for key in dict.fromkeys((payment.payment_intent_id, payment.charge_id)) if key
+        ]
+        for external_id in external_ids:
+            bindings.bind(self, record, external_id)
+        self._stripe_dispute_payment_found(record, external_ids)
 
     def _stripe_invoice_payments(self, invoice_id):
         """The payments already recorded for a Stripe invoice, in the order they came."""

@@ -4,7 +4,7 @@ many times and in whatever order their events arrive. The payloads are recorded 
 fixtures/PROVENANCE.md); where a test derives one it says which fields it changes."""
 
 import copy
-from datetime import date
+from datetime import UTC, date, datetime
 
 from odoo.tests import tagged
 
@@ -239,6 +239,29 @@ class TestStripeDispute(StripeAccountingCase):
         self.assertEqual(self.balance(self.loss_account), 0.0)
         self.assertFalse(self.evidence_todo(dispute))
 
+    def loss_entry(self):
+        return self.bound("account.move", f"{LAGO_DISPUTE}/loss")
+
+    def test_loss_reported_before_the_evidence_deadline_is_dated_when_reported(self):
+        # Lago's dispute was lost (accepted) on 2024-03-29, before its deadline of 2024-04-07.
+        self.assertApplied(self.apply(fixture(LAGO_2020_LOST)))
+        self.assertEqual(self.loss_entry().date, date(2024, 3, 29))
+
+    def test_loss_reported_after_the_evidence_deadline_is_dated_at_the_deadline(self):
+        # Whichever reports it — the closed event weeks later, or a read of the dispute today —
+        # the loss is dated when the dispute could no longer be answered.
+        deadline = fixture(LAGO_2020_LOST)["data"]["object"]["evidence_details"]["due_by"]
+        for event_id, created in (("evt_lost_late", deadline + 30 * 86_400), ("evt_read", None)):
+            with self.subTest(event_id), self.env.cr.savepoint(flush=False) as savepoint:
+                payload = variant(fixture(LAGO_2020_LOST), event_id=event_id, created=created)
+                if created is None:
+                    payload["created"] = int(datetime.now(UTC).timestamp())
+                self.assertApplied(self.apply(payload))
+                self.assertEqual(self.loss_entry().date, date(2024, 4, 7))
+                self.env.flush_all()
+                savepoint.rollback()
+                self.env.invalidate_all()
+
     def test_won_without_reinstatement_yet_keeps_the_funds_on_the_dispute_account(self):
         # dj-stripe's closed (won) lists only the withdrawal: the reinstatement follows.
         self.assertApplied(self.apply(fixture(DJ_CLOSED)))
@@ -366,6 +389,34 @@ class TestStripeDispute(StripeAccountingCase):
     # ---------------------------------------------------------------------------------------
     # The disputed payment
     # ---------------------------------------------------------------------------------------
+    def test_dispute_before_its_payment_gets_it_when_the_payment_comes(self):
+        event = fixture(LAGO_2020_LOST)
+        dispute_object = event["data"]["object"]
+        dispute_object.update(
+            charge="ch_LsPay0002", payment_intent="pi_LsPay0002", currency="eur", amount=7735
+        )
+        dispute_object["balance_transactions"][0].update(currency="eur", amount=-7735)
+        self.assertApplied(self.apply(event))
+        dispute = self.dispute(LAGO_DISPUTE)
+        self.assertFalse(dispute.payment_id)
+        self.apply(fixture(LOCALSTRIPE_CUSTOMER))
+        self.apply(fixture(LOCALSTRIPE_INVOICE_PAID))
+        invoice = self.bound("account.move", "in_LsInv0002")
+        self.assertRecordValues(
+            dispute,
+            [
+                {
+                    "payment_id": self.bound("account.payment", "pi_LsPay0002").id,
+                    "invoice_id": invoice.id,
+                    "partner_id": invoice.commercial_partner_id.id,
+                }
+            ],
+        )
+        self.assertEqual(invoice.stripe_dispute_count, 1)
+        self.assertIn(
+            "The disputed payment is now in Odoo", " ".join(dispute.message_ids.mapped("body"))
+        )
+
     def test_dispute_of_an_imported_payment_links_it_and_books_in_its_currency(self):
         self.apply(fixture(LOCALSTRIPE_CUSTOMER))
         self.apply(fixture(LOCALSTRIPE_INVOICE_PAID))
