@@ -9,7 +9,7 @@ from odoo.addons.saas_connector_base.lib.money import to_minor_units
 
 def ledger_dump(env, backend):
     """A plain, sorted structure of everything the book produced in Odoo: posted documents
-    with their lines, reconciliations, subscriptions (state, MRR, items) and revenue
+    with their lines, reconciliations, subscriptions (state, MRR, items), disputes and revenue
     schedules. A subscription's history of MRR movements is not part of it: it records the
     states Odoo saw, and an object re-read from the provider skips the states in between.
     Accounts are named,
@@ -98,6 +98,17 @@ def ledger_dump(env, backend):
                 ),
             )
             for subscription in env["saas.subscription"].search([("backend_id", "=", backend.id)])
+        ),
+        "disputes": sorted(
+            (
+                key_of(dispute),
+                dispute.status,
+                dispute.currency_id.name,
+                minor(dispute.amount, dispute.currency_id),
+                key_of(dispute.partner_id.commercial_partner_id) if dispute.partner_id else "",
+                tuple(sorted(move_key(move) for move in dispute.move_ids)),
+            )
+            for dispute in env["saas.stripe.dispute"].search([("backend_id", "=", backend.id)])
         ),
         "schedules": sorted(
             (

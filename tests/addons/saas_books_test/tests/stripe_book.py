@@ -51,8 +51,10 @@ class StripeBook:
         self.objects = {}
         self._counter = 0
         self.prices = [self._plan(*plan) for plan in PLANS]
+        self.disputes = 0
         for index in range(customers):
-            self._customer_story(index)
+            # Every book has a dispute: the last customer disputes if nobody else did.
+            self._customer_story(index, dispute=index == customers - 1 and not self.disputes)
         self.events.sort(key=lambda event: event["created"])  # stable: emission order kept
 
     # Building blocks ------------------------------------------------------------------------
@@ -138,7 +140,7 @@ class StripeBook:
         }
 
     # One customer's story ---------------------------------------------------------------
-    def _customer_story(self, index):
+    def _customer_story(self, index, dispute=False):
         rng = self.rng
         price = self.prices[index % len(self.prices)]
         at = self.start + rng.randrange(0, 15 * DAY) // 60 * 60
@@ -167,7 +169,7 @@ class StripeBook:
         }
         self.emit("customer.created", customer, at)
         subscription = Subscription(self, customer, price, quantity=rng.randint(1, 4), at=at)
-        trial = rng.random() < 0.15
+        trial = rng.random() < 0.15 and not dispute
         subscription.start(at, trial_days=14 if trial else 0)
 
         story = rng.choices(
@@ -182,9 +184,12 @@ class StripeBook:
                 "refund_full",
                 "refund_partial",
                 "credit_note",
+                "dispute",
             ),
-            weights=(4, 3, 2, 2, 2, 2, 1, 1, 2, 2),
+            weights=(4, 3, 2, 2, 2, 2, 1, 1, 2, 2, 1),
         )[0]
+        if dispute:
+            story = "dispute"
         period_end = subscription.obj["current_period_end"]
         # Mid-period, within the book (an annual period outlasts it).
         middle = min(
@@ -202,6 +207,9 @@ class StripeBook:
             return
         elif story == "cancel_at_end":
             subscription.cancel_at_period_end(middle)
+        elif story == "dispute" and subscription.paid:
+            _invoice, charge = subscription.paid[-1]
+            Disputes(self).dispute(charge, middle, won=rng.random() < 0.5)
         elif story in ("refund_full", "refund_partial", "credit_note") and subscription.paid:
             invoice, charge = subscription.paid[-1]
             if story == "credit_note":
@@ -648,3 +656,107 @@ class Refunds:
         }
         book.emit("credit_note.created", credit_note, at)
         return credit_note
+
+
+class Disputes:
+    """A card payment disputed by the customer's bank: the disputed amount and Stripe's fee
+    withdrawn at once, evidence submitted, then the dispute closed after its deadline, won
+    (the amount reinstated) or lost. Each event carries the whole dispute with the balance transactions so far."""
+
+    FEE = {"usd": 1_500, "eur": 1_500, "jpy": 2_000}
+
+    def __init__(self, book):
+        self.book = book
+
+    def _transaction(self, dispute, amount, fee, at, description):
+        return {
+            "id": self.book.new_id("txn"),
+            "object": "balance_transaction",
+            "amount": amount,
+            "available_on": at + 2 * DAY,
+            "created": at,
+            "currency": dispute["currency"],
+            "description": description,
+            "exchange_rate": None,
+            "fee": fee,
+            "fee_details": [
+                {
+                    "amount": fee,
+                    "application": None,
+                    "currency": dispute["currency"],
+                    "description": "Dispute fee",
+                    "type": "stripe_fee",
+                }
+            ]
+            if fee
+            else [],
+            "net": amount - fee,
+            "reporting_category": "dispute" if amount < 0 else "dispute_reversal",
+            "source": dispute["id"],
+            "status": "pending",
+            "type": "adjustment",
+        }
+
+    def dispute(self, charge, at, won):
+        book = self.book
+        book.disputes += 1
+        dispute = {
+            "id": book.new_id("dp"),
+            "object": "dispute",
+            "amount": charge["amount"],
+            "balance_transactions": [],
+            "charge": charge["id"],
+            "created": at,
+            "currency": charge["currency"],
+            "evidence_details": {
+                "due_by": at + 14 * DAY,
+                "has_evidence": False,
+                "past_due": False,
+                "submission_count": 0,
+            },
+            "is_charge_refundable": False,
+            "livemode": False,
+            "metadata": {},
+            "payment_intent": charge["payment_intent"],
+            "reason": "fraudulent",
+            "status": "needs_response",
+        }
+        charge["disputed"] = True
+        book.emit("charge.dispute.created", dispute, at)
+        dispute["balance_transactions"].append(
+            self._transaction(
+                dispute,
+                -charge["amount"],
+                self.FEE[charge["currency"]],
+                at,
+                f"Chargeback withdrawal for {charge['id']}",
+            )
+        )
+        book.emit("charge.dispute.funds_withdrawn", dispute, at)
+        # Evidence submitted within the deadline (14 days); the bank decides after it.
+        closed = at + 20 * DAY
+        dispute["evidence_details"]["has_evidence"] = True
+        dispute["evidence_details"]["submission_count"] = 1
+        dispute["status"] = "under_review"
+        book.emit(
+            "charge.dispute.updated",
+            dispute,
+            at + 5 * DAY,
+            previous={"status": "needs_response"},
+        )
+        if won:
+            dispute["balance_transactions"].append(
+                self._transaction(
+                    dispute,
+                    charge["amount"],
+                    0,
+                    closed,
+                    f"Chargeback reversal for {charge['id']}",
+                )
+            )
+            dispute["status"] = "won"
+            book.emit("charge.dispute.funds_reinstated", dispute, closed)
+        else:
+            dispute["status"] = "lost"
+        book.emit("charge.dispute.closed", dispute, closed, previous={"status": "under_review"})
+        return dispute
