@@ -661,7 +661,8 @@ class Refunds:
 class Disputes:
     """A card payment disputed by the customer's bank: the disputed amount and Stripe's fee
     withdrawn at once, evidence submitted, then the dispute closed after its deadline, won
-    (the amount reinstated) or lost. Each event carries the whole dispute with the balance transactions so far."""
+    (the amount reinstated) or lost. Each event carries the whole dispute with the balance
+    transactions so far."""
 
     FEE = {"usd": 1_500, "eur": 1_500, "jpy": 2_000}
 
