@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the suite into a fresh database and run every test with pytest (pytest-odoo): the
 # Odoo tests of each addon, the plain-Python tests of their lib/ packages and the
-# cross-module tests in tests/. Exit status is pytest's.
+# cross-module tests in tests/. Non-zero exit status when any test fails. With TEST_PATHS, only
+# those paths run, in one pytest.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 ODOO_SRC=${ODOO_SRC:-$HOME/src/odoo-19.0}
@@ -40,14 +41,46 @@ fi
 grep -E ' (WARNING|ERROR) ' "$LOG" | grep -vE "Running as user|unknown option 'saas_master_key'" || true
 
 # Tests serve HTTP on their own port, so they run beside a `make demo` server.
-TEST_CONF=$ROOT/.run/test-odoo-$TEST_DB.conf
-sed -e "s/^http_port = .*/http_port = ${TEST_PORT:-$((${PORT:-8069} + 10))}/" \
-    -e "s/^gevent_port = .*/gevent_port = $((${TEST_PORT:-$((${PORT:-8069} + 10))} + 3))/" \
-    -e "s/^db_name = .*/db_name = $TEST_DB/" "$ROOT/odoo.conf" >"$TEST_CONF"
+TEST_PORT=${TEST_PORT:-$((${PORT:-8069} + 10))}
+test_conf() {  # database, HTTP port → the configuration file of pytest on that database
+    local conf=$ROOT/.run/test-odoo-$1.conf
+    sed -e "s/^http_port = .*/http_port = $2/" -e "s/^gevent_port = .*/gevent_port = $(($2 + 3))/" \
+        -e "s/^db_name = .*/db_name = $1/" "$ROOT/odoo.conf" >"$conf"
+    echo "$conf"
+}
+TEST_CONF=$(test_conf "$TEST_DB" "$TEST_PORT")
 
 cd "$ROOT"
 # Tests run their jobs themselves; a job runner thread in the test process would run them
 # concurrently (the end-to-end server gets its own runner back, see tests/e2e/conftest.py).
 export ODOO_QUEUE_JOB_CHANNELS=root:0
-exec "$VENV/bin/pytest" --odoo-config="$TEST_CONF" --odoo-database="$TEST_DB" --odoo-http \
-    -p no:cacheprovider "$@" ${TEST_PATHS:-addons tests}
+PYTEST=("$VENV/bin/pytest" --odoo-http -p no:cacheprovider)
+if [ -n "${TEST_PATHS:-}" ]; then
+    exec "${PYTEST[@]}" --odoo-config="$TEST_CONF" --odoo-database="$TEST_DB" "$@" $TEST_PATHS
+fi
+
+# The whole suite. The books' property (tests/addons/saas_books_test) is the longest part and
+# touches nothing the others do: it runs beside them, on a copy of the database, and its
+# report follows theirs.
+BOOKS=tests/addons/saas_books_test
+BOOKS_DB=${TEST_DB}_books
+BOOKS_LOG=$ROOT/.run/test-$BOOKS_DB.log
+psql -q -d postgres -c "DROP DATABASE IF EXISTS \"$BOOKS_DB\" WITH (FORCE)" \
+    -c "CREATE DATABASE \"$BOOKS_DB\" TEMPLATE \"$TEST_DB\""
+echo "[test] the books' property runs beside the other tests, on $BOOKS_DB (log: $BOOKS_LOG)"
+"${PYTEST[@]}" --odoo-config="$(test_conf "$BOOKS_DB" $((TEST_PORT + 5)))" \
+    --odoo-database="$BOOKS_DB" "$@" "$BOOKS" >"$BOOKS_LOG" 2>&1 &
+books=$!
+trap 'kill "$books" 2>/dev/null || true' EXIT
+status=0
+"${PYTEST[@]}" --odoo-config="$TEST_CONF" --odoo-database="$TEST_DB" "$@" \
+    --ignore="$BOOKS" addons tests || status=$?
+books_status=0
+wait "$books" || books_status=$?
+trap - EXIT
+echo "[test] the books' property ($BOOKS):"
+cat "$BOOKS_LOG"
+if [ "$status" -ne 0 ] || [ "$books_status" -ne 0 ]; then
+    echo "[test] FAILED: other tests exit $status, books' property exit $books_status" >&2
+    exit $((status > books_status ? status : books_status))
+fi
