@@ -2,28 +2,16 @@
 and the listings reconciliation reads (newest first, paginated, filtered by creation time).
 Only the HTTP answers stand in for Stripe (the real SDK calls them)."""
 
+from odoo.addons.saas_stripe.models.stripe_reconciliation import SERVICE_OF_OBJECT
 from odoo.addons.saas_stripe.tests.stripe_api_peer import start_api_peer
-
-COLLECTIONS = {
-    "customer": "customers",
-    "product": "products",
-    "price": "prices",
-    "subscription": "subscriptions",
-    "invoice": "invoices",
-    "charge": "charges",
-    "refund": "refunds",
-    "credit_note": "credit_notes",
-    "dispute": "disputes",
-    "payout": "payouts",
-}
 
 
 def serve_book(case, backend, book):
     """A peer for ``case``'s class answering for ``book``, with ``backend`` pointed at it."""
     peer = start_api_peer(case, backend)
-    by_collection = {name: [] for name in COLLECTIONS.values()}
+    by_collection = {name: [] for name in SERVICE_OF_OBJECT.values()}
     for obj in book.objects.values():
-        collection = COLLECTIONS.get(obj.get("object"))
+        collection = SERVICE_OF_OBJECT.get(obj.get("object"))
         if collection:
             by_collection[collection].append(obj)
             peer.answers[f"/v1/{collection}/{obj['id']}"] = _constant(obj)

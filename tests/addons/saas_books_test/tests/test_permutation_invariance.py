@@ -20,10 +20,10 @@ import os
 import random
 from datetime import UTC, datetime
 
-from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.addons.saas_connector_base.lib.money import to_minor_units
 from odoo.addons.saas_connector_test.tests.common import run_jobs
-from odoo.addons.saas_stripe.tests.common import create_stripe_backend, deliver
+from odoo.addons.saas_stripe.tests.common import deliver
+from odoo.addons.saas_stripe.tests.common_accounting import StripeAccountingCase
 from odoo.fields import Command
 from odoo.tests import tagged
 from odoo.tools import date_utils
@@ -57,20 +57,10 @@ DELIVERIES = os.environ.get("BOOK_DELIVERIES")
 
 
 @tagged("post_install", "-at_install")
-class TestPermutationInvariance(AccountTestInvoicingCommon):
-    @classmethod
-    def get_default_groups(cls):
-        # The accountant of these tests also configures the connector.
-        return super().get_default_groups() | cls.quick_ref(
-            "saas_connector_base.group_saas_manager"
-        )
-
+class TestPermutationInvariance(StripeAccountingCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company = cls.company_data["company"]
-        for code in ("EUR", "JPY"):
-            cls.setup_other_currency(code)
         deferred = cls.env["account.account"].create(
             {"name": "Deferred Revenue", "code": "289100", "account_type": "liability_current"}
         )
@@ -82,16 +72,13 @@ class TestPermutationInvariance(AccountTestInvoicingCommon):
             }
         )
         cls.deferred_account = deferred
-        cls.backend = create_stripe_backend(
-            cls.env,
-            name="Book account",
-            # Deliveries of a book arrive in any order: an event waiting for another retries
-            # until it comes, however many times that takes.
-            max_attempts=1000,
-        )
         accounts = cls.env["account.account"]
         cls.backend.write(
             {
+                "name": "Book account",
+                # Deliveries of a book arrive in any order: an event waiting for another
+                # retries until it comes, however many times that takes.
+                "max_attempts": 1000,
                 "stripe_dispute_account_id": accounts.create(
                     {
                         "name": "Disputed Funds",
