@@ -2,7 +2,10 @@ import dataclasses
 
 from odoo import models
 from odoo.addons.saas_connector_base.lib.errors import PermanentError, TransientError
+from odoo.exceptions import UserError
 from odoo.fields import Command
+
+from .stripe_invoice import odoo_decimal
 
 
 class SaasBackend(models.Model):
@@ -119,7 +122,8 @@ class SaasBackend(models.Model):
         )
         move = stand_ins.filtered(lambda move: move.move_type == "out_refund")[:1]
         if move:
-            move.button_draft()
+            if not self._stripe_reopen_stand_in(move, credit_note):
+                return move
             move.write(
                 {
                     **values,
@@ -152,6 +156,41 @@ class SaasBackend(models.Model):
         for refund_id in credit_note.refund_ids:
             self._stripe_settle_refund_credit_note(refund_id, move)
         return move
+
+    def _stripe_reopen_stand_in(self, move, credit_note):
+        """Reset the credit note a refund made to draft, for Stripe's credit note to take its
+        place. Once its period is closed or its revenue recognized it stays as it is: it
+        becomes Stripe's credit note when it credits the same total (its number noted), and
+        the event fails with the reason otherwise. Returns whether it was reset."""
+        try:
+            with self.env.cr.savepoint():
+                move.button_draft()
+            return True
+        except UserError as error:
+            reason = str(error)
+        if odoo_decimal(move.amount_total, move.currency_id) != credit_note.total:
+            raise PermanentError(
+                self.env._(
+                    "Credit note %(credit_note)s of Stripe credits %(stripe)s, but %(move)s, "
+                    "which its refund made, credits %(odoo)s and can no longer change: "
+                    "%(reason)s Reverse %(move)s by hand, then replay this event.",
+                    credit_note=credit_note.id,
+                    stripe=credit_note.total,
+                    move=move.name,
+                    odoo=odoo_decimal(move.amount_total, move.currency_id),
+                    reason=reason,
+                )
+            )
+        move.ref = credit_note.number
+        move.message_post(
+            body=self.env._(
+                "Stands for credit note %(number)s issued in Stripe, of the same total; kept as "
+                "it is: %(reason)s",
+                number=credit_note.number,
+                reason=reason,
+            )
+        )
+        return False
 
     def _stripe_credit_note_line_values(self, line, sequence):
         """An Odoo credit note line of a Stripe one: priced and taxed as an invoice line is,

@@ -551,3 +551,38 @@ class TestStripeRefundRevenue(StripeAccountingCase):
             self.env["saas.revenue.schedule"].search([("move_id", "=", credit_note.id)]),
             credit_note.invoice_line_ids.saas_revenue_schedule_ids,
         )
+
+    def test_credit_note_after_its_refund_was_recognized_keeps_the_refund_credit(self):
+        self.apply(refund_event(amount=7735, created=CREDIT_NOTE_CREATED))
+        stand_in = self.bound("account.move", REFUND)
+        schedules = stand_in.invoice_line_ids.saas_revenue_schedule_ids
+        schedules.recognize_until(min(schedules.line_ids.mapped("date")))
+        self.assertIn("posted", schedules.line_ids.mapped("state"))
+        (event,) = self.apply(
+            credit_note_event(
+                [PLATINUM, UNUSED_GOLD, REMAINING_PLATINUM], type="post_payment", refund=REFUND
+            )
+        )
+        self.assertEqual(event.state, "done", event.last_error)
+        # Its revenue recognized, the refund's credit note stays as it is and stands for
+        # Stripe's, which credits the same total: still one credit of the invoice.
+        self.assertEqual(self.bound("account.move", CREDIT_NOTE), stand_in)
+        self.assertEqual(stand_in.state, "posted")
+        self.assertEqual(stand_in.ref, credit_note_event([PLATINUM])["data"]["object"]["number"])
+        self.assertEqual(
+            self.env["account.move"].search([("reversed_entry_id", "=", self.invoice.id)]),
+            stand_in,
+        )
+        self.assertIn("Stands for credit note", " ".join(stand_in.message_ids.mapped("body")))
+
+    def test_credit_note_of_another_total_after_its_refund_was_recognized_fails_clearly(self):
+        self.apply(refund_event(amount=7735, created=CREDIT_NOTE_CREATED))
+        stand_in = self.bound("account.move", REFUND)
+        schedules = stand_in.invoice_line_ids.saas_revenue_schedule_ids
+        schedules.recognize_until(min(schedules.line_ids.mapped("date")))
+        (event,) = self.apply(credit_note_event([PLATINUM], type="post_payment", refund=REFUND))
+        self.assertEqual(event.state, "failed")
+        self.assertIn("can no longer change", event.last_error)
+        self.assertIn("Revenue of this invoice has been recognized already", event.last_error)
+        self.assertFalse(self.bound("account.move", CREDIT_NOTE))
+        self.assertEqual(stand_in.state, "posted")
