@@ -2,7 +2,7 @@
     "name": "SaaS Stripe Connector",
     "summary": "Stripe Billing in Odoo: customers, plans, subscriptions, invoices and payments "
     "as posted, reconciled documents",
-    "version": "19.0.1.1.0",
+    "version": "19.0.1.2.0",
     "category": "Accounting/Accounting",
     "license": "LGPL-3",
     "author": "SaaS Finance Suite",

@@ -17,9 +17,20 @@ class AccountMoveLine(models.Model):
     saas_is_proration = fields.Boolean(
         string="Proration", help="This line adjusts a period already billed (plan change)."
     )
+    saas_proration_label = fields.Selection(
+        [("proration", "Proration")],
+        string="Proration Badge",
+        compute="_compute_saas_proration_label",
+        help="Shows the line as a proration in the invoice's lines.",
+    )
     saas_source_line_id = fields.Char(
         string="Source Line ID", index="btree_not_null", help="The line's id in the source."
     )
+
+    @api.depends("saas_is_proration")
+    def _compute_saas_proration_label(self):
+        for line in self:
+            line.saas_proration_label = "proration" if line.saas_is_proration else False
 
     @api.constrains("saas_service_start", "saas_service_end")
     def _check_saas_service_period(self):

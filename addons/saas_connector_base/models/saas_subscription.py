@@ -28,10 +28,18 @@ class SaasSubscription(models.Model):
 
     _name = "saas.subscription"
     _description = "SaaS Subscription"
-    _inherit = ["saas.binding.mixin"]
+    _inherit = ["saas.binding.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "id desc"
+    # Finance follows up on a subscription (notes, activities) without the right to change it.
+    _mail_post_access = "read"
+    # Finance names a subscription by its customer and plan; the provider's id finds it too.
+    _rec_names_search = ["name", "partner_id.complete_name", "plan"]
 
-    name = fields.Char(required=True, help="The provider's reference of the subscription.")
+    name = fields.Char(
+        string="Provider Reference",
+        required=True,
+        help="The provider's reference of the subscription.",
+    )
     backend_id = fields.Many2one(
         "saas.backend", required=True, ondelete="restrict", index=True, readonly=True
     )
@@ -65,6 +73,21 @@ class SaasSubscription(models.Model):
     )
     collection_resumes_at = fields.Datetime()
     item_ids = fields.One2many("saas.subscription.item", "subscription_id", string="Items")
+    plan = fields.Char(
+        compute="_compute_plan",
+        store=True,
+        help="The products the subscription's items bill, in the items' order.",
+    )
+    billing_interval = fields.Char(
+        compute="_compute_plan",
+        store=True,
+        help="How often the items are billed: monthly, yearly, every 3 months…",
+    )
+    invoice_count = fields.Integer(
+        string="Invoices",
+        compute="_compute_invoice_count",
+        groups="account.group_account_readonly,account.group_account_invoice",
+    )
     history_ids = fields.One2many("saas.subscription.history", "subscription_id")
     mrr_in_currency = fields.Monetary(
         string="MRR in Subscription Currency",
@@ -95,6 +118,60 @@ class SaasSubscription(models.Model):
         aggregator="sum",
         help="Annual recurring revenue: twelve times the MRR.",
     )
+
+    @api.depends(
+        "item_ids.sequence",
+        "item_ids.product_tmpl_id.name",
+        "item_ids.price_ref",
+        "item_ids.interval",
+        "item_ids.interval_count",
+    )
+    def _compute_plan(self):
+        for subscription in self:
+            items = subscription.item_ids.sorted(lambda item: (item.sequence, item.id))
+            subscription.plan = _joined(
+                item.product_tmpl_id.name or item.price_ref for item in items
+            )
+            subscription.billing_interval = _joined(
+                interval_label(item.interval, item.interval_count) for item in items
+            )
+
+    @api.depends("name", "partner_id.name", "plan", "billing_interval")
+    def _compute_display_name(self):
+        for subscription in self:
+            parts = [
+                subscription.partner_id.name,
+                subscription.plan,
+                subscription.billing_interval,
+            ]
+            # Without a plan yet (no snapshot applied), the reference tells it apart.
+            if not subscription.plan:
+                parts[1] = subscription.name
+            subscription.display_name = " — ".join(filter(None, parts)) or subscription.name
+
+    def _compute_invoice_count(self):
+        counts = dict(
+            self.env["account.move"]._read_group(
+                [("saas_subscription_id", "in", self.ids)], ["saas_subscription_id"], ["__count"]
+            )
+        )
+        for subscription in self:
+            subscription.invoice_count = counts.get(subscription, 0)
+
+    def action_view_invoices(self):
+        """The invoices and credit notes that bill this subscription."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account.action_move_out_invoice_type"
+        )
+        action.update(
+            {
+                "name": self.env._("Invoices of %s", self.display_name),
+                "domain": [("saas_subscription_id", "=", self.id)],
+                "context": {"create": False},
+            }
+        )
+        return action
 
     @api.depends(
         "state",
@@ -202,3 +279,21 @@ class SaasSubscription(models.Model):
             commands.append(Command.update(item.id, values) if item else Command.create(values))
         commands.extend(Command.unlink(item.id) for item in existing.values())
         return commands
+
+
+# Intervals as finance says them; any other count reads "every N <interval>s".
+INTERVAL_LABELS = {"day": "daily", "week": "weekly", "month": "monthly", "year": "yearly"}
+
+
+def interval_label(interval, interval_count=1):
+    """``monthly`` for one month, ``every 3 months`` for three; empty without an interval."""
+    if not interval:
+        return ""
+    if (interval_count or 1) == 1:
+        return INTERVAL_LABELS.get(interval, interval)
+    return f"every {interval_count} {interval}s"
+
+
+def _joined(labels):
+    """Distinct non-empty labels, in order, separated by commas."""
+    return ", ".join(dict.fromkeys(label for label in labels if label))

@@ -228,6 +228,11 @@ class Invoice:
     lines: tuple[InvoiceLine, ...]
     lines_has_more: bool
     metadata: dict = field(default_factory=dict)
+    # When Stripe tries to collect it next (None: no retry planned) and how many attempts were
+    # made; the decline reason is known only when the payload expands the charge or intent.
+    next_payment_attempt: datetime | None = None
+    attempt_count: int | None = None
+    failure_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -251,6 +256,8 @@ class Payment:
     charge_id: str | None
     payment_intent_id: str | None
     balance_transaction_id: str | None
+    # Why the card or bank declined a failed payment, as Stripe words it.
+    failure_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -621,7 +628,44 @@ def _invoice(obj):
         lines=tuple(_invoice_line(line, currency) for line in _list_data(lines)),
         lines_has_more=bool(lines.get("has_more")),
         metadata=dict(obj.get("metadata") or {}),
+        next_payment_attempt=_timestamp(
+            obj.get("next_payment_attempt"), f"{label} next_payment_attempt"
+        ),
+        attempt_count=obj.get("attempt_count"),
+        failure_reason=_invoice_failure_reason(obj),
     )
+
+
+def _invoice_failure_reason(obj):
+    """The decline reason of the invoice's last payment attempt, where the payload expands it:
+    the charge (``charge``, until 2025-03-31.basil) or the payment intent."""
+    if isinstance(obj.get("charge"), dict):
+        return _charge_failure_reason(obj["charge"])
+    if isinstance(obj.get("payment_intent"), dict):
+        return _intent_failure_reason(obj["payment_intent"])
+    return None
+
+
+def _charge_failure_reason(obj):
+    """A charge's decline as finance reads it: Stripe's message, then the bank's decline code
+    (``outcome.reason``) or the failure code."""
+    outcome = obj.get("outcome") or {}
+    message = obj.get("failure_message") or outcome.get("seller_message")
+    return _reason(message, outcome.get("reason") or obj.get("failure_code"))
+
+
+def _intent_failure_reason(obj):
+    error = obj.get("last_payment_error") or {}
+    if error:
+        return _reason(error.get("message"), error.get("decline_code") or error.get("code"))
+    charge = _latest_charge(obj)
+    return _charge_failure_reason(charge) if charge else None
+
+
+def _reason(message, code):
+    if message and code:
+        return f"{message} ({code})"
+    return message or code or None
 
 
 def _legacy_invoice_status(obj):
@@ -923,6 +967,7 @@ def _payment_from_charge(obj):
         charge_id=charge_id,
         payment_intent_id=_id(obj.get("payment_intent")),
         balance_transaction_id=_id(obj.get("balance_transaction")),
+        failure_reason=_charge_failure_reason(obj) if obj.get("status") == "failed" else None,
     )
 
 
@@ -955,6 +1000,7 @@ def _payment_from_payment_intent(obj):
         charge_id=_id(obj.get("latest_charge")) or charge.get("id"),
         payment_intent_id=intent_id,
         balance_transaction_id=_id(charge.get("balance_transaction")),
+        failure_reason=(_intent_failure_reason(obj) if payment_status == PAYMENT_FAILED else None),
     )
 
 

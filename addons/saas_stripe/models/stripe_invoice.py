@@ -157,7 +157,16 @@ class SaasBackend(models.Model):
             currency=invoice.currency,
             date=self._stripe_date(event.source_created),
         )
-        move.write({"stripe_payment_failed": True, "stripe_payment_failure": failure})
+        values = {
+            "stripe_payment_failed": True,
+            "stripe_payment_failure": failure,
+            # Stripe names no next attempt once its retries are exhausted.
+            "stripe_next_payment_attempt": _naive(invoice.next_payment_attempt),
+        }
+        if invoice.failure_reason:
+            # Otherwise the failed charge's own event brings it (charge.failed).
+            values["stripe_decline_reason"] = invoice.failure_reason
+        move.write(values)
         todo = self.env.ref("mail.mail_activity_data_todo")
         user = self.responsible_id or self.env.ref("base.user_admin")
         # One open to-do per invoice, however many attempts fail.
@@ -242,6 +251,7 @@ class SaasBackend(models.Model):
                     "invoice_date_due": self._stripe_date(invoice.due_date) or invoice_date,
                     "ref": invoice.number,
                     "payment_reference": invoice.number,
+                    "stripe_invoice_number": invoice.number,
                     "invoice_origin": invoice.subscription_id,
                     "saas_subscription_ref": invoice.subscription_id,
                     "invoice_line_ids": [
@@ -641,3 +651,8 @@ def _fits(number, digits):
 def odoo_decimal(amount, currency):
     """An Odoo amount (a float rounded by the ORM) as the exact Decimal it stands for."""
     return Decimal(float_repr(amount, currency.decimal_places))
+
+
+def _naive(moment):
+    """An aware timestamp of ``lib/normalize`` as Odoo stores datetimes: naive UTC."""
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment else False

@@ -4,7 +4,7 @@ from odoo import models
 from odoo.addons.saas_connector_base.lib.errors import PermanentError, TransientError
 from odoo.fields import Command
 
-from ..lib.normalize import PAYMENT_SUCCEEDED, payment_from_invoice
+from ..lib.normalize import PAYMENT_FAILED, PAYMENT_SUCCEEDED, payment_from_invoice
 from .stripe_invoice import odoo_decimal
 
 
@@ -40,6 +40,8 @@ class SaasBackend(models.Model):
             "invoice.payment_succeeded": self._stripe_invoice_paid,
             "invoice_payment.paid": self._stripe_payment_succeeded,
             "charge.succeeded": self._stripe_payment_succeeded,
+            "charge.failed": self._stripe_payment_declined,
+            "payment_intent.payment_failed": self._stripe_payment_declined,
         }
 
     def action_stripe_create_payment_journal(self):
@@ -71,6 +73,26 @@ class SaasBackend(models.Model):
                 )
             )
         return [move, self._stripe_record_payment(payment, move)]
+
+    def _stripe_payment_declined(self, event):
+        """A declined charge or payment intent says why an invoice could not be collected:
+        the reason goes on the invoice, next to the failure ``invoice.payment_failed`` flags."""
+        payment = self._stripe_object(event)
+        if payment.status != PAYMENT_FAILED or not payment.invoice_id:
+            # From 2025-03-31.basil a charge names no invoice; one-off charges have none.
+            return self.env["account.move"]
+        move = self.env["saas.binding"].lookup(self, "account.move", payment.invoice_id)
+        if not move:
+            raise TransientError(
+                self.env._(
+                    "Invoice %(invoice)s declined by %(payment)s is not imported yet.",
+                    invoice=payment.invoice_id,
+                    payment=payment.id,
+                )
+            )
+        if move.payment_state not in ("paid", "in_payment") and payment.failure_reason:
+            move.stripe_decline_reason = payment.failure_reason
+        return move
 
     # ---------------------------------------------------------------------------------------
     # Payments
@@ -193,7 +215,14 @@ class SaasBackend(models.Model):
         if open_lines.filtered(lambda line: line in receivable) and open_lines - receivable:
             open_lines.reconcile()
         if move.stripe_payment_failed and move.payment_state in ("paid", "in_payment"):
-            move.write({"stripe_payment_failed": False, "stripe_payment_failure": False})
+            move.write(
+                {
+                    "stripe_payment_failed": False,
+                    "stripe_payment_failure": False,
+                    "stripe_decline_reason": False,
+                    "stripe_next_payment_attempt": False,
+                }
+            )
 
     def _stripe_payment_journal(self):
         """The backend's Stripe journal, created on first use."""

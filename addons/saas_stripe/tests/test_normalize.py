@@ -1221,6 +1221,8 @@ def test_legacy_line_ids():
                 charge_id="ch_3KtoMeJDPojXS6LN0igeffJ6",
                 payment_intent_id="pi_3KtoMeJDPojXS6LN0XnGDnI3",
                 balance_transaction_id=None,
+                failure_reason="Your card does not support this type of purchase. "
+                "(transaction_not_allowed)",
             ),
         ),
         (
@@ -1300,6 +1302,11 @@ def test_legacy_line_ids():
                 charge_id="ch_3SVvxMQ8iJWBZFaM1YEcxCs2",
                 payment_intent_id="pi_3SVvxMQ8iJWBZFaM1Lao8ehu",
                 balance_transaction_id=None,
+                failure_reason="This payment required an authentication action to complete, "
+                "but `error_on_requires_action` was set. When you're ready, you can upgrade your "
+                "integration to handle actions at "
+                "https://stripe.com/docs/payments/payment-intents/upgrade-to-handle-actions. "
+                "(authentication_not_handled)",
             ),
         ),
         (

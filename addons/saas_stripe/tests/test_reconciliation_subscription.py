@@ -79,8 +79,10 @@ class TestStripeSubscriptionReconciliation(StripeReconciliationCase):
         self.assertEqual(drift.currency_id.name, "EUR")
         self.assertEqual(
             drift.message,
-            "Stripe sells gold-monthly x 5 (MRR 100.00 EUR); sub_LsSub0001 has gold-monthly "
-            "x 1 (MRR 20.00 EUR).",
+            # The subscription is named as everywhere in Odoo: customer, plan (the product,
+            # named after its id until its own event comes) and interval.
+            "Stripe sells gold-monthly x 5 (MRR 100.00 EUR); Ada Lovelace — prod_LsGold0001 — "
+            "monthly has gold-monthly x 1 (MRR 20.00 EUR).",
         )
         self.assertEqual(self.summary(run)[SUMMARY], (1, 100.0, 1, 20.0))
         self.assertEqual(run.open_drift_count, 1, "invoices and payments are in step")
@@ -123,11 +125,12 @@ class TestStripeSubscriptionReconciliation(StripeReconciliationCase):
         )
         by_id = {d.external_id: d for d in run.drift_ids}
         self.assertEqual(
-            by_id["sub_Canceled"].message, "canceled in Stripe, active on sub_Canceled."
+            by_id["sub_Canceled"].message,
+            "canceled in Stripe, active on Ada Lovelace — prod_LsGold0001 — monthly.",
         )
         self.assertEqual(
             by_id["sub_Repriced"].message,
-            "MRR 25.00 EUR in Stripe, 20.00 EUR on sub_Repriced.",
+            "MRR 25.00 EUR in Stripe, 20.00 EUR on Ada Lovelace — prod_LsGold0001 — monthly.",
         )
         # Live subscriptions: in Stripe the new one and the repriced one; in Odoo three.
         self.assertEqual(self.summary(run)[SUMMARY], (2, 45.0, 3, 60.0))
