@@ -1,9 +1,13 @@
 import secrets
 
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools.misc import format_date, format_datetime
 
 from ..lib.backoff import retry_delay
+from ..lib.duration import human_duration
 from ..lib.errors import WebhookRejected
 
 
@@ -81,10 +85,23 @@ class SaasBackend(models.Model):
     latency_p50_ms = fields.Integer(
         string="Median Latency (ms)",
         compute="_compute_dashboard_figures",
-        help="Receipt to end of processing, events of the last 24 hours.",
+        help="Receipt to the end of the first processing that settled the event, events of "
+        "the last 24 hours; replays do not change it.",
     )
     latency_p95_ms = fields.Integer(
         string="95th Percentile Latency (ms)", compute="_compute_dashboard_figures"
+    )
+    latency_p50 = fields.Char(
+        string="Median Latency",
+        compute="_compute_dashboard_figures",
+        help="Receipt to the end of the first processing that settled the event, events of "
+        "the last 24 hours; replays do not change it.",
+    )
+    latency_p95 = fields.Char(
+        string="95th Percentile Latency",
+        compute="_compute_dashboard_figures",
+        help="Receipt to the end of the first processing that settled the event, events of "
+        "the last 24 hours; replays do not change it.",
     )
     ingest_last_hour = fields.Integer(
         string="Events in the Last Hour", compute="_compute_dashboard_figures"
@@ -97,6 +114,28 @@ class SaasBackend(models.Model):
         secret_input=True,
         help="Write-only. Stored encrypted; the secrets already live stay valid until you "
         "retire them, so the provider's secret can be rotated without losing deliveries.",
+    )
+
+    webhook_secret_status = fields.Char(
+        string="Signing Secret in Use",
+        compute="_compute_webhook_secret_status",
+        groups="saas_connector_base.group_saas_manager",
+        help="The live signing secrets, masked, and when each was set. The secrets themselves "
+        "are never shown.",
+    )
+    last_event_at = fields.Datetime(
+        string="Last Event Received",
+        compute="_compute_last_event_at",
+        help="When the newest event of this account reached Odoo.",
+    )
+    setup_checklist = fields.Html(
+        compute="_compute_setup_checklist",
+        sanitize=False,
+        groups="saas_connector_base.group_saas_manager",
+        help="What each feature needs, and what is missing.",
+    )
+    setup_missing_count = fields.Integer(
+        compute="_compute_setup_checklist", groups="saas_connector_base.group_saas_manager"
     )
 
     _webhook_token_unique = models.Constraint(
@@ -159,10 +198,8 @@ class SaasBackend(models.Model):
             self.env.cr.execute(
                 """
                 SELECT backend_id,
-                       percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms)
-                           FILTER (WHERE state = 'done'),
-                       percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms)
-                           FILTER (WHERE state = 'done'),
+                       percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms),
+                       percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms),
                        count(*) FILTER (WHERE received_at > now() at time zone 'UTC'
                                                             - interval '1 hour')
                   FROM saas_event
@@ -177,7 +214,109 @@ class SaasBackend(models.Model):
             p50, p95, last_hour = figures.get(backend.id, (None, None, 0))
             backend.latency_p50_ms = int(p50 or 0)
             backend.latency_p95_ms = int(p95 or 0)
+            backend.latency_p50 = human_duration(p50) if p50 is not None else False
+            backend.latency_p95 = human_duration(p95) if p95 is not None else False
             backend.ingest_last_hour = last_hour
+
+    def _secret_status(self, purpose):
+        """ "••••abcd set on Dec 1, 2026" per live secret of ``purpose``, newest first, or
+        False: says a secret is there without revealing it."""
+        self.ensure_one()
+        secrets_ = (
+            self.env["saas.secret"]
+            .sudo()
+            .search([("backend_id", "=", self.id), ("purpose", "=", purpose)])
+            if self.id
+            else []
+        )
+        return (
+            "; ".join(
+                self.env._(
+                    "%(secret)s set on %(date)s",
+                    secret=secret.masked or "••••",
+                    date=format_date(self.env, secret.create_date),
+                )
+                for secret in secrets_
+            )
+            or False
+        )
+
+    def _compute_webhook_secret_status(self):
+        for backend in self:
+            backend.webhook_secret_status = backend._secret_status("webhook_signing")
+
+    def _compute_last_event_at(self):
+        last = dict(
+            self.env["saas.event"]
+            .sudo()
+            ._read_group([("backend_id", "in", self.ids)], ["backend_id"], ["received_at:max"])
+        )
+        for backend in self:
+            backend.last_event_at = last.get(backend._origin) or False
+
+    @api.depends_context("lang")
+    def _compute_setup_checklist(self):
+        for backend in self:
+            items = backend._setup_checklist() if backend.id else []
+            backend.setup_missing_count = sum(1 for item in items if not item["ok"])
+            backend.setup_checklist = Markup('<ul class="list-unstyled mb-0">%s</ul>') % Markup(
+                ""
+            ).join(
+                Markup(
+                    '<li class="mb-1" data-item="%s"><i class="fa fa-fw %s" title="%s"/> '
+                    "<strong>%s</strong> — %s</li>"
+                )
+                % (
+                    item["key"],
+                    "fa-check text-success" if item["ok"] else "fa-times text-danger",
+                    self.env._("OK") if item["ok"] else self.env._("Missing"),
+                    item["label"],
+                    item["why"],
+                )
+                for item in items
+            )
+
+    def _setup_checklist(self):
+        """What this account needs for each feature to work: a list of ``{key, label, ok,
+        why}``, ``why`` one line saying what the item gives or what its absence breaks.
+        Providers (and add-ons) append their own items and call ``super()``."""
+        self.ensure_one()
+        secret = self._secret_status("webhook_signing")
+        items = [
+            {
+                "key": "webhook_secret",
+                "label": self.env._("Webhook signing secret"),
+                "ok": bool(secret),
+                "why": self.env._("%s: deliveries signed with it are accepted.", secret)
+                if secret
+                else self.env._(
+                    "Every delivery is rejected until the provider's signing secret is set."
+                ),
+            }
+        ]
+        if self.last_event_at:
+            items.append(
+                {
+                    "key": "last_delivery",
+                    "label": self.env._("Webhook deliveries"),
+                    "ok": True,
+                    "why": self.env._(
+                        "Last event received on %s.", format_datetime(self.env, self.last_event_at)
+                    ),
+                }
+            )
+        else:
+            items.append(
+                {
+                    "key": "last_delivery",
+                    "label": self.env._("Webhook deliveries"),
+                    "ok": False,
+                    "why": self.env._(
+                        "No event received yet: give the webhook URL to the provider."
+                    ),
+                }
+            )
+        return items
 
     def _compute_new_webhook_secret(self):
         self.new_webhook_secret = False

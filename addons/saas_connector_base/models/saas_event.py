@@ -5,6 +5,8 @@ from datetime import UTC, datetime
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from ..lib.duration import human_duration
+
 EVENT_STATES = [
     ("received", "Received"),
     ("queued", "Queued"),
@@ -78,8 +80,10 @@ class SaasEvent(models.Model):
     headers = fields.Text(readonly=True, help="The request headers that matter for audit.")
     correlation_id = fields.Char(
         readonly=True,
+        index="btree_not_null",
         default=lambda self: uuid.uuid4().hex,
-        help="Follows this event through logs and jobs.",
+        help="Shared by the events one event or one action brought in (the current state "
+        "read for a stale event, the objects of a re-sync): its trail lists them.",
     )
     state = fields.Selection(
         EVENT_STATES, default="received", required=True, readonly=True, tracking=True, index=True
@@ -94,8 +98,26 @@ class SaasEvent(models.Model):
     )
     processed_at = fields.Datetime(readonly=True)
     processing_ms = fields.Integer(string="Processing (ms)", readonly=True)
+    processing_time = fields.Char(
+        compute="_compute_durations",
+        help="How long the last processing of the event took.",
+    )
     latency_ms = fields.Integer(
-        string="Latency (ms)", readonly=True, help="From receipt to the end of processing."
+        string="Latency (ms)",
+        readonly=True,
+        help="From receipt to the end of the first processing that settled the event (done, "
+        "stale or failed). A replay does not change it: it measures the pipeline, not how "
+        "long a failure waited for someone.",
+    )
+    latency = fields.Char(
+        compute="_compute_durations",
+        help="From receipt to the end of the first processing that settled the event; a "
+        "replay does not change it.",
+    )
+    job_count = fields.Integer(
+        string="Jobs",
+        compute="_compute_job_count",
+        help="Queue jobs that processed (or will process) this event's object.",
     )
     note = fields.Text(string="Resolution Note", readonly=True)
     record_ids = fields.One2many("saas.event.record", "event_id", string="Produced Records")
@@ -136,6 +158,30 @@ class SaasEvent(models.Model):
         )
         for event in self:
             event.record_count = counts.get(event, 0)
+
+    @api.depends("processing_ms", "latency_ms", "processed_at")
+    def _compute_durations(self):
+        for event in self:
+            event.processing_time = (
+                human_duration(event.processing_ms) if event.processed_at else False
+            )
+            event.latency = human_duration(event.latency_ms) if event.latency_ms else False
+
+    def _job_identity_keys(self):
+        return {
+            event.backend_id._object_identity_key(event.object_external_id)
+            for event in self
+            if event.object_external_id
+        }
+
+    def _compute_job_count(self):
+        for event in self:
+            keys = event._job_identity_keys()
+            event.job_count = (
+                self.env["queue.job"].sudo().search_count([("identity_key", "in", list(keys))])
+                if keys and event.id
+                else 0
+            )
 
     def payload_json(self):
         """The payload parsed; handlers read events through this."""
@@ -193,6 +239,9 @@ class SaasEvent(models.Model):
         # Microseconds kept (the ORM would drop them): processing latency is measured from it.
         now = datetime.now(UTC).replace(tzinfo=None)
         state = "received" if dispatch else "queued"
+        # Events stored while another is processed (a read of the object's current state) or
+        # for one user action (a re-sync) carry its correlation id: its trail shows them.
+        correlation_id = self.env.context.get("saas_correlation_id")
         rows = [
             (
                 backend.id,
@@ -205,7 +254,7 @@ class SaasEvent(models.Model):
                 now,
                 event.payload,
                 headers,
-                uuid.uuid4().hex,
+                correlation_id or uuid.uuid4().hex,
                 state,
                 self.env.uid,
                 now,
@@ -245,7 +294,8 @@ class SaasEvent(models.Model):
     # Actions (single and bulk), each audited on the event
     # ---------------------------------------------------------------------------------------
     def action_replay(self):
-        """Process the events again from their stored payload."""
+        """Process the events again from their stored payload. Answers with a notification
+        saying what was queued, then reloads the view so that it shows the new state."""
         self.check_access("write")
         replayable = self.filtered(lambda event: event.state != "queued")
         for event in replayable:
@@ -254,7 +304,32 @@ class SaasEvent(models.Model):
             {"state": "queued", "next_attempt_at": False, "attempts": 0, "last_error": False}
         )
         replayable._enqueue_processing()
-        return True
+        return self._notify_and_reload(self._replay_message(replayable))
+
+    def _replay_message(self, replayed):
+        skipped = len(self) - len(replayed)
+        if len(replayed) == 1 and not skipped:
+            message = self.env._(
+                "Event %s is queued for processing again; its state shows here when done.",
+                replayed.external_id,
+            )
+        else:
+            message = self.env._("%s events queued for processing again.", len(replayed))
+        if skipped:
+            message += " " + self.env._("%s already queued, left as they are.", skipped)
+        return message
+
+    def _notify_and_reload(self, message, title=None, kind="success"):
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": title or self.env._("Replay"),
+                "message": message,
+                "type": kind if len(self) else "warning",
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
 
     def action_reset(self):
         """Back to *received* with a clean slate, e.g. after a configuration fix; the periodic
@@ -294,6 +369,46 @@ class SaasEvent(models.Model):
             "res_model": "saas.event.record",
             "view_mode": "list",
             "domain": [("event_id", "=", self.id)],
+        }
+
+    def action_view_jobs(self):
+        """The queue jobs of this event's object, as queue_job shows them."""
+        keys = list(self._job_identity_keys())
+        jobs = self.env["queue.job"].search([("identity_key", "in", keys)])
+        action = {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Jobs"),
+            "res_model": "queue.job",
+            "domain": [("id", "in", jobs.ids)],
+            "view_mode": "list,form",
+        }
+        if len(jobs) == 1:
+            action.update(view_mode="form", res_id=jobs.id)
+        return action
+
+    def action_view_trail(self):
+        """Everything sharing this event's correlation id: the events, each with its trace."""
+        self.ensure_one()
+        events = self.search([("correlation_id", "=", self.correlation_id)])
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Trail of %s", self.correlation_id),
+            "res_model": "saas.event",
+            "domain": [("id", "in", events.ids)],
+            "view_mode": "list,form",
+            "context": {"create": False},
+        }
+
+    def action_view_trail_records(self):
+        """The records produced by the events sharing this event's correlation id."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Records of trail %s", self.correlation_id),
+            "res_model": "saas.event.record",
+            "view_mode": "list",
+            "domain": [("event_id.correlation_id", "=", self.correlation_id)],
+            "context": {"create": False},
         }
 
     def _enqueue_processing(self):

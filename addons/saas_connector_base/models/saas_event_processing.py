@@ -182,7 +182,10 @@ class SaasBackend(models.Model):
         # ``saas_connector_processing`` tells guards on documents a provider owns (see
         # account_move.py) that the provider is the one changing them.
         backend = self.with_context(
-            mail_create_nolog=True, mail_create_nosubscribe=True, saas_connector_processing=True
+            mail_create_nolog=True,
+            mail_create_nosubscribe=True,
+            saas_connector_processing=True,
+            saas_correlation_id=event.correlation_id,
         )
         handler = backend._provider_event_handlers().get(event.event_type)
         if handler is None:
@@ -205,6 +208,7 @@ class SaasBackend(models.Model):
             return "failed"
         if records is None:
             event.sudo().write({"state": "stale", "processed_at": fields.Datetime.now()})
+            self._measure_latency(event)
             return "stale"
         self._finish_event(event, records, started)
         return "done"
@@ -311,16 +315,22 @@ class SaasBackend(models.Model):
                 "next_attempt_at": False,
             }
         )
-        # In SQL: the ORM reads received_at without its microseconds.
+        self._measure_latency(event)
+        self.env["saas.event.record"]._link(event, records)
+
+    def _measure_latency(self, event):
+        """Receipt to now, the end of the first processing that settles ``event`` (done,
+        stale or failed): written once, so that a replay — hours or days later, by a person —
+        leaves the pipeline's latency figures as they were. In SQL: the ORM reads received_at
+        without its microseconds."""
         self.env.cr.execute(
             """UPDATE saas_event
                   SET latency_ms = LEAST(2147483647, GREATEST(0, round(1000 * extract(epoch
                           FROM (clock_timestamp() AT TIME ZONE 'UTC') - received_at))))
-                WHERE id = %s""",
+                WHERE id = %s AND latency_ms IS NULL""",
             (event.id,),
         )
         event.invalidate_recordset(["latency_ms"])
-        self.env["saas.event.record"]._link(event, records)
 
     def _postpone_event(self, event, error):
         attempts = event.attempts + 1
@@ -368,6 +378,7 @@ class SaasBackend(models.Model):
                 "next_attempt_at": False,
             }
         )
+        self._measure_latency(event)
         self._notify_failure()
 
     def _notify_failure(self):

@@ -1,3 +1,4 @@
+import uuid
 from collections import defaultdict
 
 from odoo import api, fields, models
@@ -106,7 +107,10 @@ class SaasReconciliationDrift(models.Model):
 
     def _resync(self, backend):
         now = fields.Datetime.now()
-        events, failures = backend._provider_resync(self)
+        # The events read for one re-sync share a correlation id: one trail per action.
+        events, failures = backend.with_context(
+            saas_correlation_id=uuid.uuid4().hex
+        )._provider_resync(self)
         # The objects in the order the provider read them (what an object needs comes before
         # it), each processed now, waiting retries included: the user asks for it now.
         for object_id in dict.fromkeys(events.mapped("object_external_id")):

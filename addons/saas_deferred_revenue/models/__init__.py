@@ -9,3 +9,4 @@ from . import saas_revenue_report_xlsx
 from . import saas_revenue_waterfall
 from . import saas_revenue_rollforward
 from . import saas_subscription
+from . import saas_backend

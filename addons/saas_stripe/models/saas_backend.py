@@ -46,6 +46,12 @@ class SaasBackend(models.Model):
         help="Write-only (whsec_…). Adding one keeps the live ones valid, so the endpoint's "
         "secret can be rolled in Stripe without losing deliveries; retire the old one after.",
     )
+    stripe_api_key_status = fields.Char(
+        string="Secret Key in Use",
+        compute="_compute_stripe_api_key_status",
+        groups="saas_connector_base.group_saas_manager",
+        help="The key in use, masked, and when it was set. The key itself is never shown.",
+    )
     stripe_api_version = fields.Char(
         string="Stripe API Version",
         help="API version of the webhook endpoint, e.g. 2025-03-31.basil; API calls use it too.",
@@ -214,16 +220,8 @@ class SaasBackend(models.Model):
             return super()._provider_test_connection()
         try:
             account = self._stripe_client().v1.accounts.retrieve_current()
-        except stripe.AuthenticationError:
-            raise UserError(self.env._("Stripe rejected the API key.")) from None
-        except stripe.APIConnectionError:
-            raise UserError(
-                self.env._("Stripe could not be reached at %s.", self.stripe_api_base)
-            ) from None
         except stripe.StripeError as error:
-            raise UserError(
-                self.env._("Stripe answered: %s", error.user_message or error.http_status)
-            ) from None
+            raise UserError(self._stripe_readable_error(error)) from None
         if self.stripe_account_id and account.id != self.stripe_account_id:
             raise UserError(
                 self.env._(
@@ -234,6 +232,138 @@ class SaasBackend(models.Model):
                 )
             )
         return self.env._("Connected to Stripe account %s.", account.id)
+
+    def _stripe_readable_error(self, error):
+        """What a finance user can act on, for an error of the ``stripe`` SDK: which of the
+        key, the network, the key's permissions or Stripe itself is at fault — never Stripe's
+        raw answer alone, nor the key."""
+        key = self._stripe_api_key_secret().masked or ""
+        api_base = self.stripe_api_base or "https://api.stripe.com"
+        status = getattr(error, "http_status", None) or 0
+        if isinstance(error, stripe.AuthenticationError):
+            message = self.env._(
+                "Stripe rejected the API key %s: it is mistyped, revoked or rolled. Paste a "
+                "current secret key (sk_…) or restricted key (rk_…) of the account.",
+                key,
+            )
+        elif isinstance(error, stripe.PermissionError):
+            message = self.env._(
+                "The API key %s is valid but not allowed to read this account: give the "
+                "restricted key read access (at least Account, Customers, Invoices, Charges, "
+                "Balance) in Stripe's dashboard, or use a secret key.",
+                key,
+            )
+        elif isinstance(error, stripe.APIConnectionError):
+            message = self.env._(
+                "Stripe could not be reached at %s: check the server's network access "
+                "(firewall, proxy, DNS) and the API base URL.",
+                api_base,
+            )
+        elif isinstance(error, stripe.RateLimitError):
+            message = self.env._("Stripe is limiting requests right now: try again in a minute.")
+        elif status >= 500:
+            message = self.env._(
+                "Stripe had a problem on its side (HTTP %s): try again in a few minutes.", status
+            )
+        elif status == 404:
+            message = self.env._(
+                "Stripe does not know this address: check the API base URL (%s).", api_base
+            )
+        else:
+            message = self.env._(
+                "Stripe refused the request (HTTP %(status)s): %(reason)s",
+                status=status or "?",
+                reason=error.user_message or self.env._("no reason given"),
+            )
+        return message
+
+    # ---------------------------------------------------------------------------------------
+    # Setup
+    # ---------------------------------------------------------------------------------------
+    def _compute_stripe_api_key_status(self):
+        for backend in self:
+            backend.stripe_api_key_status = backend._secret_status("api_key")
+
+    def _setup_checklist(self):
+        items = super()._setup_checklist()
+        if self.provider != "stripe":
+            return items
+        key = self._secret_status("api_key")
+
+        def item(key_, label, ok, why_ok, why_missing):
+            return {
+                "key": key_,
+                "label": label,
+                "ok": bool(ok),
+                "why": why_ok if ok else why_missing,
+            }
+
+        items[:0] = [
+            item(
+                "api_key",
+                self.env._("Stripe API key"),
+                key,
+                self.env._(
+                    "%s: Test Connection, re-syncs, backfills and reconciliation read Stripe.", key
+                ),
+                self.env._(
+                    "Without it nothing reads Stripe: no re-sync, backfill or reconciliation."
+                ),
+            )
+        ]
+        balances = self.stripe_balance_ids
+        without_payout = balances.filtered(lambda balance: not balance.payout_journal_id)
+        items += [
+            item(
+                "sales_journal",
+                self.env._("Sales journal"),
+                self.stripe_journal_id,
+                self.env._("Invoices from Stripe go to %s.", self.stripe_journal_id.display_name),
+                self.env._("Invoices from Stripe fail until a sales journal is set."),
+            ),
+            item(
+                "payment_journal",
+                self.env._("Stripe journal"),
+                self.stripe_payment_journal_id,
+                self.env._(
+                    "Payments and refunds go to %s.", self.stripe_payment_journal_id.display_name
+                ),
+                self.env._("Created with the first payment; create it now to review it first."),
+            ),
+            item(
+                "fee_account",
+                self.env._("Stripe fees account"),
+                self.stripe_fee_account_id,
+                self.env._(
+                    "Fees are booked daily to %s.", self.stripe_fee_account_id.display_name
+                ),
+                self.env._("Stripe's fees are not booked, so the Stripe balance never ties."),
+            ),
+            item(
+                "dispute_account",
+                self.env._("Disputed funds account"),
+                self.stripe_dispute_account_id,
+                self.env._(
+                    "Disputed funds are held in %s.", self.stripe_dispute_account_id.display_name
+                ),
+                self.env._("Dispute events fail until it is set."),
+            ),
+            item(
+                "payout_journals",
+                self.env._("Payout bank journals"),
+                balances and not without_payout,
+                self.env._("Each Stripe balance pays out to its bank journal."),
+                self.env._(
+                    "Payouts of %s fail: set the bank journal each currency pays out to.",
+                    ", ".join(without_payout.currency_id.mapped("name")),
+                )
+                if without_payout
+                else self.env._(
+                    "No Stripe balance yet: add a currency and its payout bank journal."
+                ),
+            ),
+        ]
+        return items
 
     # ---------------------------------------------------------------------------------------
     # Helpers for the handlers

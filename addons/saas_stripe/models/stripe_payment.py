@@ -238,7 +238,7 @@ class SaasBackend(models.Model):
         )
         self.stripe_payment_journal_id = journals.create(
             {
-                "name": self.env._("Stripe (%s)", self.name),
+                "name": self._stripe_journal_name(),
                 "type": "bank",
                 "code": next(
                     code for code in (f"STR{n}" for n in range(1, 100)) if code not in used_codes
@@ -247,6 +247,13 @@ class SaasBackend(models.Model):
             }
         )
         return self.stripe_payment_journal_id
+
+    def _stripe_journal_name(self):
+        """ "Stripe (<account>)", once: a backend already named after Stripe ("Stripe (EU)")
+        gives its name as it is."""
+        if "stripe" in self.name.lower():
+            return self.name
+        return self.env._("Stripe (%s)", self.name)
 
     def _stripe_payment_method_line(self, payment_type, currency):
         """The payment method of the Stripe journal for money received (``inbound``) or sent
