@@ -23,7 +23,7 @@ CUSTOMERS = 1000
 SUBSCRIBERS = 20
 # What localstripe serves: it has plans but no prices, and no credit notes or disputes.
 OBJECT_TYPES = ["customers", "products", "plans", "subscriptions", "invoices", "charges"]
-TIMEOUT = 240
+TIMEOUT = 480
 
 
 def populate(client, customers=CUSTOMERS, subscribers=SUBSCRIBERS):
@@ -100,7 +100,7 @@ def kill_a_batch_mid_way(env, run):
     """SIGKILL the server worker while it applies a batch of the run, as a crash would.
     Returns the killed job: its batch was never committed, and it stays *started*."""
     for _attempt in range(20):
-        job = wait_until(running_batch(run), env, timeout=60, interval=0.02)
+        job = wait_until(running_batch(run), env, timeout=120, interval=0.02)
         assert job, "no batch of the backfill was seen running"
         os.kill(job.worker_pid, signal.SIGKILL)
         time.sleep(1)

@@ -4,8 +4,10 @@ are processed by the queue_job runner after that."""
 import time
 
 
-def wait_until(check, env, timeout=60, interval=0.5):
-    """Poll ``check(env)`` in fresh transactions until it returns a truthy value."""
+def wait_until(check, env, timeout=120, interval=0.5):
+    """Poll ``check(env)`` in fresh transactions until it returns a truthy value. The timeout
+    is generous: ``make test`` runs the books' property beside these tests on the same CPUs,
+    and only a failure ever waits it out."""
     deadline = time.monotonic() + timeout
     while True:
         env.cr.rollback()
