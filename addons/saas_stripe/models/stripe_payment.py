@@ -63,15 +63,7 @@ class SaasBackend(models.Model):
         if payment.status != PAYMENT_SUCCEEDED or not payment.invoice_id:
             # From 2025-03-31.basil a charge names no invoice: its invoice_payment does.
             return self.env["account.payment"]
-        move = self.env["saas.binding"].lookup(self, "account.move", payment.invoice_id)
-        if not move:
-            raise TransientError(
-                self.env._(
-                    "Invoice %(invoice)s paid by %(payment)s is not imported yet.",
-                    invoice=payment.invoice_id,
-                    payment=payment.id,
-                )
-            )
+        move = self._stripe_paid_invoice(payment)
         return [move, self._stripe_record_payment(payment, move)]
 
     def _stripe_payment_declined(self, event):
@@ -81,17 +73,23 @@ class SaasBackend(models.Model):
         if payment.status != PAYMENT_FAILED or not payment.invoice_id:
             # From 2025-03-31.basil a charge names no invoice; one-off charges have none.
             return self.env["account.move"]
+        move = self._stripe_paid_invoice(payment)
+        if move.payment_state not in ("paid", "in_payment") and payment.failure_reason:
+            move.stripe_decline_reason = payment.failure_reason
+        return move
+
+    def _stripe_paid_invoice(self, payment):
+        """The invoice a charge or payment intent pays (or failed to pay); the event waits
+        for it when it is not imported yet."""
         move = self.env["saas.binding"].lookup(self, "account.move", payment.invoice_id)
         if not move:
             raise TransientError(
                 self.env._(
-                    "Invoice %(invoice)s declined by %(payment)s is not imported yet.",
+                    "Invoice %(invoice)s of payment %(payment)s is not imported yet.",
                     invoice=payment.invoice_id,
                     payment=payment.id,
                 )
             )
-        if move.payment_state not in ("paid", "in_payment") and payment.failure_reason:
-            move.stripe_decline_reason = payment.failure_reason
         return move
 
     # ---------------------------------------------------------------------------------------

@@ -247,7 +247,7 @@ class TestStripeContextOnInvoices(StripeAccountingCase):
             self.assertEqual(charge.state, "queued")
             self.assertEqual(
                 charge.last_error,
-                "Invoice in_1234 declined by ch_3KtoMeJDPojXS6LN0igeffJ6 is not imported yet.",
+                "Invoice in_1234 of payment ch_3KtoMeJDPojXS6LN0igeffJ6 is not imported yet.",
             )
             invoice = self.apply(payment_failed())
             self.assertEqual(invoice.state, "done", invoice.last_error)

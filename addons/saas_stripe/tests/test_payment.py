@@ -94,7 +94,7 @@ class TestStripePayment(StripeAccountingCase):
             self.assertEqual(charge.state, "queued")
             self.assertEqual(
                 charge.last_error,
-                "Invoice in_LsInv0002 paid by ch_LsPay0002 is not imported yet.",
+                "Invoice in_LsInv0002 of payment ch_LsPay0002 is not imported yet.",
             )
             invoice = self.apply(fixture(LOCALSTRIPE_INVOICE_PAID))
             self.assertEqual(invoice.state, "done", invoice.last_error)
@@ -183,7 +183,7 @@ class TestStripePayment(StripeAccountingCase):
         self.assertEqual(event.state, "failed")
         self.assertEqual(
             event.last_error,
-            "Gave up after 2 attempts: Invoice in_103Q0w2eZvKYlo2C5PYwf6Wf paid by "
+            "Gave up after 2 attempts: Invoice in_103Q0w2eZvKYlo2C5PYwf6Wf of payment "
             "inpay_1M3USa2eZvKYlo2CBjuwbq0N is not imported yet.",
         )
         self.assertFalse(self.payments())
