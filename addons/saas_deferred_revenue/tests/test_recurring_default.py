@@ -2,7 +2,7 @@
 recurring price defers its revenue, and so do the lines with a service period of products
 never set up; a product on which someone set Defer Revenue keeps its setting."""
 
-from odoo.addons.saas_connector_test.tests.common import run_jobs
+from odoo.addons.saas_connector_base.tests.common import run_jobs
 from odoo.addons.saas_stripe.tests.common import create_stripe_backend, deliver, fixture, variant
 from odoo.tests import TransactionCase, tagged
 

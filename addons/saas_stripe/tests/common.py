@@ -1,11 +1,13 @@
 """Helpers of the Stripe provider tests: a Stripe backend, the recorded payloads of fixtures/
-and deliveries signed the way Stripe signs them. Jobs run with the engine tests' runner,
-``odoo.addons.saas_connector_test.tests.common.run_jobs``."""
+and deliveries signed the way Stripe signs them. Jobs run with the engine's test runner,
+``odoo.addons.saas_connector_base.tests.common.run_jobs``."""
 
 import copy
 import json
 import time
 from pathlib import Path
+
+from odoo.addons.saas_connector_base.tests.common import store_delivery
 
 from ..lib.signature import sign
 
@@ -46,7 +48,5 @@ def deliver(env, backend, *payloads):
     stored = env["saas.event"]
     for payload in payloads:
         body = json.dumps(payload).encode()
-        inbound = backend._provider_parse_webhook(body, stripe_headers(body), [SIGNING_SECRET])
-        new = env["saas.event"]._receive(backend, inbound, "{}")
-        stored |= env["saas.event"].browse([event_id for event_id, _object_id in new])
+        stored |= store_delivery(env, backend, body, stripe_headers(body), [SIGNING_SECRET])
     return stored

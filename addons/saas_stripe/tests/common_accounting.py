@@ -4,7 +4,7 @@
 import copy
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
-from odoo.addons.saas_connector_test.tests.common import run_jobs
+from odoo.addons.saas_connector_base.tests.common import run_jobs
 
 from .common import create_stripe_backend, deliver, fixture, variant
 

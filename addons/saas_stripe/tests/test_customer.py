@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from odoo.addons.saas_connector_test.tests.common import run_jobs
+from odoo.addons.saas_connector_base.tests.common import run_jobs
 from odoo.tests import TransactionCase, tagged
 
 from .common import create_stripe_backend, deliver, fixture, variant

@@ -1,7 +1,7 @@
 """Stripe products become service products; prices and legacy plans become Stripe prices with
 exact amounts in every currency exponent."""
 
-from odoo.addons.saas_connector_test.tests.common import run_jobs
+from odoo.addons.saas_connector_base.tests.common import run_jobs
 from odoo.tests import TransactionCase, tagged
 
 from .common import create_stripe_backend, deliver, fixture, variant

@@ -4,7 +4,7 @@ company currency, and every change of state or MRR a classified history row."""
 import copy
 from datetime import datetime, timedelta
 
-from odoo.addons.saas_connector_test.tests.common import run_jobs
+from odoo.addons.saas_connector_base.tests.common import run_jobs
 from odoo.tests import TransactionCase, tagged
 
 from .common import create_stripe_backend, deliver, fixture, variant

@@ -4,7 +4,7 @@ one second apply Stripe's current subscription, read through the API (the peer o
 ``stripe_api_peer``); without the API, only a later stage of the lifecycle (a deletion after an
 update) replaces a state of its second."""
 
-from odoo.addons.saas_connector_test.tests.common import run_jobs
+from odoo.addons.saas_connector_base.tests.common import run_jobs
 from odoo.tests import TransactionCase, tagged
 
 from .common import create_stripe_backend, deliver, fixture, variant

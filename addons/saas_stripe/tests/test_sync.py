@@ -4,7 +4,7 @@ documents, same bindings, and no duplicates when both report the same state.
 The API objects are the ``data.object`` of recorded events: Stripe renders an object the same
 way in an API answer and in an event of the same API version."""
 
-from odoo.addons.saas_connector_test.tests.common import run_jobs
+from odoo.addons.saas_connector_base.tests.common import run_jobs
 from odoo.tests import TransactionCase, tagged
 
 from ..models.stripe_sync import sync_event_types

@@ -21,7 +21,7 @@ import random
 from datetime import UTC, datetime
 
 from odoo.addons.saas_connector_base.lib.money import to_minor_units
-from odoo.addons.saas_connector_test.tests.common import run_jobs
+from odoo.addons.saas_connector_base.tests.common import run_jobs
 from odoo.addons.saas_stripe.tests.common import deliver
 from odoo.addons.saas_stripe.tests.common_accounting import StripeAccountingCase
 from odoo.fields import Command

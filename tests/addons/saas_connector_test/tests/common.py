@@ -1,11 +1,9 @@
-"""Helpers shared by the engine tests: a test-provider backend, signed deliveries, and a
-queue_job runner that performs stored jobs the way the job runner would."""
+"""Helpers shared by the engine tests: a test-provider backend and its signed deliveries."""
 
 import json
 from itertools import count
 
-from odoo import fields
-from odoo.addons.queue_job.job import Job
+from odoo.addons.saas_connector_base.tests.common import store_delivery
 
 from ..models.saas_backend import SIGNATURE_HEADER, sign
 
@@ -42,40 +40,10 @@ def create_backend(env, name="Test account", secret=SECRET, **values):
 
 
 def deliver(env, backend, *events):
-    """What the webhook route does after verification, without HTTP: for processing tests."""
+    """One signed delivery of ``events``, stored as the webhook route does: for processing
+    tests."""
     body = body_of(events[0] if len(events) == 1 else list(events))
-    inbound = backend._provider_parse_webhook(body, signed_headers(body), [SECRET])
-    new = env["saas.event"]._receive(backend, inbound, "{}")
-    return env["saas.event"].browse([event_id for event_id, _object in new])
-
-
-def run_jobs(env, limit=100):
-    """Perform the pending connector jobs whose time has come, oldest first, as the job runner
-    would. Returns how many ran."""
-    performed = 0
-    while performed < limit:
-        now = fields.Datetime.now()
-        record = env["queue.job"].search(
-            [
-                ("state", "=", "pending"),
-                ("model_name", "=", "saas.backend"),
-                "|",
-                ("eta", "=", False),
-                ("eta", "<=", now),
-            ],
-            order="id",
-            limit=1,
-        )
-        if not record:
-            break
-        job = Job.load(env, record.uuid)
-        job.set_started()
-        job.store()
-        job.perform()
-        job.set_done()
-        job.store()
-        performed += 1
-    return performed
+    return store_delivery(env, backend, body, signed_headers(body), [SECRET])
 
 
 def events_of(env, backend, object_id):

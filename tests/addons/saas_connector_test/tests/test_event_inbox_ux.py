@@ -4,10 +4,11 @@ latency figures that a replay does not move."""
 
 from lxml import etree
 
+from odoo.addons.saas_connector_base.tests.common import run_jobs
 from odoo.tests import TransactionCase, tagged
 
 from ..models.saas_backend import REMOTE_CONTACTS
-from .common import create_backend, deliver, events_of, make_event, run_jobs
+from .common import create_backend, deliver, events_of, make_event
 
 SECOND = 1_700_000_100
 

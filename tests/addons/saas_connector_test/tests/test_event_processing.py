@@ -4,9 +4,10 @@ from datetime import datetime, timedelta
 
 from freezegun import freeze_time
 
+from odoo.addons.saas_connector_base.tests.common import run_jobs
 from odoo.tests import TransactionCase, tagged
 
-from .common import create_backend, deliver, events_of, make_event, run_jobs
+from .common import create_backend, deliver, events_of, make_event
 
 
 @tagged("post_install", "-at_install")

@@ -5,10 +5,11 @@ later in the object's lifecycle replaces a state of its second."""
 
 from freezegun import freeze_time
 
+from odoo.addons.saas_connector_base.tests.common import run_jobs
 from odoo.tests import TransactionCase, tagged
 
 from ..models.saas_backend import READ_HEADERS, REMOTE_CONTACTS, _read_event
-from .common import create_backend, deliver, events_of, make_event, run_jobs
+from .common import create_backend, deliver, events_of, make_event
 
 SECOND = 1_700_000_100
 SAME_SECOND_NOTE = (

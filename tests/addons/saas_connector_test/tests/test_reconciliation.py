@@ -9,12 +9,13 @@ from unittest.mock import patch
 import openpyxl
 from freezegun import freeze_time
 
+from odoo.addons.saas_connector_base.tests.common import run_jobs
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command
 from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 
 from ..models.saas_backend import REMOTE_CONTACTS
-from .common import create_backend, deliver, make_event, run_jobs
+from .common import create_backend, deliver, make_event
 
 
 def remote(contact_id, created, name=None, archived=False):

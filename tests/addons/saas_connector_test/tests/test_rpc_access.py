@@ -3,9 +3,10 @@ stack, logged in as each user): intake and re-encryption are out of reach, a sto
 is immutable, an event's state changes only through its actions, and each company sees its
 own."""
 
+from odoo.addons.saas_connector_base.tests.common import run_jobs
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from .common import create_backend, deliver, make_event, run_jobs
+from .common import create_backend, deliver, make_event
 
 
 @tagged("post_install", "-at_install")

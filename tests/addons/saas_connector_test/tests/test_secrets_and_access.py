@@ -5,11 +5,12 @@ from unittest.mock import patch
 
 from cryptography.fernet import Fernet
 
+from odoo.addons.saas_connector_base.tests.common import run_jobs
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import TransactionCase, new_test_user, tagged
 from odoo.tools import config
 
-from .common import SECRET, create_backend, deliver, make_event, run_jobs
+from .common import SECRET, create_backend, deliver, make_event
 
 
 @tagged("post_install", "-at_install")
