@@ -12,8 +12,17 @@ import pytest
 import requests
 from crm_peer_server import PeerServer, Response
 from hubspot_peer import CLIENT_SECRET, TOKEN, HubSpotPeer
+from salesforce_peer import (
+    API_VERSION,
+    CLIENT_ID,
+    ORGANIZATION_ID,
+    SalesforcePeer,
+    id18,
+    record_id,
+)
+from salesforce_peer import CLIENT_SECRET as SF_SECRET
 
-from odoo.addons.saas_crm_sync.lib import hubspot_signature
+from odoo.addons.saas_crm_sync.lib import hubspot_signature, salesforce_outbound
 from odoo.addons.saas_crm_sync.lib.hubspot_deal import (
     DEAL_PROPERTIES,
     LINE_ITEM_PROPERTIES,
@@ -21,6 +30,10 @@ from odoo.addons.saas_crm_sync.lib.hubspot_deal import (
     won_stages,
 )
 from odoo.addons.saas_crm_sync.lib.hubspot_events import parse_batch
+from odoo.addons.saas_crm_sync.lib.salesforce_opportunity import (
+    OPPORTUNITY_QUERY,
+    deal_from_salesforce,
+)
 
 FIXTURES = Path(__file__).resolve().parents[2] / "addons/saas_crm_sync/tests/fixtures"
 FAST = (0.02, 0.02, 0.02)
@@ -474,3 +487,378 @@ def test_hubspot_emits_exact_batches(hubspot, receiver):
     [request] = endpoint.received
     assert json.loads(request.body) == json.loads(body)
     assert verified_events(request, endpoint.url)[0].key == "25458:1:123:1539145399845"
+
+
+# Salesforce -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def salesforce():
+    with SalesforcePeer(retry_delays=FAST) as peer:
+        peer.add_field("Account", "Ext__c", external_id=True)
+        yield peer
+
+
+def sf_token(peer):
+    answer = requests.post(
+        peer.url + "/services/oauth2/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": CLIENT_ID,
+            "client_secret": SF_SECRET,
+        },
+        timeout=10,
+    )
+    assert answer.status_code == 200
+    return answer.json()
+
+
+def sf(peer, method, path, token=None, **kwargs):
+    token = token or sf_token(peer)["access_token"]
+    return requests.request(
+        method,
+        f"{peer.url}/services/data/{API_VERSION}{path}",
+        headers={"Authorization": f"Bearer {token}", "Sforce-Call-Options": "client=odoo-saas"},
+        timeout=10,
+        **kwargs,
+    )
+
+
+@pytest.mark.parametrize(
+    "real",
+    # The ids of the real outbound message (fixtures): org, action, notification, records.
+    ["00D7F00000107XsUAI", "04k7F0000008V3hQAE", "04l7F000008aeAyQAI", "0067F000003pmdWQAQ"],
+)
+def test_salesforce_ids_carry_their_case_suffix(real):
+    assert id18(real[:15]) == real
+
+
+def test_salesforce_record_ids_are_18_characters_of_their_type():
+    ids = {record_id("006", n) for n in range(1, 100)}
+    assert len(ids) == 99
+    assert all(len(i) == 18 and i.startswith("006") and id18(i[:15]) == i for i in ids)
+
+
+def test_salesforce_client_credentials_and_expiry(salesforce):
+    token = sf_token(salesforce)
+    assert token["instance_url"] == salesforce.url
+    assert token["token_type"] == "Bearer"
+    bad = requests.post(
+        salesforce.url + "/services/oauth2/token",
+        data={"grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": "no"},
+        timeout=10,
+    )
+    assert (bad.status_code, bad.json()["error"]) == (400, "invalid_client")
+    password = requests.post(
+        salesforce.url + "/services/oauth2/token", data={"grant_type": "password"}, timeout=10
+    )
+    assert password.json()["error"] == "unsupported_grant_type"
+    assert (
+        sf(
+            salesforce,
+            "GET",
+            "/query",
+            token=token["access_token"],
+            params={"q": "SELECT Id FROM Account"},
+        ).status_code
+        == 200
+    )
+    salesforce.expire_tokens()
+    expired = sf(
+        salesforce,
+        "GET",
+        "/query",
+        token=token["access_token"],
+        params={"q": "SELECT Id FROM Account"},
+    )
+    assert expired.status_code == 401
+    assert expired.json() == [
+        {"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}
+    ]
+
+
+def test_salesforce_crud_and_the_opportunity_query(salesforce):
+    token = sf_token(salesforce)["access_token"]
+    account = sf(salesforce, "POST", "/sobjects/Account", token, json={"Name": "Acme"}).json()[
+        "id"
+    ]
+    contact = salesforce.user_create("Contact", {"LastName": "Lovelace", "AccountId": account})
+    product = salesforce.user_create("Product2", {"Name": "Seats", "ProductCode": "SEAT-Y"})
+    opportunity = sf(
+        salesforce,
+        "POST",
+        "/sobjects/Opportunity",
+        token,
+        json={
+            "Name": "Acme annual",
+            "StageName": "Negotiation/Review",
+            "CloseDate": "2026-12-01",
+            "AccountId": account,
+            "Amount": 1200.5,
+            "CurrencyIsoCode": "EUR",
+        },
+    ).json()["id"]
+    salesforce.user_create(
+        "OpportunityLineItem",
+        {
+            "OpportunityId": opportunity,
+            "Product2Id": product,
+            "ProductCode": "SEAT-Y",
+            "Name": "Seats",
+            "Quantity": 10,
+            "UnitPrice": 120.05,
+        },
+    )
+    salesforce.user_create(
+        "OpportunityContactRole", {"OpportunityId": opportunity, "ContactId": contact}
+    )
+    assert (
+        sf(
+            salesforce,
+            "PATCH",
+            f"/sobjects/Opportunity/{opportunity}",
+            token,
+            json={"StageName": "Closed Won"},
+        ).status_code
+        == 204
+    )
+    answer = sf(
+        salesforce, "GET", "/query", token, params={"q": OPPORTUNITY_QUERY.format(id=opportunity)}
+    )
+    [record] = json.loads(answer.content, parse_float=Decimal)["records"]
+    deal = deal_from_salesforce(record)
+    assert deal.is_won and deal.stage == "Closed Won"
+    assert (deal.company, deal.contacts, deal.currency) == (account, (contact,), "EUR")
+    [line] = deal.line_items
+    assert (line.sku, line.product_id, line.quantity, line.unit_price) == (
+        "SEAT-Y",
+        product,
+        10,
+        Decimal("120.05"),
+    )
+    read = sf(
+        salesforce,
+        "GET",
+        f"/sobjects/Opportunity/{opportunity}",
+        token,
+        params={"fields": "IsWon,IsClosed"},
+    ).json()
+    assert (read["IsWon"], read["IsClosed"]) == (True, True)
+    assert read["attributes"]["type"] == "Opportunity"
+    assert (
+        sf(
+            salesforce,
+            "PATCH",
+            f"/sobjects/Opportunity/{opportunity}",
+            token,
+            json={"IsWon": True},
+        ).json()[0]["errorCode"]
+        == "INVALID_FIELD_FOR_INSERT_UPDATE"
+    )
+    assert (
+        sf(
+            salesforce, "PATCH", f"/sobjects/Opportunity/{opportunity}", token, json={"Nope__c": 1}
+        ).json()[0]["errorCode"]
+        == "INVALID_FIELD"
+    )
+    assert sf(salesforce, "DELETE", f"/sobjects/Contact/{contact}", token).status_code == 204
+    assert sf(salesforce, "GET", f"/sobjects/Contact/{contact}", token).status_code == 404
+    assert {client for _m, _p, client in salesforce.writes} == {"odoo-saas"}
+
+
+def test_salesforce_won_is_the_stage_flag_not_its_name(salesforce):
+    salesforce.add_stage("Signed", 100, True, True)
+    signed = salesforce.user_create(
+        "Opportunity", {"Name": "a", "StageName": "Signed", "CloseDate": "2026-01-01"}
+    )
+    assert salesforce.record("Opportunity", signed)["IsWon"] is True
+    bad = sf(
+        salesforce,
+        "POST",
+        "/sobjects/Opportunity",
+        json={"Name": "b", "StageName": "Won!", "CloseDate": "2026-01-01"},
+    )
+    assert bad.json()[0]["errorCode"] == "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST"
+
+
+def test_soql_subset(salesforce):
+    token = sf_token(salesforce)["access_token"]
+    for n in range(5):
+        salesforce.user_create(
+            "Account", {"Name": f"Acme {n}", "Website": f"acme{n}.example" if n % 2 else None}
+        )
+
+    def query(text):
+        answer = sf(salesforce, "GET", "/query", token, params={"q": text})
+        return answer.status_code, answer.json()
+
+    status, page = query(
+        "SELECT Id, Name FROM Account WHERE Name LIKE 'Acme%' AND Website != null "
+        "ORDER BY Name DESC LIMIT 1"
+    )
+    assert (status, [r["Name"] for r in page["records"]]) == (200, ["Acme 3"])
+    _status, page = query(
+        "select name from account where Name in ('Acme 0', 'Acme 4') order by Name"
+    )
+    assert [r["Name"] for r in page["records"]] == ["Acme 0", "Acme 4"]
+    _status, page = query("SELECT Id FROM Account WHERE SystemModstamp > 2000-01-01T00:00:00Z")
+    assert page["totalSize"] == 5
+    status, errors = query("SELECT Foo FROM Account")
+    assert (status, errors[0]["errorCode"]) == (400, "INVALID_FIELD")
+    status, errors = query("SELECT Id FROM Widget")
+    assert (status, errors[0]["errorCode"]) == (400, "INVALID_TYPE")
+    status, errors = query("SELECT Id FROM Account WHERE Name = 'a' OR Name = 'b'")
+    assert (status, errors[0]["errorCode"]) == (400, "MALFORMED_QUERY")
+
+
+def test_soql_pages_with_next_records_url():
+    with SalesforcePeer(query_batch_size=2, retry_delays=FAST) as peer:
+        for n in range(5):
+            peer.user_create("Account", {"Name": f"A{n}"})
+        token = sf_token(peer)["access_token"]
+        page = sf(
+            peer, "GET", "/query", token, params={"q": "SELECT Name FROM Account ORDER BY Name"}
+        ).json()
+        names = [r["Name"] for r in page["records"]]
+        while not page["done"]:
+            page = requests.get(
+                peer.url + page["nextRecordsUrl"],
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=10,
+            ).json()
+            names += [r["Name"] for r in page["records"]]
+        assert names == [f"A{n}" for n in range(5)]
+
+
+def test_salesforce_external_id_upsert(salesforce):
+    token = sf_token(salesforce)["access_token"]
+    created = sf(
+        salesforce, "PATCH", "/sobjects/Account/Ext__c/odoo-7", token, json={"Name": "Acme"}
+    )
+    assert created.status_code == 201 and created.json()["created"] is True
+    updated = sf(
+        salesforce, "PATCH", "/sobjects/Account/Ext__c/odoo-7", token, json={"Name": "Acme Ltd"}
+    )
+    assert updated.status_code == 200 and updated.json() == {
+        "id": created.json()["id"],
+        "success": True,
+        "errors": [],
+        "created": False,
+    }
+    assert salesforce.record("Account", created.json()["id"])["Name"] == "Acme Ltd"
+    missing = sf(
+        salesforce,
+        "PATCH",
+        "/sobjects/Account/Ext__c/odoo-8?updateOnly=true",
+        token,
+        json={"Name": "x"},
+    )
+    assert missing.status_code == 404
+    salesforce.user_create("Account", {"Name": "dup", "Ext__c": "odoo-9"})
+    salesforce.user_create("Account", {"Name": "dup", "Ext__c": "odoo-9"})
+    several = sf(salesforce, "PATCH", "/sobjects/Account/Ext__c/odoo-9", token, json={"Name": "x"})
+    assert several.status_code == 300 and len(several.json()) == 2
+    not_external = sf(salesforce, "PATCH", "/sobjects/Account/Name/Acme", token, json={})
+    assert not_external.status_code == 404
+
+
+def test_salesforce_composite_update(salesforce):
+    token = sf_token(salesforce)["access_token"]
+    ids = [salesforce.user_create("Account", {"Name": f"A{n}"}) for n in range(3)]
+    records = [{"attributes": {"type": "Account"}, "Id": i, "Website": "x.example"} for i in ids]
+    answer = sf(
+        salesforce,
+        "PATCH",
+        "/composite/sobjects",
+        token,
+        json={"allOrNone": False, "records": records},
+    )
+    assert [r["success"] for r in answer.json()] == [True] * 3
+    broken = [*records, {"attributes": {"type": "Account"}, "Id": ids[0], "Nope__c": 1}]
+    broken[0] = {**broken[0], "Website": "changed.example"}
+    rolled = sf(
+        salesforce,
+        "PATCH",
+        "/composite/sobjects",
+        token,
+        json={"allOrNone": True, "records": broken},
+    ).json()
+    assert rolled[0]["errors"][0]["statusCode"] == "ALL_OR_NONE_OPERATION_ROLLED_BACK"
+    assert rolled[-1]["errors"][0]["statusCode"] == "INVALID_FIELD"
+    assert salesforce.record("Account", ids[0])["Website"] == "x.example"
+    too_many = sf(
+        salesforce, "PATCH", "/composite/sobjects", token, json={"records": records * 67}
+    )
+    assert too_many.status_code == 400
+
+
+def test_salesforce_request_limit():
+    with SalesforcePeer(api_limit=2, retry_delays=FAST) as peer:
+        token = sf_token(peer)["access_token"]
+        answers = [
+            sf(peer, "GET", "/query", token, params={"q": "SELECT Id FROM Account"})
+            for _ in range(3)
+        ]
+        assert [a.status_code for a in answers] == [200, 200, 403]
+        assert answers[0].headers["Sforce-Limit-Info"] == "api-usage=1/2"
+        assert answers[-1].json() == [
+            {"message": "TotalRequests Limit exceeded.", "errorCode": "REQUEST_LIMIT_EXCEEDED"}
+        ]
+
+
+def test_outbound_messages_are_redelivered_until_acknowledged(salesforce, receiver):
+    ack = (200, salesforce_outbound.ACK, {"Content-Type": salesforce_outbound.ACK_CONTENT_TYPE})
+    endpoint = receiver((500, b"", {}), (200, b"<ok/>", {}), ack)
+    salesforce.outbound_message(
+        endpoint.url,
+        "Opportunity",
+        ["Name", "StageName", "IsWon", "Amount", "AccountId"],
+        when=lambda r: r["IsWon"],
+    )
+    opportunity = salesforce.user_create(
+        "Opportunity",
+        {"Name": "A", "StageName": "Prospecting", "CloseDate": "2026-01-01", "Amount": 100},
+    )
+    assert salesforce.wait_idle(10)
+    assert endpoint.received == []  # not won: the flow's condition does not hold
+    salesforce.user_update("Opportunity", opportunity, {"StageName": "Closed Won"})
+    assert salesforce.wait_idle(10)
+    [delivery] = salesforce.emitter.deliveries
+    assert delivery.state == "accepted"
+    assert [status for _n, status, _b in delivery.attempts] == [500, 200, 200]
+    messages = [salesforce_outbound.parse(r.body) for r in endpoint.received]
+    assert {m.organization_id for m in messages} == {ORGANIZATION_ID}
+    assert len({m.notifications[0].id for m in messages}) == 1  # the same notification, retried
+    [notification] = messages[-1].notifications
+    assert notification.sobject_type == "Opportunity"
+    assert notification.fields == {
+        "Id": opportunity,
+        "Amount": "100.0",
+        "IsWon": "true",
+        "Name": "A",
+        "StageName": "Closed Won",
+    }
+    assert deal_from_salesforce(notification.fields).is_won
+    assert endpoint.received[0].headers["content-type"].startswith("text/xml")
+
+
+def test_outbound_retries_carry_the_latest_values(receiver):
+    endpoint = receiver((503, b"", {}))
+    with SalesforcePeer(retry_delays=(0.05,) * 100) as peer:
+        peer.outbound_message(endpoint.url, "Account", ["Name"])
+        account = peer.user_create("Account", {"Name": "Before"})
+        deadline = time.monotonic() + 10
+        while not endpoint.received and time.monotonic() < deadline:
+            time.sleep(0.01)
+        peer.user_update("Account", account, {"Name": "After"})
+        endpoint.answers = [(200, salesforce_outbound.ACK, {})]
+        assert peer.wait_idle(10)
+    attempts = {}
+    for request in endpoint.received:
+        [notification] = salesforce_outbound.parse(request.body).notifications
+        attempts.setdefault(notification.id, []).append(notification.fields["Name"])
+    # The creation's notification was refused while the name was "Before", and went again
+    # with the update's values, as did the update's own notification.
+    creation, update = attempts.values()
+    assert creation[0] == "Before"
+    assert creation[-1] == update[-1] == "After"
