@@ -232,6 +232,15 @@ def test_hubspot_properties(hubspot):
         assert error in bad.json()["message"]
 
 
+def test_hubspot_lists_objects_in_pages(hubspot):
+    ids = [hubspot.crm_create("companies", {"name": f"C{n}"})["id"] for n in range(3)]
+    first = hs(hubspot, "GET", "/crm/v3/objects/companies", params={"limit": 2}).json()
+    after = first["paging"]["next"]["after"]
+    rest = hs(hubspot, "GET", "/crm/v3/objects/companies", params={"limit": 2, "after": after})
+    assert [r["id"] for r in first["results"] + rest.json()["results"]] == ids
+    assert "paging" not in rest.json()
+
+
 def test_hubspot_batches(hubspot):
     ids = [hubspot.crm_create("companies", {"name": f"C{n}"})["id"] for n in range(3)]
     read = hs(
@@ -760,6 +769,24 @@ def test_salesforce_external_id_upsert(salesforce):
     assert several.status_code == 300 and len(several.json()) == 2
     not_external = sf(salesforce, "PATCH", "/sobjects/Account/Name/Acme", token, json={})
     assert not_external.status_code == 404
+
+
+def test_salesforce_tokens_expire_after_their_lifetime():
+    with SalesforcePeer(token_lifetime=0.2, retry_delays=FAST) as peer:
+        token = sf_token(peer)["access_token"]
+        query = {"q": "SELECT Id FROM Account"}
+        assert sf(peer, "GET", "/query", token, params=query).status_code == 200
+        time.sleep(0.3)
+        assert sf(peer, "GET", "/query", token, params=query).status_code == 401
+        assert sf(peer, "GET", "/query", params=query).status_code == 200  # a new token
+
+
+def test_salesforce_composite_create(salesforce):
+    token = sf_token(salesforce)["access_token"]
+    records = [{"attributes": {"type": "Account"}, "Name": f"N{n}"} for n in range(2)]
+    answer = sf(salesforce, "POST", "/composite/sobjects", token, json={"records": records})
+    assert [r["success"] for r in answer.json()] == [True, True]
+    assert [salesforce.record("Account", r["id"])["Name"] for r in answer.json()] == ["N0", "N1"]
 
 
 def test_salesforce_composite_update(salesforce):
