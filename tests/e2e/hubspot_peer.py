@@ -210,6 +210,9 @@ class HubSpotPeer(PeerServer):
         )
 
     def stop(self):
+        with self.lock:
+            if self._flush_timer is not None:
+                self._flush_timer.cancel()
         self.emitter.stop()
         super().stop()
 
