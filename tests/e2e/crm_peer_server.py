@@ -132,6 +132,44 @@ class PeerServer:
         raise NotImplementedError
 
 
+class Batcher:
+    """Gathers what is added for ``delay`` seconds, then calls ``send(key, items)`` per key
+    with at most ``size`` items each: a CRM sends the changes made together in one request
+    (HubSpot up to 100 events, Salesforce up to 100 notifications)."""
+
+    def __init__(self, send, size=100, delay=0.02):
+        self.send = send
+        self.size = size
+        self.delay = delay
+        self._items = {}
+        self._timer = None
+        self._lock = threading.Lock()
+
+    def add(self, key, item):
+        with self._lock:
+            self._items.setdefault(key, []).append(item)
+            if self._timer is None:
+                self._timer = threading.Timer(self.delay, self.flush)
+                self._timer.daemon = True
+                self._timer.start()
+
+    def flush(self):
+        """Send what is gathered now."""
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+            items, self._items, self._timer = self._items, {}, None
+        for key, gathered in items.items():
+            for start in range(0, len(gathered), self.size):
+                self.send(key, gathered[start : start + self.size])
+
+    def cancel(self):
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+            self._items, self._timer = {}, None
+
+
 @dataclass
 class Delivery:
     """One webhook delivery and its attempts: ``(attempt number, HTTP status or the error's

@@ -23,10 +23,11 @@ requests per ``rate_window`` seconds (policy ``SECONDLY``), ``search_rate_limit`
 ``DAILY``).
 
 Webhooks: ``subscribe(url, *subscription_types)`` makes every change (through the API, or by a
-user through ``crm_create``/``crm_update``/``crm_delete``) an event POSTed to ``url`` in
-batches of at most 100, signed ``X-HubSpot-Signature-v3`` with ``client_secret`` and sent
-again until a 2xx (4xx other than 429 are not retried); ``emit(events)`` sends exactly the
-events given. ``emitter.deliveries`` records every attempt.
+user through ``crm_create``/``crm_update``/``crm_delete``) an event POSTed to ``url`` — the
+events of ``batch_delay`` seconds in batches of at most 100 — signed
+``X-HubSpot-Signature-v3`` with ``client_secret`` and sent again until a 2xx (4xx other than
+429 are not retried); ``emit(events)`` sends exactly the events given. ``wait_idle()`` sends
+what is gathered and waits for the deliveries; ``emitter.deliveries`` records every attempt.
 """
 
 import base64
@@ -34,13 +35,12 @@ import datetime
 import hmac
 import itertools
 import json
-import threading
 import time
 import uuid
 from decimal import Decimal
 from hashlib import sha256
 
-from crm_peer_server import Emitter, PeerServer, Response, json_response
+from crm_peer_server import Batcher, Emitter, PeerServer, Response, json_response
 
 TOKEN = "pat-na1-00000000-1111-2222-3333-444444444444"
 CLIENT_SECRET = "yyyyyyyy-yyyy-yyyy-yyyy-yyyyyyyyyyyy"
@@ -167,6 +167,7 @@ class HubSpotPeer(PeerServer):
         daily_limit=250_000,
         retry_delays=RETRY_DELAYS,
         webhook_timeout=5.0,
+        batch_delay=0.02,
     ):
         super().__init__()
         self.token = token
@@ -199,8 +200,7 @@ class HubSpotPeer(PeerServer):
         self.webhook_url = None
         self.subscriptions = {}
         self._event_ids = {}
-        self._pending = []
-        self._flush_timer = None
+        self._batcher = Batcher(self._deliver, size=BATCH_LIMIT, delay=batch_delay)
         self.emitter = Emitter(
             accepted=lambda status, headers, body: 200 <= status < 300,
             # 4xx are not retried, but 429 is (honouring Retry-After); 5xx and timeouts are.
@@ -210,9 +210,7 @@ class HubSpotPeer(PeerServer):
         )
 
     def stop(self):
-        with self.lock:
-            if self._flush_timer is not None:
-                self._flush_timer.cancel()
+        self._batcher.cancel()
         self.emitter.stop()
         super().stop()
 
@@ -258,10 +256,7 @@ class HubSpotPeer(PeerServer):
     def wait_idle(self, timeout=30.0):
         """Send the events batched so far, then wait until every delivery is accepted or
         given up; returns whether that happened within ``timeout`` seconds."""
-        with self.lock:
-            if self._flush_timer is not None:
-                self._flush_timer.cancel()
-        self._flush()
+        self._batcher.flush()
         return self.emitter.wait_idle(timeout)
 
     def crm_create(self, object_type, properties, associations=()):
@@ -924,19 +919,7 @@ class HubSpotPeer(PeerServer):
             **({"sourceId": source_id or str(self.app_id)} if change_source else {}),
             **extra,
         }
-        self._pending.append(event)
-        # Events of one burst of changes go out together, as HubSpot batches them.
-        if self._flush_timer is None:
-            self._flush_timer = threading.Timer(0.02, self._flush)
-            self._flush_timer.daemon = True
-            self._flush_timer.start()
-
-    def _flush(self):
-        with self.lock:
-            pending, self._pending, self._flush_timer = self._pending, [], None
-            url = self.webhook_url
-        for start in range(0, len(pending), BATCH_LIMIT):
-            self._deliver(url, pending[start : start + BATCH_LIMIT])
+        self._batcher.add(self.webhook_url, event)
 
     def _deliver(self, url, events):
         def build(attempt):

@@ -19,8 +19,9 @@ the CRM facts).
 
 Outbound messages: ``outbound_message(url, sobject, fields, when=None)`` sends a SOAP
 notification of each created or updated record (for which ``when(record)`` holds) to ``url``,
-in the envelope Salesforce uses, with the record's *latest* values at each attempt, until the
-answer carries ``<Ack>true</Ack>``. ``user_create``/``user_update`` change records as a user
+in the envelope Salesforce uses — the changes of ``batch_delay`` seconds in one message of at
+most 100 notifications — with the records' *latest* values at each attempt, until the answer
+carries ``<Ack>true</Ack>``. ``user_create``/``user_update`` change records as a user
 would, without an API call.
 
 Opportunity stages carry the won/closed flags (``add_stage``): ``IsWon`` and ``IsClosed`` are
@@ -37,7 +38,7 @@ from decimal import Decimal
 from urllib.parse import parse_qs
 from xml.sax.saxutils import escape
 
-from crm_peer_server import Emitter, PeerServer, Response, json_response
+from crm_peer_server import Batcher, Emitter, PeerServer, Response, json_response
 
 API_VERSION = "v62.0"
 CLIENT_ID = "3MVG9peer.client.id"
@@ -45,7 +46,6 @@ CLIENT_SECRET = "peer-client-secret-0123456789"
 ORGANIZATION_ID = "00D5g00000PEERsEAA"
 USER_ID = "0055g00000PEERuAAA"
 COMPOSITE_LIMIT = 200
-OUTBOUND_BATCH = 100
 RETRY_DELAYS = (0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 6.4, 12.8, 25.6)
 """Salesforce retries an outbound message for 24 h, intervals growing up to 2 h: the same
 curve, in seconds."""
@@ -183,6 +183,7 @@ class SalesforcePeer(PeerServer):
         query_batch_size=2000,
         retry_delays=RETRY_DELAYS,
         outbound_timeout=5.0,
+        batch_delay=0.02,
     ):
         super().__init__()
         self.client_id = client_id
@@ -202,6 +203,7 @@ class SalesforcePeer(PeerServer):
         self.outbound = []
         self._numbers = itertools.count(1)
         self._cursors = {}
+        self._batcher = Batcher(self._send, size=100, delay=batch_delay)
         self.emitter = Emitter(
             accepted=lambda status, headers, body: 200 <= status < 300 and _acknowledged(body),
             retryable=lambda status: True,  # anything but an Ack is retried
@@ -210,6 +212,7 @@ class SalesforcePeer(PeerServer):
         )
 
     def stop(self):
+        self._batcher.cancel()
         self.emitter.stop()
         super().stop()
 
@@ -246,7 +249,9 @@ class SalesforcePeer(PeerServer):
             return action
 
     def wait_idle(self, timeout=30.0):
-        """Wait until every outbound message is acknowledged or given up."""
+        """Send the notifications gathered so far, then wait until every outbound message is
+        acknowledged or given up; returns whether that happened within ``timeout`` seconds."""
+        self._batcher.flush()
         return self.emitter.wait_idle(timeout)
 
     def user_create(self, sobject, values):
@@ -650,26 +655,38 @@ class SalesforcePeer(PeerServer):
             if action["when"] is not None and not action["when"](self._view(sobject, record)):
                 continue
             notification_id = record_id("04l", next(self._numbers))
-            self.emitter.deliver(
-                action["url"], self._envelope(action, notification_id, record["Id"])
-            )
+            self._batcher.add(action["id"], (notification_id, record["Id"]))
 
-    def _envelope(self, action, notification_id, id_):
-        def build(_attempt):
-            # Each retry carries the record's latest values, as Salesforce's do.
-            with self.lock:
-                record = self._view(
-                    action["sobject"], self.records[action["sobject"]].get(id_) or {"Id": id_}
-                )
+    def _send(self, action_id, notifications):
+        action = next(a for a in self.outbound if a["id"] == action_id)
+        self.emitter.deliver(action["url"], self._envelope(action, notifications))
+
+    def _envelope(self, action, notifications):
+        sobject = action["sobject"]
+        names = ["Id", *sorted(set(action["fields"]) - {"Id"})]
+        base = f"{self.url}/services/Soap"
+        org = self.organization_id[:15]
+        version = API_VERSION[1:]
+
+        def notification(notification_id, id_):
+            record = self._view(sobject, self.records[sobject].get(id_) or {"Id": id_})
             fields = "".join(
                 f"<sf:{name}>{escape(_soap_value(record[name]))}</sf:{name}>"
-                for name in ["Id", *sorted(set(action["fields"]) - {"Id"})]
+                for name in names
                 if record.get(name) is not None
             )
-            base = f"{self.url}/services/Soap"
-            org = self.organization_id[:15]
-            version = API_VERSION[1:]
-            body = (
+            return (
+                f"<Notification><Id>{notification_id}</Id>"
+                f'<sObject xsi:type="sf:{sobject}" '
+                'xmlns:sf="urn:sobject.enterprise.soap.sforce.com">'
+                f"{fields}</sObject></Notification>"
+            )
+
+        def build(_attempt):
+            # Each retry carries the records' latest values, as Salesforce's do.
+            with self.lock:
+                body = "".join(notification(*item) for item in notifications)
+            envelope = (
                 '<?xml version="1.0" encoding="UTF-8"?>'
                 '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" '
                 'xmlns:xsd="http://www.w3.org/2001/XMLSchema" '
@@ -681,13 +698,9 @@ class SalesforcePeer(PeerServer):
                 '<SessionId xsi:nil="true"/>'
                 f"<EnterpriseUrl>{base}/c/{version}/{org}</EnterpriseUrl>"
                 f"<PartnerUrl>{base}/u/{version}/{org}</PartnerUrl>"
-                f"<Notification><Id>{notification_id}</Id>"
-                f'<sObject xsi:type="sf:{action["sobject"]}" '
-                'xmlns:sf="urn:sobject.enterprise.soap.sforce.com">'
-                f"{fields}</sObject></Notification>"
-                "</notifications></soapenv:Body></soapenv:Envelope>"
+                f"{body}</notifications></soapenv:Body></soapenv:Envelope>"
             )
-            return body.encode(), {
+            return envelope.encode(), {
                 "Content-Type": "text/xml; charset=utf-8",
                 "SOAPAction": '""',
                 "User-Agent": "Salesforce - not Mozilla",

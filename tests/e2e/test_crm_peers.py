@@ -457,6 +457,17 @@ def test_hubspot_webhooks_are_signed_batched_and_redelivered_until_2xx(hubspot, 
     assert endpoint.received[0].headers["x-hubspot-signature-version"] == "v1"
 
 
+def test_hubspot_batches_at_most_100_events(receiver):
+    endpoint = receiver()
+    with HubSpotPeer(batch_delay=60, retry_delays=FAST) as peer:
+        peer.subscribe(endpoint.url, "company.creation")
+        for n in range(150):
+            peer.crm_create("companies", {"name": f"C{n}"})
+        assert peer.wait_idle(10)
+    sizes = [len(verified_events(request, endpoint.url)) for request in endpoint.received]
+    assert sizes == [100, 50]
+
+
 def test_hubspot_webhooks_of_api_writes_say_integration(hubspot, receiver):
     endpoint = receiver()
     hubspot.subscribe(endpoint.url, "deal.propertyChange:dealstage")
@@ -867,6 +878,19 @@ def test_outbound_messages_are_redelivered_until_acknowledged(salesforce, receiv
     }
     assert deal_from_salesforce(notification.fields).is_won
     assert endpoint.received[0].headers["content-type"].startswith("text/xml")
+
+
+def test_changes_made_together_are_one_message(receiver):
+    endpoint = receiver((200, salesforce_outbound.ACK, {}))
+    # Gathered until wait_idle sends them, however slow the machine.
+    with SalesforcePeer(batch_delay=60, retry_delays=FAST) as peer:
+        peer.outbound_message(endpoint.url, "Account", ["Name"])
+        ids = [peer.user_create("Account", {"Name": f"A{n}"}) for n in range(3)]
+        assert peer.wait_idle(10)
+    [request] = endpoint.received
+    message = salesforce_outbound.parse(request.body)
+    assert [n.record_id for n in message.notifications] == ids
+    assert len({n.id for n in message.notifications}) == 3
 
 
 def test_outbound_retries_carry_the_latest_values(receiver):
