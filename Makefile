@@ -8,7 +8,7 @@ export VENV ?= $(ROOT)/.venv
 export PORT ?= 8069
 export DB ?= saas_demo
 TEST_DB ?= saas_test
-MODULES := saas_connector_base,saas_stripe,saas_deferred_revenue
+MODULES := saas_connector_base,saas_stripe,saas_deferred_revenue,saas_crm_sync
 ADDONS := $(ROOT)/addons
 ODOO := $(VENV)/bin/python $(ODOO_SRC)/odoo-bin -c $(ROOT)/odoo.conf
 

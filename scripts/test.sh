@@ -8,7 +8,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 ODOO_SRC=${ODOO_SRC:-$HOME/src/odoo-19.0}
 VENV=${VENV:-$ROOT/.venv}
 TEST_DB=${TEST_DB:-saas_test}
-MODULES=${MODULES:-saas_connector_base,saas_stripe,saas_deferred_revenue,saas_connector_test,saas_books_test}
+MODULES=${MODULES:-saas_connector_base,saas_stripe,saas_deferred_revenue,saas_crm_sync,saas_connector_test,saas_books_test}
 LOG=$ROOT/.run/test-install-$TEST_DB.log
 mkdir -p "$ROOT/.run"
 rm -f "$LOG"
