@@ -9,6 +9,7 @@ import xlsxwriter
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from ..lib.money import odoo_decimal
 from ..lib.reconciliation import (
     AMOUNT_MISMATCH,
     ITEMS_MISMATCH,
@@ -22,7 +23,6 @@ from ..lib.reconciliation import (
     item_pairs,
 )
 from .saas_event_processing import READABLE_ERRORS
-from .saas_subscription_item import monetary_decimal
 
 _logger = logging.getLogger(__name__)
 
@@ -369,7 +369,7 @@ class SaasReconciliationRun(models.Model):
         if record:
             comparison.record = record
             comparison.odoo_currency = record.currency_id.name
-            comparison.odoo_amount = monetary_decimal(record.mrr_in_currency, record.currency_id)
+            comparison.odoo_amount = odoo_decimal(record.mrr_in_currency, record.currency_id)
             comparison.odoo_status = record.state or False
             comparison.odoo_items = item_pairs(
                 (item.price_ref, item.quantity) for item in record.item_ids
