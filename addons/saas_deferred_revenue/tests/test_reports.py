@@ -6,7 +6,7 @@ from datetime import date
 from odoo.fields import Command
 from odoo.tests import tagged
 
-from ..models.saas_revenue_rollforward import ROLLFORWARD_AMOUNTS
+from ..report.saas_revenue_rollforward import ROLLFORWARD_AMOUNTS
 from .common import DeferredRevenueCase
 
 
