@@ -27,6 +27,7 @@
         "views/saas_deferred_revenue_menus.xml",
     ],
     "assets": {
+        "web.assets_backend": ["saas_deferred_revenue/static/src/**/*"],
         "web.assets_tests": ["saas_deferred_revenue/static/tests/tours/**/*"],
     },
     "installable": True,
