@@ -2,7 +2,7 @@
     "name": "SaaS Deferred Revenue",
     "summary": "ASC 606 / IFRS 15 ratable revenue schedules from invoice lines with a service "
     "period, month-end recognition, waterfall and roll-forward reports",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "category": "Accounting/Accounting",
     "license": "LGPL-3",
     "author": "SaaS Finance Suite",
