@@ -7,9 +7,8 @@ import stripe
 
 from odoo import api, fields, models
 from odoo.addons.saas_connector_base.lib.errors import PermanentError, TransientError
-from odoo.addons.saas_connector_base.lib.money import from_minor_units
+from odoo.addons.saas_connector_base.lib.money import from_minor_units, odoo_decimal
 from odoo.fields import Command
-from odoo.tools import float_repr
 
 from ..lib.normalize import NormalizeError, normalize_object
 
@@ -646,11 +645,6 @@ def _starting_balance(event, currency):
 def _fits(number, digits):
     """Whether ``number`` has at most ``digits`` decimals, i.e. survives Odoo's rounding."""
     return number == number.quantize(Decimal(1).scaleb(-digits))
-
-
-def odoo_decimal(amount, currency):
-    """An Odoo amount (a float rounded by the ORM) as the exact Decimal it stands for."""
-    return Decimal(float_repr(amount, currency.decimal_places))
 
 
 def _naive(moment):

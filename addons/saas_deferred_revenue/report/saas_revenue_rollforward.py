@@ -1,4 +1,8 @@
-from odoo import fields, models, tools
+from odoo import api, fields, models, tools
+from odoo.addons.saas_connector_base.lib.xlsx import Sheet
+from odoo.tools.misc import format_date
+
+from .saas_revenue_waterfall import MONTH_FORMAT
 
 # The amount columns of a roll-forward row, in the order of the report.
 ROLLFORWARD_AMOUNTS = (
@@ -29,6 +33,8 @@ class SaasRevenueRollforward(models.Model):
     company_currency_id = fields.Many2one("res.currency", readonly=True)
     account_id = fields.Many2one("account.account", string="Deferred Account", readonly=True)
     date = fields.Date(string="Month", readonly=True)
+    # Lists show a month as a month: the date widget would show its first day ("Oct 1").
+    month_label = fields.Char(string="Period", compute="_compute_month_label")
     opening = fields.Monetary(currency_field="company_currency_id", readonly=True)
     billings = fields.Monetary(currency_field="company_currency_id", readonly=True)
     recognized = fields.Monetary(currency_field="company_currency_id", readonly=True)
@@ -158,26 +164,32 @@ class SaasRevenueRollforward(models.Model):
             """
         )
 
-    def action_export_xlsx(self):
+    @api.depends("date")
+    def _compute_month_label(self):
+        for row in self:
+            row.month_label = format_date(self.env, row.date, date_format=MONTH_FORMAT)
+
+    def _xlsx_export(self):
         """The roll-forward as a spreadsheet: every month of every deferred account the user's
-        companies hold, whatever the selection."""
+        companies hold, whatever the selection, in each company's currency."""
         names = ["company_id", "account_id", "date", *ROLLFORWARD_AMOUNTS]
         rows = [
             [
                 row.company_id.display_name,
                 row.account_id.display_name,
                 row.date,
-                *(row[amount] for amount in ROLLFORWARD_AMOUNTS),
+                *(
+                    self._xlsx_amount(row[amount], row.company_currency_id)
+                    for amount in ROLLFORWARD_AMOUNTS
+                ),
             ]
             for row in self.search([])
         ]
-        return self._xlsx_download(
-            self.env._("Deferred Revenue Roll-forward"),
-            [
-                (
-                    self.env._("Roll-forward"),
-                    [self._fields[name].get_description(self.env)["string"] for name in names],
-                    rows,
-                )
-            ],
-        )
+        today = fields.Date.context_today(self)
+        return self.env._("Deferred revenue roll-forward %s", today.strftime("%Y-%m")), [
+            Sheet(
+                self.env._("Roll-forward"),
+                [self._fields[name].get_description(self.env)["string"] for name in names],
+                rows,
+            )
+        ]
