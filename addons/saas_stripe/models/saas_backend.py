@@ -1,13 +1,12 @@
 import json
 from datetime import UTC, datetime
 
-import stripe
-
 from odoo import fields, models
 from odoo.addons.saas_connector_base.lib.errors import PermanentError, WebhookRejected
 from odoo.addons.saas_connector_base.lib.inbound import InboundEvent
 from odoo.exceptions import UserError
 
+from ..lib.api import StripeApi, StripeApiError
 from ..lib.normalize import NormalizeError, normalize_event
 from ..lib.signature import DEFAULT_TOLERANCE, SignatureError, verify_header, verify_livemode
 
@@ -208,74 +207,23 @@ class SaasBackend(models.Model):
         """``{event type: handler}``; each Stripe concept's file adds its own entries."""
         return {}
 
-    def _provider_is_transient(self, error):
-        if self.provider != "stripe":
-            return super()._provider_is_transient(error)
-        if isinstance(error, (stripe.RateLimitError, stripe.APIConnectionError)):
-            return True
-        return isinstance(error, stripe.APIError) and (error.http_status or 0) >= 500
-
     def _provider_test_connection(self):
         if self.provider != "stripe":
             return super()._provider_test_connection()
         try:
-            account = self._stripe_client().v1.accounts.retrieve_current()
-        except stripe.StripeError as error:
-            raise UserError(self._stripe_readable_error(error)) from None
-        if self.stripe_account_id and account.id != self.stripe_account_id:
+            account_id = self._stripe_api().current_account()["id"]
+        except StripeApiError as error:
+            raise UserError(error.readable) from None
+        if self.stripe_account_id and account_id != self.stripe_account_id:
             raise UserError(
                 self.env._(
                     "The API key belongs to Stripe account %(key_account)s, not to "
                     "%(configured)s.",
-                    key_account=account.id,
+                    key_account=account_id,
                     configured=self.stripe_account_id,
                 )
             )
-        return self.env._("Connected to Stripe account %s.", account.id)
-
-    def _stripe_readable_error(self, error):
-        """What a finance user can act on, for an error of the ``stripe`` SDK: which of the
-        key, the network, the key's permissions or Stripe itself is at fault — never Stripe's
-        raw answer alone, nor the key."""
-        key = self._stripe_api_key_secret().masked or ""
-        api_base = self.stripe_api_base or "https://api.stripe.com"
-        status = getattr(error, "http_status", None) or 0
-        if isinstance(error, stripe.AuthenticationError):
-            message = self.env._(
-                "Stripe rejected the API key %s: it is mistyped, revoked or rolled. Paste a "
-                "current secret key (sk_…) or restricted key (rk_…) of the account.",
-                key,
-            )
-        elif isinstance(error, stripe.PermissionError):
-            message = self.env._(
-                "The API key %s is valid but not allowed to read this account: give the "
-                "restricted key read access (at least Account, Customers, Invoices, Charges, "
-                "Balance) in Stripe's dashboard, or use a secret key.",
-                key,
-            )
-        elif isinstance(error, stripe.APIConnectionError):
-            message = self.env._(
-                "Stripe could not be reached at %s: check the server's network access "
-                "(firewall, proxy, DNS) and the API base URL.",
-                api_base,
-            )
-        elif isinstance(error, stripe.RateLimitError):
-            message = self.env._("Stripe is limiting requests right now: try again in a minute.")
-        elif status >= 500:
-            message = self.env._(
-                "Stripe had a problem on its side (HTTP %s): try again in a few minutes.", status
-            )
-        elif status == 404:
-            message = self.env._(
-                "Stripe does not know this address: check the API base URL (%s).", api_base
-            )
-        else:
-            message = self.env._(
-                "Stripe refused the request (HTTP %(status)s): %(reason)s",
-                status=status or "?",
-                reason=error.user_message or self.env._("no reason given"),
-            )
-        return message
+        return self.env._("Connected to Stripe account %s.", account_id)
 
     # ---------------------------------------------------------------------------------------
     # Setup
@@ -373,15 +321,18 @@ class SaasBackend(models.Model):
         self.ensure_one()
         return bool(self.env["saas.secret"]._live_values(self, "api_key"))
 
-    def _stripe_client(self):
+    def _stripe_api(self):
+        """The account's API (``lib/api``), reached with the key in use."""
         self.ensure_one()
         api_keys = self.env["saas.secret"]._live_values(self, "api_key")
         if not api_keys:
             raise UserError(self.env._("Set the Stripe secret key of %s first.", self.name))
-        return stripe.StripeClient(
+        return StripeApi(
             api_keys[0],
-            stripe_version=self.stripe_api_version or None,
-            base_addresses={"api": self.stripe_api_base} if self.stripe_api_base else None,
+            api_version=self.stripe_api_version,
+            api_base=self.stripe_api_base,
+            key_hint=self._stripe_api_key_secret().masked or "",
+            gettext=self.env._,
         )
 
     def _stripe_object(self, event):

@@ -131,7 +131,7 @@ class SaasBackend(models.Model):
         # Without a secret key only the customer's event can fill the stand-in in.
         if not binding or binding.external_updated or not self._stripe_reads():
             return
-        customer = self._stripe_fetch(self._stripe_client(), "customer", customer_id)
+        customer = self._stripe_fetch(self._stripe_api(), "customer", customer_id)
         if customer is None:
             _logger.info("Stripe customer %s of a stand-in partner does not exist", customer_id)
             return

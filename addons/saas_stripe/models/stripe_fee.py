@@ -2,10 +2,8 @@ import logging
 from collections import defaultdict
 from datetime import UTC, datetime, time, timedelta
 
-import stripe
-
 from odoo import api, fields, models
-from odoo.addons.saas_connector_base.lib.errors import PermanentError
+from odoo.addons.saas_connector_base.lib.errors import PermanentError, TransientError
 from odoo.exceptions import UserError
 
 from ..lib.normalize import NormalizeError, normalize_object
@@ -50,14 +48,11 @@ class SaasBackend(models.Model):
         since = self.stripe_fees_booked_until or self._stripe_first_fee_day(until)
         if since >= until:
             return self.env["account.move"]
-        listing = self._stripe_client().v1.balance_transactions.list(
-            params={
-                "created": {"gte": _timestamp(since), "lt": _timestamp(until)},
-                "limit": 100,
-            }
-        )
         transactions = self._stripe_read_transactions(
-            item.to_dict() for item in listing.auto_paging_iter()
+            self._stripe_api().list(
+                "balance_transactions",
+                {"created": {"gte": _timestamp(since), "lt": _timestamp(until)}, "limit": 100},
+            )
         )
         moves = self._stripe_book_fees(transactions)
         self.stripe_fees_booked_until = until
@@ -88,7 +83,7 @@ class SaasBackend(models.Model):
             try:
                 with self.env.cr.savepoint():
                     backend.stripe_book_fees()
-            except (stripe.StripeError, UserError, PermanentError) as error:
+            except (TransientError, UserError, PermanentError) as error:
                 _logger.warning("Stripe fees of backend %s not booked: %s", backend.id, error)
                 backend.message_post(body=self.env._("Stripe fees could not be booked: %s", error))
 

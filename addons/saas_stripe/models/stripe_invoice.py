@@ -3,14 +3,13 @@ from datetime import UTC, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-import stripe
-
 from odoo import api, fields, models
 from odoo.addons.saas_connector_base.lib.errors import PermanentError, TransientError
 from odoo.addons.saas_connector_base.lib.money import from_minor_units
 from odoo.fields import Command
 from odoo.tools import float_repr
 
+from ..lib.api import StripePermanentError
 from ..lib.normalize import NormalizeError, normalize_object
 
 # Statuses of an invoice Stripe has finalized: it has a number, its lines and amounts are
@@ -274,16 +273,10 @@ class SaasBackend(models.Model):
         page. ``label`` names the document in messages ("invoice", "credit note")."""
         if not document.lines_has_more:
             return document.lines
-        api = self._stripe_client().v1
-        line_items = (
-            api.credit_notes.line_items if label == "credit note" else api.invoices.line_items
-        )
+        service = "credit_notes" if label == "credit note" else "invoices"
         try:
-            pages = line_items.list(document.id, params={"limit": 100})
-            entries = [entry.to_dict() for entry in pages.auto_paging_iter()]
-        except stripe.StripeError as error:
-            if self._provider_is_transient(error):
-                raise
+            entries = self._stripe_api().line_items(service, document.id)
+        except StripePermanentError as error:
             raise PermanentError(
                 self.env._(
                     "Stripe did not list the lines of %(label)s %(document)s: %(error)s",

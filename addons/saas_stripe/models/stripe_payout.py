@@ -264,11 +264,11 @@ class SaasBackend(models.Model):
         """The balance transactions an automatic payout settles, from the Stripe API, with
         their sources expanded (a charge names its payment intent, to which Odoo binds the
         payment)."""
-        listing = self._stripe_client().v1.balance_transactions.list(
-            params={"payout": payout.id, "expand": ["data.source"], "limit": 100}
-        )
         return self._stripe_read_transactions(
-            item.to_dict() for item in listing.auto_paging_iter()
+            self._stripe_api().list(
+                "balance_transactions",
+                {"payout": payout.id, "expand": ["data.source"], "limit": 100},
+            )
         )
 
     def _stripe_transaction_document(self, transaction):
