@@ -25,7 +25,7 @@ class SaasBackend(models.Model):
     the entry that booked it (``<transaction>:fee``), so that whichever comes first books it
     and the others leave it: the daily scheduled action (fees of the day before, so that a
     month's fees are in that month), a backfill of balance transactions, or the payout that
-    settles the transaction (``stripe_payout.py``).
+    settles the transaction (``stripe_payout_handler.py``).
     """
 
     _inherit = "saas.backend"  # pylint: disable=consider-merging-classes-inherited
@@ -145,14 +145,17 @@ class SaasBackend(models.Model):
                 self.env["account.move"]
                 .with_company(self.company_id)
                 .create(
-                    self._stripe_balance_move_values(
-                        self._stripe_payment_journal(),
+                    self.env["saas.stripe.balance.handler"]._balance_move_values(
+                        self,
+                        self.env["saas.stripe.payment.handler"]._payment_journal(self),
                         day,
                         label,
                         [
                             (
                                 self._stripe_fee_account(label),
-                                self._stripe_balance_account(currency),
+                                self.env["saas.stripe.balance.handler"]._balance_account(
+                                    self, currency
+                                ),
                                 currency,
                                 sum(transaction.fee for transaction in booked),
                                 self.env._(

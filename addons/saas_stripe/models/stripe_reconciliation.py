@@ -12,8 +12,8 @@ from odoo.addons.saas_connector_base.lib.reconciliation import (
 
 from ..lib.api import StripeApiError
 from ..lib.normalize import PAYMENT_SUCCEEDED, NormalizeError, normalize_object
-from .stripe_invoice import FINALIZED_STATUSES, odoo_decimal
-from .stripe_refund import REFUND_SENT
+from .stripe_invoice_handler import FINALIZED_STATUSES, odoo_decimal
+from .stripe_refund_handler import REFUND_SENT
 
 # Object types compared, in the order of the summary, with the SDK service that lists them;
 # fees have a summary line only.
