@@ -147,9 +147,7 @@ class SaasBackend(models.Model):
     def _event_handler(self, event_type):
         """The callable applying an event of ``event_type`` (it takes the event), from the
         table of handler models (``saas.event.handler``); ``None``: the type is ignored."""
-        handler = self.env["saas.event.handler"]._handler(self, event_type)
-        # Providers whose handlers are still methods of the backend.
-        return handler or self._provider_event_handlers().get(event_type)
+        return self.env["saas.event.handler"]._handler(self, event_type)
 
     def _in_source_order(self, events):
         """``(events, tied)``: the waiting events of an object in source order, and those
