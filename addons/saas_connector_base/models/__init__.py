@@ -5,6 +5,7 @@ from . import saas_secret
 from . import saas_binding
 from . import saas_event
 from . import saas_event_record
+from . import saas_event_handler
 from . import saas_event_processing
 from . import res_partner
 from . import account_move

@@ -393,10 +393,6 @@ class SaasBackend(models.Model):
         sends; any other ``Content-Type`` is refused with 415 before verification."""
         return ("application/json",)
 
-    def _provider_event_handlers(self):
-        """``{event type: method(event) -> records touched}``. Types not listed are ignored."""
-        return {}
-
     def _provider_is_transient(self, error):
         """Whether an exception raised by a handler is worth retrying (e.g. an API 429)."""
         return False

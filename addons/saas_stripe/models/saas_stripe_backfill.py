@@ -3,13 +3,13 @@ import zlib
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlparse
 
-import stripe
-
 from odoo import api, fields, models
 from odoo.addons.queue_job.job import ENQUEUED, PENDING, STARTED
+from odoo.addons.saas_connector_base.lib.errors import TransientError
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Command
 
+from ..lib.api import StripeApiError
 from .saas_stripe_backfill_line import DEFAULT_TYPES, OBJECT_TYPES, UNDATED_TYPES
 
 # Objects a job reads and imports in one transaction: two API pages of Stripe's largest size.
@@ -186,7 +186,7 @@ class SaasStripeBackfill(models.Model):
                 raise UserError(self.env._("Backfill %s was already started.", run.name))
             if not run.line_ids:
                 raise UserError(self.env._("Choose at least one object type to import."))
-            run.backend_id._stripe_client()  # a clear error now rather than in the job
+            run.backend_id._stripe_api()  # a clear error now rather than in the job
             run.write({"started_at": fields.Datetime.now()})
             run._run()
 
@@ -320,7 +320,7 @@ class SaasStripeBackfill(models.Model):
         if error is None:
             self.retry_count = 0
             self._enqueue_batch()
-        elif self.backend_id._provider_is_transient(error):
+        elif isinstance(error, TransientError):
             self._postpone(error)
             summary = f"{summary}\n{self.last_error}"
         else:
@@ -386,16 +386,17 @@ class SaasStripeBackfill(models.Model):
                 for key, value in (("gte", self.date_from), ("lt", self.date_to))
                 if value
             } or None
-        service = getattr(self.backend_id._stripe_client().v1, service_name)
+        api = self.backend_id._stripe_api()
         objects = []
         try:
-            page = service.list(params={key: value for key, value in params.items() if value})
-            total = getattr(page, "total_count", None)
+            total, listed = api.iterate(
+                service_name, {key: value for key, value in params.items() if value}
+            )
             if total and not line.expected_count:
                 line.expected_count = total
-            for obj in itertools.islice(page.auto_paging_iter(), BATCH_SIZE):
-                objects.append(obj.to_dict(for_json=True))
-        except stripe.StripeError as error:
+            for obj in itertools.islice(listed, BATCH_SIZE):
+                objects.append(obj)
+        except StripeApiError as error:
             return objects, error
         return objects, None
 

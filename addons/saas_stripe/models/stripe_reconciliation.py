@@ -2,8 +2,6 @@ import time
 from collections import defaultdict
 from decimal import Decimal
 
-import stripe
-
 from odoo import models
 from odoo.addons.saas_connector_base.lib.money import from_minor_units
 from odoo.addons.saas_connector_base.lib.reconciliation import (
@@ -12,9 +10,10 @@ from odoo.addons.saas_connector_base.lib.reconciliation import (
     SubscriptionState,
 )
 
+from ..lib.api import StripeApiError
 from ..lib.normalize import PAYMENT_SUCCEEDED, NormalizeError, normalize_object
-from .stripe_invoice import FINALIZED_STATUSES, odoo_decimal
-from .stripe_refund import REFUND_SENT
+from .stripe_invoice_handler import FINALIZED_STATUSES, odoo_decimal
+from .stripe_refund_handler import REFUND_SENT
 
 # Object types compared, in the order of the summary, with the SDK service that lists them;
 # fees have a summary line only.
@@ -107,7 +106,7 @@ class SaasBackend(models.Model):
     def _provider_reconcile(self, run):
         if self.provider != "stripe":
             return super()._provider_reconcile(run)
-        client = self._stripe_client()
+        client = self._stripe_api()
         start, end = run._period_bounds()
         period = (int(start.timestamp()), int(end.timestamp()))
         labels = self._stripe_reconciliation_labels()
@@ -141,7 +140,7 @@ class SaasBackend(models.Model):
     def _provider_resync(self, drifts):
         if self.provider != "stripe":
             return super()._provider_resync(drifts)
-        client = self._stripe_client()
+        client = self._stripe_api()
         failures = {}
         objects = []
         for drift in drifts:
@@ -166,7 +165,7 @@ class SaasBackend(models.Model):
     def _provider_recompare(self, drifts):
         if self.provider != "stripe":
             return super()._provider_recompare(drifts)
-        client = self._stripe_client()
+        client = self._stripe_api()
         comparisons = {}
         for drift in drifts:
             object_type = drift.object_type
@@ -196,9 +195,7 @@ class SaasBackend(models.Model):
             return super()._provider_refresh_stale_event(event)
         if event.object_type not in SERVICE_OF_OBJECT or not self._stripe_reads():
             return None
-        obj = self._stripe_fetch(
-            self._stripe_client(), event.object_type, event.object_external_id
-        )
+        obj = self._stripe_fetch(self._stripe_api(), event.object_type, event.object_external_id)
         return self._stripe_current_events(obj) if obj else None
 
     def _stripe_reconciliation_labels(self):
@@ -220,12 +217,10 @@ class SaasBackend(models.Model):
         """The dicts of the objects created in ``period`` (Unix bounds, end excluded), or None
         when the account has no such objects (404, noted on the run). ``label`` is added to
         ``unfiltered`` when the list had to be read whole."""
-        resource = getattr(client.v1, service)
         start, end = period
         try:
-            listing = resource.list(params={"created": {"gte": start, "lt": end}, "limit": 100})
-            return [obj.to_dict() for obj in listing.auto_paging_iter()]
-        except stripe.StripeError as error:
+            return client.list(service, {"created": {"gte": start, "lt": end}, "limit": 100})
+        except StripeApiError as error:
             status = error.http_status or 0
             if status == 404:
                 return self._stripe_not_offered(run, label)
@@ -233,9 +228,8 @@ class SaasBackend(models.Model):
                 raise
         unfiltered.append(label)
         try:
-            listing = resource.list(params={"limit": 100})
-            objects = [obj.to_dict() for obj in listing.auto_paging_iter()]
-        except stripe.StripeError as error:
+            objects = client.list(service, {"limit": 100})
+        except StripeApiError as error:
             if error.http_status != 404:
                 raise
             return self._stripe_not_offered(run, label)
@@ -252,8 +246,8 @@ class SaasBackend(models.Model):
         if object_type == "charge" and external_id.startswith("pi_"):
             service = "payment_intents"
         try:
-            return getattr(client.v1, service).retrieve(external_id).to_dict()
-        except stripe.StripeError as error:
+            return client.retrieve(service, external_id)
+        except StripeApiError as error:
             if error.http_status == 404:
                 return None
             raise
@@ -492,16 +486,14 @@ class SaasBackend(models.Model):
         A Stripe stand-in that refuses ``status=all`` lists the others; the engine asks for
         the subscriptions of Odoo it did not list one by one."""
         try:
-            listing = client.v1.subscriptions.list(params={"status": "all", "limit": 100})
-            objects = [obj.to_dict() for obj in listing.auto_paging_iter()]
-        except stripe.StripeError as error:
+            objects = client.list("subscriptions", {"status": "all", "limit": 100})
+        except StripeApiError as error:
             status = error.http_status or 0
             if status == 404:
                 return self._stripe_not_offered(run, label)
             if status != 400:
                 raise
-            listing = client.v1.subscriptions.list(params={"limit": 100})
-            objects = [obj.to_dict() for obj in listing.auto_paging_iter()]
+            objects = client.list("subscriptions", {"limit": 100})
 
         def fetch(external_id):
             obj = self._stripe_fetch(client, "subscription", external_id)

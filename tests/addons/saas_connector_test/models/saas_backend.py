@@ -6,8 +6,6 @@ from datetime import UTC, datetime
 
 from odoo import fields, models
 from odoo.addons.saas_connector_base.lib.errors import (
-    PermanentError,
-    TransientError,
     WebhookRejected,
 )
 from odoo.addons.saas_connector_base.lib.inbound import InboundEvent
@@ -27,11 +25,11 @@ def sign(body, secret):
 
 
 class SaasBackend(models.Model):
-    """A minimal provider: ``contact.*`` events create and update partners.
+    """A minimal provider: ``contact.*`` events create and update partners (see
+    ``saas.test.contact.handler``).
 
     Deliveries are a JSON event ``{"id", "type", "created", "data": {"object": {...}}}`` or a
-    list of them, signed in ``X-Test-Signature``. An object may ask for failures to exercise
-    the engine: ``"fail": "permanent"``, or ``"fail": "transient"`` with ``"fail_times": N``.
+    list of them, signed in ``X-Test-Signature``.
     """
 
     _inherit = "saas.backend"
@@ -65,14 +63,6 @@ class SaasBackend(models.Model):
             ]
         except (KeyError, TypeError, ValueError) as error:
             raise WebhookRejected(f"not an event: missing or invalid {error}") from error
-
-    def _provider_event_handlers(self):
-        if self.provider != "test":
-            return super()._provider_event_handlers()
-        return {
-            "contact.updated": self._test_handle_contact_updated,
-            "contact.deleted": self._test_handle_contact_deleted,
-        }
 
     def _provider_test_connection(self):
         if self.provider != "test":
@@ -193,33 +183,6 @@ class SaasBackend(models.Model):
         if self.provider != "test":
             return super()._provider_event_is_read(event)
         return event.headers == READ_HEADERS
-
-    def _test_handle_contact_updated(self, event):
-        contact = event.payload_json()["data"]["object"]
-        if contact.get("fail") == "permanent":
-            raise PermanentError(
-                f"Contact {contact['id']}: country {contact.get('country')!r} is not configured."
-            )
-        if contact.get("fail") == "transient" and event.attempts < contact.get("fail_times", 1):
-            raise TransientError("the provider answered 503")
-        bindings = self.env["saas.binding"]
-        partner = bindings.lookup_or_create(
-            self,
-            "res.partner",
-            contact["id"],
-            lambda: {"name": contact["name"]},
-            updated=event.source_created,
-        )
-        partner.write({"name": contact["name"], "email": contact.get("email")})
-        bindings.bind(self, partner, contact["id"], updated=event.source_created)
-        return partner
-
-    def _test_handle_contact_deleted(self, event):
-        contact = event.payload_json()["data"]["object"]
-        partner = self.env["saas.binding"].lookup(self, "res.partner", contact["id"])
-        partner.active = False
-        self.env["saas.binding"].bind(self, partner, contact["id"], updated=event.source_created)
-        return partner
 
 
 def _read_event(contact, salt=""):

@@ -5,10 +5,10 @@ from odoo.addons.saas_connector_base.lib.errors import PermanentError, Transient
 from odoo.fields import Command
 
 from ..lib.normalize import PAYMENT_FAILED, PAYMENT_SUCCEEDED, payment_from_invoice
-from .stripe_invoice import odoo_decimal
+from .stripe_invoice_handler import odoo_decimal
 
 
-class SaasBackend(models.Model):
+class SaasStripePaymentHandler(models.AbstractModel):
     """Stripe payments → posted inbound payments reconciled with the invoice they pay.
 
     The same money is reported by several events — ``invoice.paid`` (``.payment_succeeded``
@@ -26,62 +26,59 @@ class SaasBackend(models.Model):
     Payments go to the backend's Stripe journal (created by *Create Stripe Journal* on the
     backend, or with the first payment) through a payment method per currency whose
     outstanding account is the clearing account of the Stripe balance in that currency
-    (``stripe_balance.py``): the money stays there until the payout that sends it to the bank
-    settles it. A payment event for an invoice not imported yet is retried until the invoice
-    arrives (and fails after the backend's maximum attempts).
+    (``stripe_balance_handler.py``): the money stays there until the payout that sends it to
+    the bank settles it. A payment event for an invoice not imported yet is retried until the
+    invoice arrives (and fails after the backend's maximum attempts).
     """
 
-    _inherit = "saas.backend"  # pylint: disable=consider-merging-classes-inherited
+    _name = "saas.stripe.payment.handler"
+    _inherit = "saas.event.handler"
+    _description = "Stripe Payment Handler"
 
-    def _stripe_event_handlers(self):
-        return {
-            **super()._stripe_event_handlers(),
-            "invoice.paid": self._stripe_invoice_paid,
-            "invoice.payment_succeeded": self._stripe_invoice_paid,
-            "invoice_payment.paid": self._stripe_payment_succeeded,
-            "charge.succeeded": self._stripe_payment_succeeded,
-            "charge.failed": self._stripe_payment_declined,
-            "payment_intent.payment_failed": self._stripe_payment_declined,
-        }
-
-    def action_stripe_create_payment_journal(self):
-        for backend in self:
-            backend._stripe_payment_journal()
+    _provider = "stripe"
+    _handles = {
+        "invoice.paid": "_invoice_paid",
+        "invoice.payment_succeeded": "_invoice_paid",
+        "invoice_payment.paid": "_payment_succeeded",
+        "charge.succeeded": "_payment_succeeded",
+        "charge.failed": "_payment_declined",
+        "payment_intent.payment_failed": "_payment_declined",
+    }
 
     # ---------------------------------------------------------------------------------------
     # Handlers
     # ---------------------------------------------------------------------------------------
-    def _stripe_invoice_paid(self, event):
-        invoice = self._stripe_object(event)
-        move = self._stripe_invoice_move(invoice, event)
+    def _invoice_paid(self, backend, event):
+        invoice = backend._stripe_object(event)
+        move = self.env["saas.stripe.invoice.handler"]._invoice_move(backend, invoice, event)
         if not move:
             return move
-        return [move, self._stripe_record_payment(payment_from_invoice(invoice), move)]
+        return [move, self._record_payment(backend, payment_from_invoice(invoice), move)]
 
-    def _stripe_payment_succeeded(self, event):
-        payment = self._stripe_object(event)
+    def _payment_succeeded(self, backend, event):
+        payment = backend._stripe_object(event)
         if payment.status != PAYMENT_SUCCEEDED or not payment.invoice_id:
             # From 2025-03-31.basil a charge names no invoice: its invoice_payment does.
             return self.env["account.payment"]
-        move = self._stripe_paid_invoice(payment)
-        return [move, self._stripe_record_payment(payment, move)]
+        move = self._paid_invoice(backend, payment)
+        return [move, self._record_payment(backend, payment, move)]
 
-    def _stripe_payment_declined(self, event):
+    def _payment_declined(self, backend, event):
         """A declined charge or payment intent says why an invoice could not be collected:
         the reason goes on the invoice, next to the failure ``invoice.payment_failed`` flags."""
-        payment = self._stripe_object(event)
+        payment = backend._stripe_object(event)
         if payment.status != PAYMENT_FAILED or not payment.invoice_id:
             # From 2025-03-31.basil a charge names no invoice; one-off charges have none.
             return self.env["account.move"]
-        move = self._stripe_paid_invoice(payment)
+        move = self._paid_invoice(backend, payment)
         if move.payment_state not in ("paid", "in_payment") and payment.failure_reason:
             move.stripe_decline_reason = payment.failure_reason
         return move
 
-    def _stripe_paid_invoice(self, payment):
+    def _paid_invoice(self, backend, payment):
         """The invoice a charge or payment intent pays (or failed to pay); the event waits
         for it when it is not imported yet."""
-        move = self.env["saas.binding"].lookup(self, "account.move", payment.invoice_id)
+        move = self.env["saas.binding"].lookup(backend, "account.move", payment.invoice_id)
         if not move:
             raise TransientError(
                 self.env._(
@@ -95,15 +92,15 @@ class SaasBackend(models.Model):
     # ---------------------------------------------------------------------------------------
     # Payments
     # ---------------------------------------------------------------------------------------
-    def _stripe_record_payment(self, payment, move):
+    def _record_payment(self, backend, payment, move):
         """The Odoo payment of ``payment`` against ``move``, created and reconciled unless it
         is already recorded (see the class docstring)."""
         bindings = self.env["saas.binding"]
         key = payment.payment_intent_id or payment.charge_id
-        if key and (recorded := bindings.lookup(self, "account.payment", key)):
-            self._stripe_bind_payment(recorded, payment)
+        if key and (recorded := bindings.lookup(backend, "account.payment", key)):
+            self._bind_payment(backend, recorded, payment)
             # Applied again when the invoice lost it (reset to draft and back, unreconciled).
-            self._stripe_reconcile_payment(recorded, move)
+            self._reconcile_payment(backend, recorded, move)
             return recorded
         if payment.currency != move.currency_id.name:
             raise PermanentError(
@@ -115,7 +112,7 @@ class SaasBackend(models.Model):
                     billed=move.currency_id.name,
                 )
             )
-        slots = self._stripe_invoice_payments(payment.invoice_id)
+        slots = self._invoice_payments(backend, payment.invoice_id)
         amount = payment.amount
         if key:
             unnamed = slots.filtered(
@@ -128,7 +125,7 @@ class SaasBackend(models.Model):
                 )
             )[:1]
             if unnamed:
-                self._stripe_bind_payment(unnamed, payment)
+                self._bind_payment(backend, unnamed, payment)
                 return unnamed
         else:
             amount -= sum(
@@ -136,12 +133,12 @@ class SaasBackend(models.Model):
             )
         if amount <= 0:
             return slots
-        record = self._stripe_create_payment(payment, move, amount)
-        bindings.bind(self, record, f"{payment.invoice_id}/payment/{len(slots) + 1}")
-        self._stripe_bind_payment(record, payment)
+        record = self._create_payment(backend, payment, move, amount)
+        bindings.bind(backend, record, f"{payment.invoice_id}/payment/{len(slots) + 1}")
+        self._bind_payment(backend, record, payment)
         return record
 
-    def _stripe_bind_payment(self, record, payment):
+    def _bind_payment(self, backend, record, payment):
         """Bind ``record`` to the payment intent and to the charge of ``payment``: a refund or
         a dispute names either, and some (refunds created from a charge) only the charge."""
         bindings = self.env["saas.binding"]
@@ -149,10 +146,12 @@ class SaasBackend(models.Model):
             key for key in dict.fromkeys((payment.payment_intent_id, payment.charge_id)) if key
         ]
         for external_id in external_ids:
-            bindings.bind(self, record, external_id)
-        self._stripe_dispute_payment_found(record, external_ids)
+            bindings.bind(backend, record, external_id)
+        self.env["saas.stripe.dispute.handler"]._dispute_payment_found(
+            backend, record, external_ids
+        )
 
-    def _stripe_invoice_payments(self, invoice_id):
+    def _invoice_payments(self, backend, invoice_id):
         """The payments already recorded for a Stripe invoice, in the order they came."""
         prefix = f"{invoice_id}/payment/"
         slots = (
@@ -160,7 +159,7 @@ class SaasBackend(models.Model):
             .sudo()
             .search(
                 [
-                    ("backend_id", "=", self.id),
+                    ("backend_id", "=", backend.id),
                     ("res_model", "=", "account.payment"),
                     ("external_id", "=like", f"{prefix}%"),
                 ],
@@ -171,22 +170,22 @@ class SaasBackend(models.Model):
             slots.filtered(lambda slot: slot.external_id.startswith(prefix)).mapped("res_id")
         )
 
-    def _stripe_create_payment(self, payment, move, amount):
+    def _create_payment(self, backend, payment, move, amount):
         record = (
             self.env["account.payment"]
-            .with_company(self.company_id)
+            .with_company(backend.company_id)
             .create(
                 {
                     "payment_type": "inbound",
                     "partner_type": "customer",
                     "partner_id": move.commercial_partner_id.id,
-                    "journal_id": self._stripe_payment_journal().id,
-                    "payment_method_line_id": self._stripe_payment_method_line(
-                        "inbound", move.currency_id
+                    "journal_id": self._payment_journal(backend).id,
+                    "payment_method_line_id": self._payment_method_line(
+                        backend, "inbound", move.currency_id
                     ).id,
                     "currency_id": move.currency_id.id,
                     "amount": amount,
-                    "date": self._stripe_date(payment.created) or move.invoice_date,
+                    "date": backend._stripe_date(payment.created) or move.invoice_date,
                     "payment_reference": payment.payment_intent_id
                     or payment.charge_id
                     or payment.id,
@@ -196,10 +195,10 @@ class SaasBackend(models.Model):
             )
         )
         record.action_post()
-        self._stripe_reconcile_payment(record, move)
+        self._reconcile_payment(backend, record, move)
         return record
 
-    def _stripe_reconcile_payment(self, record, move):
+    def _reconcile_payment(self, backend, record, move):
         """Reconcile a posted payment with the posted ``move`` it pays, where both are still
         open."""
         if record.state not in ("in_process", "paid") or move.state != "posted":
@@ -222,21 +221,21 @@ class SaasBackend(models.Model):
                 }
             )
 
-    def _stripe_payment_journal(self):
+    def _payment_journal(self, backend):
         """The backend's Stripe journal, created on first use."""
-        self.ensure_one()
-        if self.stripe_payment_journal_id:
-            return self.stripe_payment_journal_id
-        company = self.company_id
+        backend.ensure_one()
+        if backend.stripe_payment_journal_id:
+            return backend.stripe_payment_journal_id
+        company = backend.company_id
         journals = self.env["account.journal"].with_company(company)
         used_codes = set(
             journals.with_context(active_test=False)
             .search(journals._check_company_domain(company))
             .mapped("code")
         )
-        self.stripe_payment_journal_id = journals.create(
+        backend.stripe_payment_journal_id = journals.create(
             {
-                "name": self._stripe_journal_name(),
+                "name": self._journal_name(backend),
                 "type": "bank",
                 "code": next(
                     code for code in (f"STR{n}" for n in range(1, 100)) if code not in used_codes
@@ -244,22 +243,22 @@ class SaasBackend(models.Model):
                 "company_id": company.id,
             }
         )
-        return self.stripe_payment_journal_id
+        return backend.stripe_payment_journal_id
 
-    def _stripe_journal_name(self):
+    def _journal_name(self, backend):
         """ "Stripe (<account>)", once: a backend already named after Stripe ("Stripe (EU)")
         gives its name as it is."""
-        if "stripe" in self.name.lower():
-            return self.name
-        return self.env._("Stripe (%s)", self.name)
+        if "stripe" in backend.name.lower():
+            return backend.name
+        return self.env._("Stripe (%s)", backend.name)
 
-    def _stripe_payment_method_line(self, payment_type, currency):
+    def _payment_method_line(self, backend, payment_type, currency):
         """The payment method of the Stripe journal for money received (``inbound``) or sent
         back (``outbound``) in ``currency``: a manual method whose outstanding account is the
         Stripe balance's clearing account of that currency, created on first use. Stripe's
         own journal takes no currency, so one journal serves every balance."""
-        journal = self._stripe_payment_journal()
-        account = self._stripe_balance_account(currency)
+        journal = self._payment_journal(backend)
+        account = self.env["saas.stripe.balance.handler"]._balance_account(backend, currency)
         lines = journal[f"{payment_type}_payment_method_line_ids"]
         line = lines.filtered(lambda method: method.payment_account_id == account)[:1]
         if not line:

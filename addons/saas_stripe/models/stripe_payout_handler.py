@@ -12,7 +12,7 @@ PAYOUT_EVENT_STATES = {
 }
 
 
-class SaasBackend(models.Model):
+class SaasStripePayoutHandler(models.AbstractModel):
     """Stripe payouts → one journal entry per paid payout, in the payout's bank journal.
 
     ``payout.created|updated`` record the payout (``saas.stripe.payout``). ``payout.paid``
@@ -38,23 +38,24 @@ class SaasBackend(models.Model):
     that a later payout settling them recognizes them.
     """
 
-    _inherit = "saas.backend"  # pylint: disable=consider-merging-classes-inherited
+    _name = "saas.stripe.payout.handler"
+    _inherit = "saas.event.handler"
+    _description = "Stripe Payout Handler"
 
-    def _stripe_event_handlers(self):
-        return {
-            **super()._stripe_event_handlers(),
-            "payout.created": self._stripe_payout_event,
-            "payout.updated": self._stripe_payout_event,
-            "payout.paid": self._stripe_payout_event,
-            "payout.failed": self._stripe_payout_event,
-            "payout.canceled": self._stripe_payout_event,
-        }
+    _provider = "stripe"
+    _handles = {
+        "payout.created": "_payout_event",
+        "payout.updated": "_payout_event",
+        "payout.paid": "_payout_event",
+        "payout.failed": "_payout_event",
+        "payout.canceled": "_payout_event",
+    }
 
     # ---------------------------------------------------------------------------------------
     # Handler
     # ---------------------------------------------------------------------------------------
-    def _stripe_payout_event(self, event):
-        payout = self._stripe_object(event)
+    def _payout_event(self, backend, event):
+        payout = backend._stripe_object(event)
         state = PAYOUT_EVENT_STATES.get(event.event_type, payout.status)
         if state not in PAYOUT_PROGRESS:
             raise PermanentError(
@@ -64,7 +65,7 @@ class SaasBackend(models.Model):
                     status=state,
                 )
             )
-        record = self._stripe_payout_record(payout)
+        record = self._payout_record(backend, payout)
         if PAYOUT_PROGRESS[state] < PAYOUT_PROGRESS[record.state] or record.state in (
             "failed",
             "canceled",
@@ -72,39 +73,39 @@ class SaasBackend(models.Model):
             # An older state reported late, or news of a payout that is over.
             return record
         if state == "paid" and not record.move_id:
-            self._stripe_post_payout(record, payout)
+            self._post_payout(backend, record, payout)
         elif state == "failed" and record.move_id and not record.failure_move_id:
-            self._stripe_post_payout_failure(record, payout)
+            self._post_payout_failure(backend, record, payout)
         values = {
             "state": state,
             "amount": payout.amount,
-            "arrival_date": self._stripe_date(payout.arrival_date),
+            "arrival_date": backend._stripe_date(payout.arrival_date),
         }
         if state == "failed":
             values["failure_message"] = payout.failure_message or payout.failure_code
         record.write(values)
         return [record, record.move_id, record.failure_move_id]
 
-    def _stripe_payout_record(self, payout):
+    def _payout_record(self, backend, payout):
         return self.env["saas.binding"].lookup_or_create(
-            self,
+            backend,
             "saas.stripe.payout",
             payout.id,
             lambda: {
                 "name": payout.id,
-                "backend_id": self.id,
-                "currency_id": self._stripe_currency(payout.currency).id,
+                "backend_id": backend.id,
+                "currency_id": backend._stripe_currency(payout.currency).id,
                 "amount": payout.amount,
                 "automatic": payout.automatic,
-                "arrival_date": self._stripe_date(payout.arrival_date),
+                "arrival_date": backend._stripe_date(payout.arrival_date),
             },
         )
 
     # ---------------------------------------------------------------------------------------
     # Entries
     # ---------------------------------------------------------------------------------------
-    def _stripe_post_payout(self, record, payout):
-        balance = self._stripe_balance(record.currency_id)
+    def _post_payout(self, backend, record, payout):
+        balance = self.env["saas.stripe.balance.handler"]._balance(backend, record.currency_id)
         journal = balance.payout_journal_id
         if not journal:
             raise PermanentError(
@@ -113,23 +114,23 @@ class SaasBackend(models.Model):
                     "%(currency)s Stripe balance of %(backend)s (Stripe Accounting tab).",
                     payout=payout.id,
                     currency=record.currency_id.name,
-                    backend=self.name,
+                    backend=backend.name,
                 )
             )
-        transactions = self._stripe_payout_transactions(payout) if payout.automatic else []
+        transactions = self._payout_transactions(backend, payout) if payout.automatic else []
         clearing = balance.account_id
         currency = record.currency_id
         transfers = []
         documents = []
         for transaction in transactions:
             is_transfer = _is_transfer_of(transaction, payout)
-            document = False if is_transfer else self._stripe_transaction_document(transaction)
+            document = False if is_transfer else self._transaction_document(backend, transaction)
             documents.append(document)
             if not document and not is_transfer and transaction.amount:
                 transfers.append(
                     (
                         clearing,
-                        self._stripe_other_balance_account(payout),
+                        self._other_balance_account(backend, payout),
                         currency,
                         transaction.amount,
                         self.env._(
@@ -141,13 +142,13 @@ class SaasBackend(models.Model):
                     )
                 )
         # Fees the daily booking or a backfill already booked stay where they are.
-        fee_entries = self._stripe_fee_entries(transactions)
-        unbooked_fees = self._stripe_unbooked_fees(transactions, fee_entries)
+        fee_entries = backend._stripe_fee_entries(transactions)
+        unbooked_fees = backend._stripe_unbooked_fees(transactions, fee_entries)
         fees = sum(transaction.fee for transaction in unbooked_fees)
         if fees:
             transfers.append(
                 (
-                    self._stripe_fee_account(self.env._("Payout %s", payout.id)),
+                    backend._stripe_fee_account(self.env._("Payout %s", payout.id)),
                     clearing,
                     currency,
                     fees,
@@ -156,7 +157,7 @@ class SaasBackend(models.Model):
             )
         transfers.append(
             (
-                self._stripe_bank_outstanding_account(journal),
+                self._bank_outstanding_account(backend, journal),
                 clearing,
                 currency,
                 payout.amount,
@@ -165,11 +166,12 @@ class SaasBackend(models.Model):
         )
         move = (
             self.env["account.move"]
-            .with_company(self.company_id)
+            .with_company(backend.company_id)
             .create(
-                self._stripe_balance_move_values(
+                self.env["saas.stripe.balance.handler"]._balance_move_values(
+                    backend,
                     journal,
-                    self._stripe_date(payout.arrival_date or payout.created)
+                    backend._stripe_date(payout.arrival_date or payout.created)
                     or fields.Date.today(),
                     self.env._("Stripe payout %s", payout.id),
                     transfers,
@@ -203,10 +205,10 @@ class SaasBackend(models.Model):
             }
         )
         bindings = self.env["saas.binding"]
-        bindings.bind(self, move, payout.id)
+        bindings.bind(backend, move, payout.id)
         if payout.balance_transaction_id:
-            bindings.bind(self, move, payout.balance_transaction_id)
-        self._stripe_bind_fees(move, unbooked_fees)
+            bindings.bind(backend, move, payout.balance_transaction_id)
+        backend._stripe_bind_fees(move, unbooked_fees)
         # The fee entries of the settled transactions too: the payout empties the balance of
         # all that Stripe booked on them.
         settled = self.env["account.move"].union(*fee_entries.values())
@@ -218,22 +220,25 @@ class SaasBackend(models.Model):
             ).reconcile()
         return move
 
-    def _stripe_post_payout_failure(self, record, payout):
+    def _post_payout_failure(self, backend, record, payout):
         """Take a paid payout's amount back from the bank to the Stripe balance."""
-        outstanding = self._stripe_bank_outstanding_account(record.journal_id)
+        outstanding = self._bank_outstanding_account(backend, record.journal_id)
         transfer = record.move_id.line_ids.filtered(lambda line: line.account_id == outstanding)
         reason = payout.failure_message or payout.failure_code or self.env._("no reason given")
         move = (
             self.env["account.move"]
-            .with_company(self.company_id)
+            .with_company(backend.company_id)
             .create(
-                self._stripe_balance_move_values(
+                self.env["saas.stripe.balance.handler"]._balance_move_values(
+                    backend,
                     record.journal_id,
-                    fields.Date.context_today(self),
+                    fields.Date.context_today(backend),
                     self.env._("Stripe payout %s failed", payout.id),
                     [
                         (
-                            self._stripe_balance_account(record.currency_id),
+                            self.env["saas.stripe.balance.handler"]._balance_account(
+                                backend, record.currency_id
+                            ),
                             outstanding,
                             record.currency_id,
                             payout.amount,
@@ -250,7 +255,7 @@ class SaasBackend(models.Model):
         move.action_post()
         record.failure_move_id = move
         if payout.failure_balance_transaction_id:
-            self.env["saas.binding"].bind(self, move, payout.failure_balance_transaction_id)
+            self.env["saas.binding"].bind(backend, move, payout.failure_balance_transaction_id)
         # The bank never received the money: the payout's transfer and its undoing cancel out.
         (transfer + move.line_ids).filtered(
             lambda line: line.account_id == outstanding and not line.reconciled
@@ -260,43 +265,43 @@ class SaasBackend(models.Model):
     # ---------------------------------------------------------------------------------------
     # Lookups
     # ---------------------------------------------------------------------------------------
-    def _stripe_payout_transactions(self, payout):
+    def _payout_transactions(self, backend, payout):
         """The balance transactions an automatic payout settles, from the Stripe API, with
         their sources expanded (a charge names its payment intent, to which Odoo binds the
         payment)."""
-        listing = self._stripe_client().v1.balance_transactions.list(
-            params={"payout": payout.id, "expand": ["data.source"], "limit": 100}
-        )
-        return self._stripe_read_transactions(
-            item.to_dict() for item in listing.auto_paging_iter()
+        return backend._stripe_read_transactions(
+            backend._stripe_api().list(
+                "balance_transactions",
+                {"payout": payout.id, "expand": ["data.source"], "limit": 100},
+            )
         )
 
-    def _stripe_transaction_document(self, transaction):
+    def _transaction_document(self, backend, transaction):
         """The Odoo document standing for a balance transaction: an entry bound to the
         transaction itself (dispute, earlier payout or its failure), else the payment or refund
         bound to its source (a charge's payment is bound to its payment intent when it has
         one); False when there is none."""
         bindings = self.env["saas.binding"]
-        document = bindings.lookup(self, "account.move", transaction.id)
+        document = bindings.lookup(backend, "account.move", transaction.id)
         for key in (transaction.source_id, transaction.source_payment_intent_id):
             if not document and key:
-                document = bindings.lookup(self, "account.payment", key)
+                document = bindings.lookup(backend, "account.payment", key)
         return document or False
 
-    def _stripe_other_balance_account(self, payout):
-        if not self.stripe_other_balance_account_id:
+    def _other_balance_account(self, backend, payout):
+        if not backend.stripe_other_balance_account_id:
             raise PermanentError(
                 self.env._(
                     "Payout %(payout)s settles balance transactions no Odoo document stands "
                     "for: set the other Stripe movements account of %(backend)s (Stripe "
                     "Accounting tab) to book them.",
                     payout=payout.id,
-                    backend=self.name,
+                    backend=backend.name,
                 )
             )
-        return self.stripe_other_balance_account_id
+        return backend.stripe_other_balance_account_id
 
-    def _stripe_bank_outstanding_account(self, journal):
+    def _bank_outstanding_account(self, backend, journal):
         """Where a payout waits for its bank statement line: the bank journal's outstanding
         receipts account, the company's default one if the journal has none."""
         account = journal.inbound_payment_method_line_ids.payment_account_id[:1]

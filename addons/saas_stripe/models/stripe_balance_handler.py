@@ -1,56 +1,42 @@
 from datetime import timedelta
 
-from odoo import fields, models
+from odoo import models
 from odoo.addons.saas_connector_base.lib.errors import PermanentError
 from odoo.fields import Command
 
 
-class SaasBackend(models.Model):
+class SaasStripeBalanceHandler(models.AbstractModel):
     """The Stripe balance in the books: one clearing account per backend and currency.
 
     Payments debit it; refunds, disputes and Stripe's fees (``stripe_fee.py``) credit it, and
-    each payout credits it with the amount sent to the bank (``stripe_payout.py``). The
+    each payout credits it with the amount sent to the bank (``stripe_payout_handler.py``). The
     clearing account of a currency is created the first time the backend books money in it.
     """
 
-    _inherit = "saas.backend"  # pylint: disable=consider-merging-classes-inherited
+    _name = "saas.stripe.balance.handler"
+    _inherit = "saas.event.handler"
+    _description = "Stripe Balance Handler"
 
-    stripe_balance_ids = fields.One2many(
-        "saas.stripe.balance", "backend_id", string="Stripe Balances"
-    )
-    stripe_fee_account_id = fields.Many2one(
-        "account.account",
-        string="Stripe Fees Account",
-        check_company=True,
-        help="Expense account of the fees Stripe takes on charges, refunds and disputes; "
-        "booked daily for the day before (or by the payout that settles them, if it comes "
-        "first).",
-    )
-    stripe_other_balance_account_id = fields.Many2one(
-        "account.account",
-        string="Other Stripe Movements Account",
-        check_company=True,
-        help="Counterpart of the balance movements a payout settles that no Odoo document "
-        "stands for (Stripe's own fees billed on the balance, manual adjustments, "
-        "top-ups…).",
-    )
+    _provider = "stripe"
 
-    def _stripe_balance(self, currency):
+    def _balance(self, backend, currency):
         """The ``saas.stripe.balance`` of ``currency`` (a ``res.currency`` or an ISO code),
         created with its clearing account on first use."""
-        self.ensure_one()
+        backend.ensure_one()
         if isinstance(currency, str):
-            currency = self._stripe_currency(currency)
-        balance = self.stripe_balance_ids.filtered(lambda record: record.currency_id == currency)
+            currency = backend._stripe_currency(currency)
+        balance = backend.stripe_balance_ids.filtered(
+            lambda record: record.currency_id == currency
+        )
         return balance or self.env["saas.stripe.balance"].create(
-            {"backend_id": self.id, "currency_id": currency.id}
+            {"backend_id": backend.id, "currency_id": currency.id}
         )
 
-    def _stripe_new_balance_account(self, currency):
+    def _new_balance_account(self, backend, currency):
         """A new clearing account for the Stripe balance in ``currency``: a reconcilable
         current asset next to the outstanding receipts accounts of the chart."""
-        self.ensure_one()
-        company = self.company_id
+        backend.ensure_one()
+        company = backend.company_id
         template = (
             self.env["account.chart.template"]
             .with_company(company)
@@ -68,7 +54,7 @@ class SaasBackend(models.Model):
             {
                 "name": self.env._(
                     "Stripe Balance %(backend)s (%(currency)s)",
-                    backend=self.name,
+                    backend=backend.name,
                     currency=currency.name,
                 ),
                 "code": accounts._search_new_account_code(template.code),
@@ -79,19 +65,19 @@ class SaasBackend(models.Model):
             }
         )
 
-    def _stripe_balance_account(self, currency):
+    def _balance_account(self, backend, currency):
         """The clearing account of the Stripe balance in ``currency`` (a ``res.currency`` or
         an ISO code), created on first use."""
-        return self._stripe_balance(currency).account_id
+        return self._balance(backend, currency).account_id
 
-    def _stripe_balance_move_values(self, journal, date, ref, transfers, partner=None):
+    def _balance_move_values(self, backend, journal, date, ref, transfers, *, partner=None):
         """Values of an entry in ``journal`` moving money between accounts. ``transfers`` are
         ``(debit account, credit account, currency, amount, label)``: the amount is a Decimal
         in the currency (a negative one turns the direction), converted to the company's
         currency once, so that each pair balances, at the entry's date — ``date``, or the
         first day after the lock date (a closed period keeps its balances). ``partner`` goes
         on every line."""
-        company = self.company_id
+        company = backend.company_id
         lock_date = company._get_user_fiscal_lock_date(journal)
         if lock_date and date <= lock_date:
             date = lock_date + timedelta(days=1)

@@ -1,4 +1,3 @@
-import logging
 from datetime import timedelta
 
 from odoo import fields, models, tools
@@ -6,15 +5,13 @@ from odoo.addons.saas_connector_base.lib.errors import TransientError
 
 from ..lib.normalize import TaxId
 
-_logger = logging.getLogger(__name__)
-
 ADDRESS_FIELDS = {"line1": "street", "line2": "street2", "city": "city", "postal_code": "zip"}
 # How long a stand-in partner waits for its customer's own event before the customer is read
 # from Stripe: past Stripe's usual delivery delay, well before its retries give up (3 days).
 STAND_IN_GRACE = timedelta(minutes=15)
 
 
-class SaasBackend(models.Model):
+class SaasStripeCustomerHandler(models.AbstractModel):
     """Stripe customers → partners.
 
     Stripe fills, never erases: a value the customer lacks (no phone, a null address line)
@@ -24,36 +21,37 @@ class SaasBackend(models.Model):
     Stripe has it.
     """
 
-    _inherit = "saas.backend"  # pylint: disable=consider-merging-classes-inherited
+    _name = "saas.stripe.customer.handler"
+    _inherit = "saas.event.handler"
+    _description = "Stripe Customer Handler"
 
-    def _stripe_event_handlers(self):
-        return {
-            **super()._stripe_event_handlers(),
-            "customer.created": self._stripe_customer_updated,
-            "customer.updated": self._stripe_customer_updated,
-            "customer.deleted": self._stripe_customer_deleted,
-            "customer.tax_id.created": self._stripe_tax_id_updated,
-            "customer.tax_id.updated": self._stripe_tax_id_updated,
-            "customer.tax_id.deleted": self._stripe_tax_id_deleted,
-        }
+    _provider = "stripe"
+    _handles = {
+        "customer.created": "_customer_updated",
+        "customer.updated": "_customer_updated",
+        "customer.deleted": "_customer_deleted",
+        "customer.tax_id.created": "_tax_id_updated",
+        "customer.tax_id.updated": "_tax_id_updated",
+        "customer.tax_id.deleted": "_tax_id_deleted",
+    }
 
-    def _stripe_customer_updated(self, event):
-        customer = self._stripe_object(event)
+    def _customer_updated(self, backend, event):
+        customer = backend._stripe_object(event)
         bindings = self.env["saas.binding"]
-        partner = bindings.lookup(self, "res.partner", customer.id)
-        if not partner and self.stripe_match_partner_by_email and customer.email:
-            partner = self._stripe_partner_by_email(customer.email)
+        partner = bindings.lookup(backend, "res.partner", customer.id)
+        if not partner and backend.stripe_match_partner_by_email and customer.email:
+            partner = self._partner_by_email(backend, customer.email)
         if not partner:
             # Created whole, so that the partner's chatter starts with its creation rather
             # than with a change of every field.
             partner = bindings.lookup_or_create(
-                self,
+                backend,
                 "res.partner",
                 customer.id,
                 lambda: {
                     "is_company": True,
-                    "company_id": self.company_id.id,
-                    **self._stripe_partner_values(customer, self.env["res.partner"]),
+                    "company_id": backend.company_id.id,
+                    **self._partner_values(backend, customer, self.env["res.partner"]),
                     "name": customer.name or customer.email or customer.id,
                 },
                 updated=event.source_created,
@@ -62,88 +60,68 @@ class SaasBackend(models.Model):
         # customer (a redelivery, a backfill of known customers) costs no write.
         changes = {
             name: value
-            for name, value in self._stripe_partner_values(customer, partner).items()
+            for name, value in self._partner_values(backend, customer, partner).items()
             if partner._fields[name].convert_to_write(partner[name], partner) != value
         }
         if changes:
             partner.write(changes)
-        bindings.bind(self, partner, customer.id, updated=event.source_created)
+        bindings.bind(backend, partner, customer.id, updated=event.source_created)
         return partner
 
-    def _stripe_customer_deleted(self, event):
+    def _customer_deleted(self, backend, event):
         """The partner is archived, not deleted: its invoices and payments stay, and the
         binding keeps telling which customer it was."""
         customer_id = event.object_external_id
         bindings = self.env["saas.binding"]
-        partner = bindings.lookup(self, "res.partner", customer_id)
+        partner = bindings.lookup(backend, "res.partner", customer_id)
         if partner:
             partner.active = False
-            bindings.bind(self, partner, customer_id, updated=event.source_created)
+            bindings.bind(backend, partner, customer_id, updated=event.source_created)
         return partner
 
-    def _stripe_tax_id_updated(self, event):
+    def _tax_id_updated(self, backend, event):
         tax_id = event.payload_json()["data"]["object"]
-        partner = self._stripe_tax_id_partner(tax_id)
+        partner = self._tax_id_partner(backend, tax_id)
         if partner:
-            value = self._stripe_vat(partner, partner.country_id, [_tax_id(tax_id)])
+            value = self._vat(backend, partner, partner.country_id, [_tax_id(tax_id)])
             # A customer may have several tax ids: one of another country does not replace
             # the partner's own.
             if value and (not partner.vat or tax_id.get("country") == partner.country_id.code):
                 partner.vat = value
             self.env["saas.binding"].bind(
-                self, partner, tax_id["id"], updated=event.source_created
+                backend, partner, tax_id["id"], updated=event.source_created
             )
         return partner
 
-    def _stripe_tax_id_deleted(self, event):
+    def _tax_id_deleted(self, backend, event):
         tax_id = event.payload_json()["data"]["object"]
-        partner = self._stripe_tax_id_partner(tax_id)
+        partner = self._tax_id_partner(backend, tax_id)
         if partner:
             if partner.vat and _compact(partner.vat) == _compact(tax_id.get("value")):
                 partner.vat = False
             self.env["saas.binding"].bind(
-                self, partner, tax_id["id"], updated=event.source_created
+                backend, partner, tax_id["id"], updated=event.source_created
             )
         return partner
 
     # ---------------------------------------------------------------------------------------
-    def _stripe_complete_stand_in_later(self, customer_id):
+    def _complete_stand_in_later(self, backend, customer_id):
         """A stand-in partner is filled in by its customer's event; if that event was lost,
         nothing else would ever bring the customer's name, address and tax id. After a grace
         period the customer is read from Stripe, unless its event came meanwhile."""
-        self.with_delay(
+        backend.with_delay(
             eta=fields.Datetime.now() + STAND_IN_GRACE,
-            identity_key=f"saas_stripe_stand_in:{self.id}:{customer_id}",
+            identity_key=f"saas_stripe_stand_in:{backend.id}:{customer_id}",
             description=self.env._("Read Stripe customer %s", customer_id),
         )._stripe_complete_stand_in(customer_id)
 
-    def _stripe_complete_stand_in(self, customer_id):
-        """Job: read a customer still known only by its id and apply it through the inbox, as
-        a webhook would. A customer deleted in Stripe leaves the stand-in as it is."""
-        binding = self.env["saas.binding"].search(
-            [
-                ("backend_id", "=", self.id),
-                ("res_model", "=", "res.partner"),
-                ("external_id", "=", customer_id),
-            ],
-            limit=1,
-        )
-        # Without a secret key only the customer's event can fill the stand-in in.
-        if not binding or binding.external_updated or not self._stripe_reads():
-            return
-        customer = self._stripe_fetch(self._stripe_client(), "customer", customer_id)
-        if customer is None:
-            _logger.info("Stripe customer %s of a stand-in partner does not exist", customer_id)
-            return
-        self._stripe_sync_objects([customer])
-
-    def _stripe_partner_by_email(self, email):
+    def _partner_by_email(self, backend, email):
         """The oldest partner of the backend's company (or shared) with this email that is
         not yet some other customer's: two Stripe customers never share a partner."""
         candidates = self.env["res.partner"].search(
             [
                 ("email_normalized", "=", tools.email_normalize(email)),
-                ("company_id", "in", [self.company_id.id, False]),
+                ("company_id", "in", [backend.company_id.id, False]),
             ],
             order="id",
         )
@@ -152,7 +130,7 @@ class SaasBackend(models.Model):
             .sudo()
             .search(
                 [
-                    ("backend_id", "=", self.id),
+                    ("backend_id", "=", backend.id),
                     ("res_model", "=", "res.partner"),
                     ("res_id", "in", candidates.ids),
                 ]
@@ -161,7 +139,7 @@ class SaasBackend(models.Model):
         )
         return candidates.filtered(lambda partner: partner.id not in bound)[:1]
 
-    def _stripe_partner_values(self, customer, partner):
+    def _partner_values(self, backend, customer, partner):
         values = {
             key: value
             for key, value in (
@@ -171,16 +149,16 @@ class SaasBackend(models.Model):
             )
             if value
         }
-        values.update(self._stripe_address_values(customer.address or {}))
+        values.update(self._address_values(backend, customer.address or {}))
         if customer.currency:
-            values["stripe_currency_id"] = self._stripe_currency(customer.currency).id
+            values["stripe_currency_id"] = backend._stripe_currency(customer.currency).id
         country = self.env["res.country"].browse(values.get("country_id")) or partner.country_id
-        vat = self._stripe_vat(partner, country, customer.tax_ids)
+        vat = self._vat(backend, partner, country, customer.tax_ids)
         if vat:
             values["vat"] = vat
         return values
 
-    def _stripe_address_values(self, address):
+    def _address_values(self, backend, address):
         values = {field: address[key] for key, field in ADDRESS_FIELDS.items() if address.get(key)}
         country = address.get("country") and self.env["res.country"].search(
             [("code", "=", address["country"].upper())], limit=1
@@ -201,7 +179,7 @@ class SaasBackend(models.Model):
                 values["state_id"] = state.id
         return values
 
-    def _stripe_vat(self, partner, country, tax_ids):
+    def _vat(self, backend, partner, country, tax_ids):
         """The first of ``tax_ids`` Odoo accepts as the VAT of a partner in ``country``, those
         of that very country first; None when there is none."""
         ordered = sorted(tax_ids, key=lambda tax_id: tax_id.country != country.code)
@@ -213,13 +191,13 @@ class SaasBackend(models.Model):
                 return vat
         return None
 
-    def _stripe_tax_id_partner(self, tax_id):
+    def _tax_id_partner(self, backend, tax_id):
         """The partner of a tax id's customer; none for the account's own tax ids, which
         belong to no customer."""
         customer_id = tax_id.get("customer")
         if not customer_id:
             return self.env["res.partner"]
-        partner = self.env["saas.binding"].lookup(self, "res.partner", customer_id)
+        partner = self.env["saas.binding"].lookup(backend, "res.partner", customer_id)
         if not partner:
             # The customer's own events arrive at the same time and another job applies them:
             # wait for it rather than lose the tax id.

@@ -8,10 +8,10 @@ from odoo.fields import Command
 from odoo.tools import format_amount
 
 from ..lib.normalize import DISPUTE_CLOSED, DISPUTE_NEEDS_RESPONSE
-from .stripe_subscription import _naive
+from .stripe_subscription_handler import _naive
 
 
-class SaasBackend(models.Model):
+class SaasStripeDisputeHandler(models.AbstractModel):
     """Stripe disputes → ``saas.stripe.dispute`` records and the entries of the money they move.
 
     Every ``charge.dispute.*`` event carries the whole dispute, whose ``balance_transactions``
@@ -33,93 +33,63 @@ class SaasBackend(models.Model):
     on Stripe's deadline; it is marked done when the dispute moves on.
     """
 
-    _inherit = "saas.backend"  # pylint: disable=consider-merging-classes-inherited
+    _name = "saas.stripe.dispute.handler"
+    _inherit = "saas.event.handler"
+    _description = "Stripe Dispute Handler"
 
-    stripe_dispute_account_id = fields.Many2one(
-        "account.account",
-        string="Disputed Funds Account",
-        check_company=True,
-        help="Holds the money Stripe withdrew from the balance for open disputes (a current "
-        "asset): debited when funds are withdrawn, credited when they are reinstated or the "
-        "dispute is lost.",
+    _provider = "stripe"
+    _handles = dict.fromkeys(
+        (
+            "charge.dispute.created",
+            "charge.dispute.updated",
+            "charge.dispute.funds_withdrawn",
+            "charge.dispute.funds_reinstated",
+            "charge.dispute.closed",
+        ),
+        "_dispute_changed",
     )
-    stripe_dispute_loss_policy = fields.Selection(
-        [("expense", "Expense"), ("contra_revenue", "Contra Revenue")],
-        string="Lost Disputes",
-        default="expense",
-        required=True,
-        help="Where the money of a lost dispute goes: an expense (chargeback losses), or a "
-        "contra revenue account that lowers the revenue it was once recognized as.",
-    )
-    stripe_dispute_loss_account_id = fields.Many2one(
-        "account.account",
-        string="Dispute Losses Account",
-        check_company=True,
-        help="Expense account of lost disputes.",
-    )
-    stripe_dispute_contra_revenue_account_id = fields.Many2one(
-        "account.account",
-        string="Dispute Contra Revenue Account",
-        check_company=True,
-        help="Contra revenue account of lost disputes.",
-    )
-
-    def _stripe_event_handlers(self):
-        return {
-            **super()._stripe_event_handlers(),
-            **dict.fromkeys(
-                (
-                    "charge.dispute.created",
-                    "charge.dispute.updated",
-                    "charge.dispute.funds_withdrawn",
-                    "charge.dispute.funds_reinstated",
-                    "charge.dispute.closed",
-                ),
-                self._stripe_dispute_changed,
-            ),
-        }
 
     # ---------------------------------------------------------------------------------------
     # Handler
     # ---------------------------------------------------------------------------------------
-    def _stripe_dispute_changed(self, event):
-        dispute = self._stripe_object(event)
-        record = self._stripe_dispute_record(dispute)
-        moves = self._stripe_dispute_funds_moves(record, dispute)
+    def _dispute_changed(self, backend, event):
+        dispute = backend._stripe_object(event)
+        record = self._dispute_record(backend, dispute)
+        moves = self._dispute_funds_moves(backend, record, dispute)
         if record.status == "lost":
-            moves |= self._stripe_dispute_loss(record, dispute, event)
+            moves |= self._dispute_loss(backend, record, dispute, event)
         new_moves = moves - record.move_ids
         if new_moves:
             record.move_ids = [Command.link(move.id) for move in new_moves]
-            self._stripe_dispute_reconcile(record)
-        self._stripe_dispute_evidence_activity(record)
-        self.env["saas.binding"].bind(self, record, dispute.id, updated=event.source_created)
+            self._dispute_reconcile(backend, record)
+        self._dispute_evidence_activity(backend, record)
+        self.env["saas.binding"].bind(backend, record, dispute.id, updated=event.source_created)
         return [record, moves]
 
     # ---------------------------------------------------------------------------------------
     # The dispute record
     # ---------------------------------------------------------------------------------------
-    def _stripe_dispute_record(self, dispute):
+    def _dispute_record(self, backend, dispute):
         bindings = self.env["saas.binding"]
         values = {
             "reason": dispute.reason,
             "amount": dispute.amount,
-            "currency_id": self._stripe_currency(dispute.currency).id,
+            "currency_id": backend._stripe_currency(dispute.currency).id,
             "disputed_at": _naive(dispute.created),
             "evidence_due_by": _naive(dispute.evidence_due_by),
             "is_charge_refundable": dispute.is_charge_refundable,
             "charge_ref": dispute.charge_id,
             "payment_intent_ref": dispute.payment_intent_id,
         }
-        known = bindings.lookup(self, "saas.stripe.dispute", dispute.id)
+        known = bindings.lookup(backend, "saas.stripe.dispute", dispute.id)
         record = known or bindings.lookup_or_create(
-            self,
+            backend,
             "saas.stripe.dispute",
             dispute.id,
             lambda: {
                 **values,
-                **self._stripe_disputed_documents(dispute),
-                "backend_id": self.id,
+                **self._disputed_documents(backend, dispute),
+                "backend_id": backend.id,
                 "name": dispute.id,
                 "status": dispute.status,
             },
@@ -139,19 +109,19 @@ class SaasBackend(models.Model):
             values.update(
                 {
                     key: value
-                    for key, value in self._stripe_disputed_documents(dispute).items()
+                    for key, value in self._disputed_documents(backend, dispute).items()
                     if value
                 }
             )
         record.write(values)
         return record
 
-    def _stripe_dispute_payment_found(self, payment, external_ids):
+    def _dispute_payment_found(self, backend, payment, external_ids):
         """A dispute that came before its payment gets the payment, its invoice and customer
         once the payment is recorded, as if it had come after."""
         disputes = self.env["saas.stripe.dispute"].search(
             [
-                ("backend_id", "=", self.id),
+                ("backend_id", "=", backend.id),
                 ("payment_id", "=", False),
                 "|",
                 ("charge_ref", "in", external_ids),
@@ -171,28 +141,28 @@ class SaasBackend(models.Model):
                 body=self.env._("The disputed payment is now in Odoo: %s.", payment.display_name)
             )
 
-    def _stripe_disputed_documents(self, dispute):
+    def _disputed_documents(self, backend, dispute):
         """The disputed payment, its invoice and customer, as far as Odoo knows them."""
         bindings = self.env["saas.binding"]
         # Payments are bound to their payment intent, else to their charge.
-        payment = bindings.lookup(self, "account.payment", dispute.payment_intent_id or "")
-        payment = payment or bindings.lookup(self, "account.payment", dispute.charge_id or "")
+        payment = bindings.lookup(backend, "account.payment", dispute.payment_intent_id or "")
+        payment = payment or bindings.lookup(backend, "account.payment", dispute.charge_id or "")
         invoice = payment.invoice_ids[:1] or bindings.lookup(
-            self, "account.move", dispute.invoice_id or ""
+            backend, "account.move", dispute.invoice_id or ""
         )
         partner = payment.partner_id or invoice.commercial_partner_id
         if not partner and dispute.customer_id:
-            partner = bindings.lookup(self, "res.partner", dispute.customer_id)
+            partner = bindings.lookup(backend, "res.partner", dispute.customer_id)
         return {"payment_id": payment.id, "invoice_id": invoice.id, "partner_id": partner.id}
 
-    def _stripe_dispute_evidence_activity(self, record):
+    def _dispute_evidence_activity(self, backend, record):
         """A to-do for finance while Stripe waits for evidence, due on its deadline."""
         evidence = self.env.ref("saas_stripe.mail_activity_type_dispute_evidence")
         activities = record.activity_ids.filtered(
             lambda activity: activity.activity_type_id == evidence
         )
         if record.status in DISPUTE_NEEDS_RESPONSE and record.evidence_due_by:
-            deadline = self._stripe_date(record.evidence_due_by)
+            deadline = backend._stripe_date(record.evidence_due_by)
             if activities:
                 activities.filtered(
                     lambda activity: activity.date_deadline != deadline
@@ -200,7 +170,7 @@ class SaasBackend(models.Model):
                 return
             record.activity_schedule(
                 activity_type_id=evidence.id,
-                user_id=(self.responsible_id or self.env.ref("base.user_admin")).id,
+                user_id=(backend.responsible_id or self.env.ref("base.user_admin")).id,
                 date_deadline=deadline,
                 summary=self.env._("Submit evidence for Stripe dispute %s", record.name),
                 note=self.env._(
@@ -219,22 +189,25 @@ class SaasBackend(models.Model):
     # ---------------------------------------------------------------------------------------
     # Accounting
     # ---------------------------------------------------------------------------------------
-    def _stripe_dispute_funds_moves(self, record, dispute):
+    def _dispute_funds_moves(self, backend, record, dispute):
         """One posted entry per balance transaction of the dispute, each made once."""
         moves = self.env["account.move"]
         for transaction in dispute.balance_transactions:
-            moves |= self._stripe_dispute_entry(
+            moves |= self._dispute_entry(
+                backend,
                 transaction.id,
-                lambda transaction=transaction: self._stripe_dispute_funds_move_values(
-                    record, transaction
+                lambda transaction=transaction: self._dispute_funds_move_values(
+                    backend, record, transaction
                 ),
             )
         return moves
 
-    def _stripe_dispute_funds_move_values(self, record, transaction):
-        balance_account = self._stripe_balance_account(transaction.currency)
-        dispute_account = self._stripe_dispute_account()
-        currency = self._stripe_currency(transaction.currency)
+    def _dispute_funds_move_values(self, backend, record, transaction):
+        balance_account = self.env["saas.stripe.balance.handler"]._balance_account(
+            backend, transaction.currency
+        )
+        dispute_account = self._dispute_account(backend)
+        currency = backend._stripe_currency(transaction.currency)
         if transaction.amount < 0:
             ref = self.env._(
                 "Dispute %(dispute)s: funds withdrawn (%(transaction)s)",
@@ -249,14 +222,15 @@ class SaasBackend(models.Model):
                 transaction=transaction.id,
             )
             transfer = (balance_account, dispute_account, currency, transaction.amount)
-        return self._stripe_dispute_move_values(
+        return self._dispute_move_values(
+            backend,
             record,
-            self._stripe_date(transaction.created) or fields.Date.context_today(self),
+            backend._stripe_date(transaction.created) or fields.Date.context_today(backend),
             ref,
             [transfer],
         )
 
-    def _stripe_dispute_loss(self, record, dispute, event):
+    def _dispute_loss(self, backend, record, dispute, event):
         """The entry moving what stays withdrawn of a lost dispute to its loss account."""
         withdrawn = defaultdict(Decimal)
         for transaction in dispute.balance_transactions:
@@ -266,27 +240,28 @@ class SaasBackend(models.Model):
             return self.env["account.move"]
 
         def values():
-            loss_account = self._stripe_dispute_loss_account()
-            dispute_account = self._stripe_dispute_account()
-            return self._stripe_dispute_move_values(
+            loss_account = self._dispute_loss_account(backend)
+            dispute_account = self._dispute_account(backend)
+            return self._dispute_move_values(
+                backend,
                 record,
-                self._stripe_date(_loss_time(dispute, event)),
+                backend._stripe_date(_loss_time(dispute, event)),
                 self.env._("Dispute %s lost", record.name),
                 [
-                    (loss_account, dispute_account, self._stripe_currency(code), amount)
+                    (loss_account, dispute_account, backend._stripe_currency(code), amount)
                     for code, amount in sorted(withdrawn.items())
                 ],
             )
 
-        return self._stripe_dispute_entry(f"{dispute.id}/loss", values)
+        return self._dispute_entry(backend, f"{dispute.id}/loss", values)
 
-    def _stripe_dispute_reconcile(self, record):
+    def _dispute_reconcile(self, backend, record):
         """Match a dispute's lines on the disputed funds account once they cancel out (funds
         all reinstated, or lost), so that the account's open items are the open disputes."""
         lines = record.move_ids.line_ids.filtered(
             lambda line: (
                 line.account_id.reconcile
-                and line.account_id == self.stripe_dispute_account_id
+                and line.account_id == backend.stripe_dispute_account_id
                 and not line.reconciled
             )
         )
@@ -296,49 +271,50 @@ class SaasBackend(models.Model):
             ):
                 same_currency.reconcile()
 
-    def _stripe_dispute_entry(self, key, values):
+    def _dispute_entry(self, backend, key, values):
         """The posted entry bound to ``key``, created from ``values()`` the first time."""
-        move = self.env["saas.binding"].lookup_or_create(self, "account.move", key, values)
+        move = self.env["saas.binding"].lookup_or_create(backend, "account.move", key, values)
         if move.state == "draft":
             move.action_post()
         return move
 
-    def _stripe_dispute_move_values(self, record, date, ref, transfers):
+    def _dispute_move_values(self, backend, record, date, ref, transfers):
         """An entry of ``transfers`` (``(debit account, credit account, currency, amount)``)
         in the Stripe journal, on the dispute's customer."""
-        return self._stripe_balance_move_values(
-            self._stripe_payment_journal(),
+        return self.env["saas.stripe.balance.handler"]._balance_move_values(
+            backend,
+            self.env["saas.stripe.payment.handler"]._payment_journal(backend),
             date,
             ref,
             [(*transfer, ref) for transfer in transfers],
             partner=record.partner_id,
         )
 
-    def _stripe_dispute_account(self):
-        if not self.stripe_dispute_account_id:
+    def _dispute_account(self, backend):
+        if not backend.stripe_dispute_account_id:
             raise PermanentError(
                 self.env._(
                     "Backend %s has no Disputed Funds Account to book the money of Stripe "
                     "disputes. Set one on the backend's Stripe Accounting page, then replay "
                     "the event.",
-                    self.name,
+                    backend.name,
                 )
             )
-        return self.stripe_dispute_account_id
+        return backend.stripe_dispute_account_id
 
-    def _stripe_dispute_loss_account(self):
-        if self.stripe_dispute_loss_policy == "contra_revenue":
-            account = self.stripe_dispute_contra_revenue_account_id
-            field = self._fields["stripe_dispute_contra_revenue_account_id"]
+    def _dispute_loss_account(self, backend):
+        if backend.stripe_dispute_loss_policy == "contra_revenue":
+            account = backend.stripe_dispute_contra_revenue_account_id
+            field = backend._fields["stripe_dispute_contra_revenue_account_id"]
         else:
-            account = self.stripe_dispute_loss_account_id
-            field = self._fields["stripe_dispute_loss_account_id"]
+            account = backend.stripe_dispute_loss_account_id
+            field = backend._fields["stripe_dispute_loss_account_id"]
         if not account:
             raise PermanentError(
                 self.env._(
                     "Backend %(backend)s has no %(account)s to book lost Stripe disputes. Set "
                     "one on the backend's Stripe Accounting page, then replay the event.",
-                    backend=self.name,
+                    backend=backend.name,
                     account=field._description_string(self.env),
                 )
             )

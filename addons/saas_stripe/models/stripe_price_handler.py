@@ -1,7 +1,7 @@
 from odoo import models
 
 
-class SaasBackend(models.Model):
+class SaasStripePriceHandler(models.AbstractModel):
     """Stripe prices and legacy plans → ``saas.stripe.price``.
 
     A plan and the price Stripe derived from it share one id, so both kinds of event update
@@ -9,31 +9,35 @@ class SaasBackend(models.Model):
     unit (JPY 500 is 500, BHD 1500 is 1.500).
     """
 
-    _inherit = "saas.backend"  # pylint: disable=consider-merging-classes-inherited
+    _name = "saas.stripe.price.handler"
+    _inherit = "saas.event.handler"
+    _description = "Stripe Price Handler"
 
-    def _stripe_event_handlers(self):
-        handlers = {}
-        for kind in ("price", "plan"):
-            handlers.update(
-                {
-                    f"{kind}.created": self._stripe_price_updated,
-                    f"{kind}.updated": self._stripe_price_updated,
-                    f"{kind}.deleted": self._stripe_price_deleted,
-                }
-            )
-        return {**super()._stripe_event_handlers(), **handlers}
+    _provider = "stripe"
+    # A plan and the price Stripe derived from it share one id: both kinds update one record.
+    _handles = {
+        f"{kind}.{stage}": handler
+        for kind in ("price", "plan")
+        for stage, handler in (
+            ("created", "_price_updated"),
+            ("updated", "_price_updated"),
+            ("deleted", "_price_deleted"),
+        )
+    }
 
-    def _stripe_price_updated(self, event):
-        price = self._stripe_object(event)
+    def _price_updated(self, backend, event):
+        price = backend._stripe_object(event)
         if not price.product_id:
             # Prices without a product exist only inline in a subscription or invoice item;
             # they never come as price events.
             return self.env["saas.stripe.price"]
         values = {
-            "backend_id": self.id,
-            "product_tmpl_id": self._stripe_product_template(price.product_id).id,
+            "backend_id": backend.id,
+            "product_tmpl_id": self.env["saas.stripe.product.handler"]
+            ._product_template(backend, price.product_id)
+            .id,
             "nickname": price.nickname,
-            "currency_id": self._stripe_currency(price.currency).id,
+            "currency_id": backend._stripe_currency(price.currency).id,
             "unit_amount": price.unit_amount,
             "unit_amount_exact": None if price.unit_amount is None else f"{price.unit_amount:f}",
             "recurring_interval": price.interval,
@@ -46,19 +50,19 @@ class SaasBackend(models.Model):
             values["active"] = price.active
         bindings = self.env["saas.binding"]
         record = bindings.lookup_or_create(
-            self, "saas.stripe.price", price.id, lambda: values, updated=event.source_created
+            backend, "saas.stripe.price", price.id, lambda: values, updated=event.source_created
         )
         record.write(values)
-        bindings.bind(self, record, price.id, updated=event.source_created)
+        bindings.bind(backend, record, price.id, updated=event.source_created)
         if price.interval:
             record.product_tmpl_id._saas_recurring_price_added()
         return record
 
-    def _stripe_price_deleted(self, event):
+    def _price_deleted(self, backend, event):
         price_id = event.object_external_id
         bindings = self.env["saas.binding"]
-        record = bindings.lookup(self, "saas.stripe.price", price_id)
+        record = bindings.lookup(backend, "saas.stripe.price", price_id)
         if record:
             record.active = False
-            bindings.bind(self, record, price_id, updated=event.source_created)
+            bindings.bind(backend, record, price_id, updated=event.source_created)
         return record

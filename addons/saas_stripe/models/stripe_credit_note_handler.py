@@ -5,25 +5,25 @@ from odoo.addons.saas_connector_base.lib.errors import PermanentError, Transient
 from odoo.exceptions import UserError
 from odoo.fields import Command
 
-from .stripe_invoice import odoo_decimal
+from .stripe_invoice_handler import odoo_decimal
 
 
-class SaasBackend(models.Model):
+class SaasStripeCreditNoteHandler(models.AbstractModel):
     """Stripe credit notes → posted customer credit notes of the invoice they credit.
 
     A credit note is imported once, from the first of its events, as a posted ``out_refund``
     reversing the credited invoice, one Odoo line per Stripe line, and bound to the credit
     note id (each line to its line id). A line that credits an invoice line takes that line's
     product, service period and proration flag, so that revenue schedules see what it takes
-    back; amounts and taxes are mapped as the invoice's (``stripe_invoice.py``) and must tie to
-    the cent, or the event fails and nothing is written.
+    back; amounts and taxes are mapped as the invoice's (``stripe_invoice_handler.py``) and
+    must tie to the cent, or the event fails and nothing is written.
 
     Where the credit goes decides what settles it:
 
     - ``pre_payment`` (the invoice is still open): reconciled with the invoice, whose amount
       due it lowers;
     - refunded: bound to each refund id as well, so that the refund's outbound payment
-      (``stripe_refund.py``) settles it whichever of the two events comes first. A refund
+      (``stripe_refund_handler.py``) settles it whichever of the two events comes first. A refund
       that came first made a credit note or an entry of its own (the backend's policy for
       refunds without credit note): its credit note becomes this one, keeping its number, so
       that either order ends in the same documents; an entry is canceled;
@@ -33,45 +33,49 @@ class SaasBackend(models.Model):
     ``credit_note.voided`` cancels the credit note, or reverses it when its period is closed.
     """
 
-    _inherit = "saas.backend"  # pylint: disable=consider-merging-classes-inherited
+    _name = "saas.stripe.credit.note.handler"
+    _inherit = "saas.event.handler"
+    _description = "Stripe Credit Note Handler"
 
-    def _stripe_event_handlers(self):
-        return {
-            **super()._stripe_event_handlers(),
-            "credit_note.created": self._stripe_credit_note_updated,
-            "credit_note.updated": self._stripe_credit_note_updated,
-            "credit_note.voided": self._stripe_credit_note_voided,
-        }
+    _provider = "stripe"
+    _handles = {
+        "credit_note.created": "_credit_note_updated",
+        "credit_note.updated": "_credit_note_updated",
+        "credit_note.voided": "_credit_note_voided",
+    }
 
     # ---------------------------------------------------------------------------------------
     # Handlers
     # ---------------------------------------------------------------------------------------
-    def _stripe_credit_note_updated(self, event):
-        return self._stripe_credit_note_move(self._stripe_object(event), event)
+    def _credit_note_updated(self, backend, event):
+        return self._credit_note_move(backend, backend._stripe_object(event), event)
 
-    def _stripe_credit_note_voided(self, event):
-        move = self._stripe_credit_note_move(self._stripe_object(event), event)
+    def _credit_note_voided(self, backend, event):
+        move = self._credit_note_move(backend, backend._stripe_object(event), event)
         if move.state == "posted":
-            self._stripe_void_move(move, event)
+            self.env["saas.stripe.invoice.handler"]._void_move(backend, move, event)
         return move
 
     # ---------------------------------------------------------------------------------------
     # Import
     # ---------------------------------------------------------------------------------------
-    def _stripe_credit_note_move(self, credit_note, event):
+    def _credit_note_move(self, backend, credit_note, event):
         bindings = self.env["saas.binding"]
-        move = bindings.lookup(self, "account.move", credit_note.id)
+        move = bindings.lookup(backend, "account.move", credit_note.id)
         if not move:
-            move = self._stripe_import_credit_note(credit_note)
-        bindings.bind(self, move, credit_note.id, updated=event.source_created)
+            move = self._import_credit_note(backend, credit_note)
+        bindings.bind(backend, move, credit_note.id, updated=event.source_created)
         return move
 
-    def _stripe_import_credit_note(self, credit_note):
+    def _import_credit_note(self, backend, credit_note):
         credit_note = dataclasses.replace(
-            credit_note, lines=self._stripe_document_lines(credit_note, "credit note")
+            credit_note,
+            lines=self.env["saas.stripe.invoice.handler"]._document_lines(
+                backend, credit_note, "credit note"
+            ),
         )
         bindings = self.env["saas.binding"]
-        invoice = bindings.lookup(self, "account.move", credit_note.invoice_id)
+        invoice = bindings.lookup(backend, "account.move", credit_note.invoice_id)
         if not invoice:
             raise TransientError(
                 self.env._(
@@ -91,10 +95,10 @@ class SaasBackend(models.Model):
                     billed=invoice.currency_id.name,
                 )
             )
-        date = self._stripe_date(credit_note.created)
+        date = backend._stripe_date(credit_note.created)
         values = {
             "move_type": "out_refund",
-            "company_id": self.company_id.id,
+            "company_id": backend.company_id.id,
             "journal_id": invoice.journal_id.id,
             "partner_id": invoice.partner_id.id,
             "currency_id": invoice.currency_id.id,
@@ -108,21 +112,24 @@ class SaasBackend(models.Model):
             "saas_subscription_ref": invoice.saas_subscription_ref,
             "narration": credit_note.memo,
             "invoice_line_ids": [
-                Command.create(self._stripe_credit_note_line_values(line, sequence))
+                Command.create(self._credit_note_line_values(backend, line, sequence))
                 for sequence, line in enumerate(credit_note.lines, start=1)
             ],
         }
         # What the refunds of this credit note settled while it was unknown gives way to it:
         # a credit note of a refund becomes this one (one document, whichever event came
         # first), anything else is canceled.
-        settlements = bindings.lookup_many(self, "account.move", credit_note.refund_ids)
+        settlements = bindings.lookup_many(backend, "account.move", credit_note.refund_ids)
         stand_ins = self.env["account.move"].union(*settlements.values())
         stand_ins = stand_ins.filtered(
-            lambda move: move.state == "posted" and self._stripe_refund_made(move)
+            lambda move: (
+                move.state == "posted"
+                and self.env["saas.stripe.refund.handler"]._refund_made(backend, move)
+            )
         )
         move = stand_ins.filtered(lambda move: move.move_type == "out_refund")[:1]
         if move:
-            if not self._stripe_reopen_stand_in(move, credit_note):
+            if not self._reopen_stand_in(backend, move, credit_note):
                 return move
             move.write(
                 {
@@ -132,7 +139,7 @@ class SaasBackend(models.Model):
                 }
             )
         else:
-            move = self.env["account.move"].with_company(self.company_id).create(values)
+            move = self.env["account.move"].with_company(backend.company_id).create(values)
         move.action_post()
         if credit_note.type != "pre_payment":
             # Posting reconciles a credit note with the invoice it credits when that is still
@@ -148,16 +155,16 @@ class SaasBackend(models.Model):
             stand_in.message_post(
                 body=self.env._("Replaced by credit note %s issued in Stripe.", move.name)
             )
-        self._stripe_check_invoice_totals(move, credit_note)
+        self.env["saas.stripe.invoice.handler"]._check_invoice_totals(backend, move, credit_note)
         for line in move.invoice_line_ids:
-            bindings.bind(self, line, line.saas_source_line_id)
+            bindings.bind(backend, line, line.saas_source_line_id)
         if credit_note.type == "pre_payment":
-            self._stripe_reconcile_receivables(invoice, move)
+            self._reconcile_receivables(backend, invoice, move)
         for refund_id in credit_note.refund_ids:
-            self._stripe_settle_refund_credit_note(refund_id, move)
+            self._settle_refund_credit_note(backend, refund_id, move)
         return move
 
-    def _stripe_reopen_stand_in(self, move, credit_note):
+    def _reopen_stand_in(self, backend, move, credit_note):
         """Reset the credit note a refund made to draft, for Stripe's credit note to take its
         place. Once its period is closed or its revenue recognized it stays as it is: it
         becomes Stripe's credit note when it credits the same total (its number noted), and
@@ -192,14 +199,14 @@ class SaasBackend(models.Model):
         )
         return False
 
-    def _stripe_credit_note_line_values(self, line, sequence):
+    def _credit_note_line_values(self, backend, line, sequence):
         """An Odoo credit note line of a Stripe one: priced and taxed as an invoice line is,
         and with the product, service period and proration flag of the invoice line it
         credits."""
         credited = self.env["account.move.line"]
         if line.invoice_line_id:
             credited = self.env["saas.binding"].lookup(
-                self, "account.move.line", line.invoice_line_id
+                backend, "account.move.line", line.invoice_line_id
             )
             if not credited:
                 raise PermanentError(
@@ -210,7 +217,9 @@ class SaasBackend(models.Model):
                         invoice_line=line.invoice_line_id,
                     )
                 )
-        quantity, price_unit, discount = self._stripe_line_pricing(line)
+        quantity, price_unit, discount = self.env["saas.stripe.invoice.handler"]._line_pricing(
+            backend, line
+        )
         return {
             "sequence": sequence,
             "display_type": "product",
@@ -219,23 +228,25 @@ class SaasBackend(models.Model):
             "quantity": quantity,
             "price_unit": price_unit,
             "discount": discount,
-            "tax_ids": [Command.set(self._stripe_line_taxes(line).ids)],
+            "tax_ids": [
+                Command.set(self.env["saas.stripe.invoice.handler"]._line_taxes(backend, line).ids)
+            ],
             "saas_service_start": credited.saas_service_start,
             "saas_service_end": credited.saas_service_end,
             "saas_is_proration": credited.saas_is_proration,
             "saas_source_line_id": line.id,
         }
 
-    def _stripe_settle_refund_credit_note(self, refund_id, move):
+    def _settle_refund_credit_note(self, backend, refund_id, move):
         """Bind the credit note to its refund and reconcile it with the refund's payment if
         that came first."""
         bindings = self.env["saas.binding"]
-        bindings.bind(self, move, refund_id)
-        payment = bindings.lookup(self, "account.payment", refund_id)
+        bindings.bind(backend, move, refund_id)
+        payment = bindings.lookup(backend, "account.payment", refund_id)
         if payment.state in ("in_process", "paid"):
-            self._stripe_reconcile_receivables(payment.move_id, move)
+            self._reconcile_receivables(backend, payment.move_id, move)
 
-    def _stripe_reconcile_receivables(self, first, second):
+    def _reconcile_receivables(self, backend, first, second):
         """Reconcile the open receivable lines of two entries of the same customer."""
         receivable = first.line_ids.filtered(
             lambda line: line.account_id.account_type == "asset_receivable"

@@ -1,15 +1,13 @@
 import dataclasses
 from datetime import UTC, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
-import stripe
-
-from odoo import api, fields, models
+from odoo import models
 from odoo.addons.saas_connector_base.lib.errors import PermanentError, TransientError
 from odoo.addons.saas_connector_base.lib.money import from_minor_units, odoo_decimal
 from odoo.fields import Command
 
+from ..lib.api import StripePermanentError
 from ..lib.normalize import NormalizeError, normalize_object
 
 # Statuses of an invoice Stripe has finalized: it has a number, its lines and amounts are
@@ -17,7 +15,7 @@ from ..lib.normalize import NormalizeError, normalize_object
 FINALIZED_STATUSES = frozenset({"open", "paid", "uncollectible", "void"})
 
 
-class SaasBackend(models.Model):
+class SaasStripeInvoiceHandler(models.AbstractModel):
     """Stripe invoices → posted customer invoices.
 
     An invoice is imported once, from the first event that shows it finalized (any of
@@ -70,46 +68,38 @@ class SaasBackend(models.Model):
       there makes the event retry.
     """
 
-    _inherit = "saas.backend"  # pylint: disable=consider-merging-classes-inherited
+    _name = "saas.stripe.invoice.handler"
+    _inherit = "saas.event.handler"
+    _description = "Stripe Invoice Handler"
 
-    stripe_tax_match_by_rate = fields.Boolean(
-        string="Match Taxes by Rate",
-        help="A Stripe tax rate without a mapping is mapped to the Odoo sales tax with the "
-        "same percentage, included in the price or not as in Stripe, and of the rate's "
-        "country, when exactly one such tax exists. The mapping is recorded (marked as matched "
-        "by rate) for review. Without this, or when several taxes or none match, the invoice "
-        "waits for a mapping made by hand.",
-    )
-
-    def _stripe_event_handlers(self):
-        return {
-            **super()._stripe_event_handlers(),
-            "invoice.created": self._stripe_invoice_updated,
-            "invoice.updated": self._stripe_invoice_updated,
-            "invoice.finalized": self._stripe_invoice_updated,
-            "invoice.voided": self._stripe_invoice_voided,
-            "invoice.marked_uncollectible": self._stripe_invoice_uncollectible,
-            "invoice.payment_failed": self._stripe_invoice_payment_failed,
-        }
+    _provider = "stripe"
+    _handles = {
+        "invoice.created": "_invoice_updated",
+        "invoice.updated": "_invoice_updated",
+        "invoice.finalized": "_invoice_updated",
+        "invoice.voided": "_invoice_voided",
+        "invoice.marked_uncollectible": "_invoice_uncollectible",
+        "invoice.payment_failed": "_invoice_payment_failed",
+    }
 
     # ---------------------------------------------------------------------------------------
     # Handlers
     # ---------------------------------------------------------------------------------------
-    def _stripe_invoice_updated(self, event):
-        return self._stripe_invoice_move(self._stripe_object(event), event)
+    def _invoice_updated(self, backend, event):
+        return self._invoice_move(backend, backend._stripe_object(event), event)
 
-    def _stripe_invoice_voided(self, event):
-        invoice = self._stripe_object(event)
-        move = self._stripe_invoice_move(invoice, event)
+    def _invoice_voided(self, backend, event):
+        invoice = backend._stripe_object(event)
+        move = self._invoice_move(backend, invoice, event)
         if move.state == "posted":
-            self._stripe_void_move(move, event)
+            self._void_move(backend, move, event)
         elif move.state == "draft":
             # Reset to draft in Odoo: nothing was left to reverse.
             move.button_cancel()
             move.message_post(body=self.env._("Voided in Stripe."))
         return move
 
-    def _stripe_void_move(self, move, event):
+    def _void_move(self, backend, move, event):
         """Cancel a posted invoice or credit note Stripe voided, or reverse it when its period
         is closed."""
         lock_date = move.company_id._get_user_fiscal_lock_date(move.journal_id)
@@ -118,7 +108,7 @@ class SaasBackend(models.Model):
             move._reverse_moves(
                 [
                     {
-                        "invoice_date": self._stripe_date(event.source_created),
+                        "invoice_date": backend._stripe_date(event.source_created),
                         "ref": self.env._("Voided in Stripe: %s", move.name),
                     }
                 ],
@@ -128,21 +118,21 @@ class SaasBackend(models.Model):
             move.button_cancel()
         move.message_post(body=self.env._("Voided in Stripe."))
 
-    def _stripe_invoice_uncollectible(self, event):
-        invoice = self._stripe_object(event)
-        move = self._stripe_invoice_move(invoice, event)
+    def _invoice_uncollectible(self, backend, event):
+        invoice = backend._stripe_object(event)
+        move = self._invoice_move(backend, invoice, event)
         if not move or move.state != "posted":
             return move
-        if self.stripe_uncollectible_policy != "write_off":
+        if backend.stripe_uncollectible_policy != "write_off":
             move.message_post(
                 body=self.env._("Marked uncollectible in Stripe; left open as the policy says.")
             )
             return move
-        return [move, self._stripe_write_off(move, event)]
+        return [move, self._write_off(backend, move, event)]
 
-    def _stripe_invoice_payment_failed(self, event):
-        invoice = self._stripe_object(event)
-        move = self._stripe_invoice_move(invoice, event)
+    def _invoice_payment_failed(self, backend, event):
+        invoice = backend._stripe_object(event)
+        move = self._invoice_move(backend, invoice, event)
         if move.state != "posted":
             return move
         failure = self.env._(
@@ -154,7 +144,7 @@ class SaasBackend(models.Model):
                 else invoice.amount_due
             ),
             currency=invoice.currency,
-            date=self._stripe_date(event.source_created),
+            date=backend._stripe_date(event.source_created),
         )
         values = {
             "stripe_payment_failed": True,
@@ -167,7 +157,7 @@ class SaasBackend(models.Model):
             values["stripe_decline_reason"] = invoice.failure_reason
         move.write(values)
         todo = self.env.ref("mail.mail_activity_data_todo")
-        user = self.responsible_id or self.env.ref("base.user_admin")
+        user = backend.responsible_id or self.env.ref("base.user_admin")
         # One open to-do per invoice, however many attempts fail.
         if not move.activity_ids.filtered(
             lambda activity: activity.activity_type_id == todo and activity.user_id == user
@@ -183,21 +173,21 @@ class SaasBackend(models.Model):
     # ---------------------------------------------------------------------------------------
     # Import
     # ---------------------------------------------------------------------------------------
-    def _stripe_invoice_move(self, invoice, event):
+    def _invoice_move(self, backend, invoice, event):
         """The invoice's posted move, imported now if the invoice is finalized and not yet in
         Odoo; an empty recordset for a draft."""
         bindings = self.env["saas.binding"]
-        move = bindings.lookup(self, "account.move", invoice.id)
+        move = bindings.lookup(backend, "account.move", invoice.id)
         if not move and invoice.status in FINALIZED_STATUSES:
-            move = self._stripe_import_invoice(invoice)
-            self._stripe_apply_customer_credit(move, _starting_balance(event, invoice.currency))
+            move = self._import_invoice(backend, invoice)
+            self._apply_customer_credit(backend, move, _starting_balance(event, invoice.currency))
         elif move and move.state != "posted" and invoice.status in FINALIZED_STATUSES - {"void"}:
-            self._stripe_repost_move(move, invoice)
+            self._repost_move(backend, move, invoice)
         if move:
-            bindings.bind(self, move, invoice.id, updated=event.source_created)
+            bindings.bind(backend, move, invoice.id, updated=event.source_created)
         return move
 
-    def _stripe_repost_move(self, move, invoice):
+    def _repost_move(self, backend, move, invoice):
         """Post again an invoice that was reset to draft (or cancelled) in Odoo while Stripe
         shows it finalized: Stripe owns it. Its amounts must still be Stripe's — lines edited
         in the meantime fail the event with both figures, and the invoice stays as it was."""
@@ -205,9 +195,11 @@ class SaasBackend(models.Model):
             move.button_draft()
         move.action_post()
         invoice = dataclasses.replace(
-            invoice, lines=self._stripe_document_lines(invoice, "invoice")
+            invoice, lines=self._document_lines(backend, invoice, "invoice")
         )
-        self._stripe_check_invoice_totals(move, _turned(invoice) if invoice.total < 0 else invoice)
+        self._check_invoice_totals(
+            backend, move, _turned(invoice) if invoice.total < 0 else invoice
+        )
         move.message_post(
             body=self.env._(
                 "Posted again: Stripe shows invoice %(invoice)s %(status)s.",
@@ -216,8 +208,8 @@ class SaasBackend(models.Model):
             )
         )
 
-    def _stripe_import_invoice(self, invoice):
-        partner = self.env["saas.binding"].lookup(self, "res.partner", invoice.customer_id)
+    def _import_invoice(self, backend, invoice):
+        partner = self.env["saas.binding"].lookup(backend, "res.partner", invoice.customer_id)
         if not partner:
             raise TransientError(
                 self.env._(
@@ -226,63 +218,57 @@ class SaasBackend(models.Model):
                     invoice=invoice.id,
                 )
             )
-        currency = self._stripe_active_currency(invoice.currency)
+        currency = self._active_currency(backend, invoice.currency)
         invoice = dataclasses.replace(
-            invoice, lines=self._stripe_document_lines(invoice, "invoice")
+            invoice, lines=self._document_lines(backend, invoice, "invoice")
         )
         credit = (invoice.total or 0) < 0
         if credit:
             invoice = _turned(invoice)
-        invoice_date = self._stripe_date(invoice.finalized_at or invoice.created)
+        invoice_date = backend._stripe_date(invoice.finalized_at or invoice.created)
         move = (
             self.env["account.move"]
-            .with_company(self.company_id)
+            .with_company(backend.company_id)
             .create(
                 {
                     "move_type": "out_refund" if credit else "out_invoice",
-                    "company_id": self.company_id.id,
-                    "journal_id": self._stripe_sales_journal().id,
+                    "company_id": backend.company_id.id,
+                    "journal_id": self._sales_journal(backend).id,
                     "partner_id": partner.id,
                     "currency_id": currency.id,
                     "invoice_date": invoice_date,
                     # Stripe set the due date; a payment term would compute another one.
                     "invoice_payment_term_id": False,
-                    "invoice_date_due": self._stripe_date(invoice.due_date) or invoice_date,
+                    "invoice_date_due": backend._stripe_date(invoice.due_date) or invoice_date,
                     "ref": invoice.number,
                     "payment_reference": invoice.number,
                     "stripe_invoice_number": invoice.number,
                     "invoice_origin": invoice.subscription_id,
                     "saas_subscription_ref": invoice.subscription_id,
                     "invoice_line_ids": [
-                        Command.create(self._stripe_invoice_line_values(line, sequence))
+                        Command.create(self._invoice_line_values(backend, line, sequence))
                         for sequence, line in enumerate(invoice.lines, start=1)
                     ],
                 }
             )
         )
         move.action_post()
-        self._stripe_check_invoice_totals(move, invoice)
+        self._check_invoice_totals(backend, move, invoice)
         bindings = self.env["saas.binding"]
         for line in move.invoice_line_ids:
-            bindings.bind(self, line, line.saas_source_line_id)
+            bindings.bind(backend, line, line.saas_source_line_id)
         return move
 
-    def _stripe_document_lines(self, document, label):
+    def _document_lines(self, backend, document, label):
         """All lines of an invoice or credit note ``document``: those of the payload, or when
         Stripe truncated them (``lines.has_more``), every line listed by the API, page after
         page. ``label`` names the document in messages ("invoice", "credit note")."""
         if not document.lines_has_more:
             return document.lines
-        api = self._stripe_client().v1
-        line_items = (
-            api.credit_notes.line_items if label == "credit note" else api.invoices.line_items
-        )
+        service = "credit_notes" if label == "credit note" else "invoices"
         try:
-            pages = line_items.list(document.id, params={"limit": 100})
-            entries = [entry.to_dict() for entry in pages.auto_paging_iter()]
-        except stripe.StripeError as error:
-            if self._provider_is_transient(error):
-                raise
+            entries = backend._stripe_api().line_items(service, document.id)
+        except StripePermanentError as error:
             raise PermanentError(
                 self.env._(
                     "Stripe did not list the lines of %(label)s %(document)s: %(error)s",
@@ -300,7 +286,7 @@ class SaasBackend(models.Model):
         except NormalizeError as error:
             raise PermanentError(self.env._("Unreadable Stripe payload: %s", error)) from None
 
-    def _stripe_apply_customer_credit(self, move, starting_balance):
+    def _apply_customer_credit(self, backend, move, starting_balance):
         """Reconcile ``move`` with the customer's open Stripe credit notes for as much as
         Stripe took from the customer's credit balance (``-starting_balance``, at most the
         invoice's total), oldest credit first."""
@@ -343,26 +329,28 @@ class SaasBackend(models.Model):
                 )
             )
 
-    def _stripe_invoice_line_values(self, line, sequence):
-        quantity, price_unit, discount = self._stripe_line_pricing(line)
-        start, end = self._stripe_service_dates(line)
+    def _invoice_line_values(self, backend, line, sequence):
+        quantity, price_unit, discount = self._line_pricing(backend, line)
+        start, end = self._service_dates(backend, line)
         return {
             "sequence": sequence,
             "display_type": "product",
             "name": line.description or line.id,
             "product_id": line.product_id
-            and self._stripe_product_template(line.product_id).product_variant_id.id,
+            and self.env["saas.stripe.product.handler"]
+            ._product_template(backend, line.product_id)
+            .product_variant_id.id,
             "quantity": quantity,
             "price_unit": price_unit,
             "discount": discount,
-            "tax_ids": [Command.set(self._stripe_line_taxes(line).ids)],
+            "tax_ids": [Command.set(self._line_taxes(backend, line).ids)],
             "saas_service_start": start,
             "saas_service_end": end,
             "saas_is_proration": line.proration,
             "saas_source_line_id": line.id,
         }
 
-    def _stripe_line_pricing(self, line):
+    def _line_pricing(self, backend, line):
         """``(quantity, unit price, discount %)`` whose Odoo subtotal is exactly the line's
         amount after discounts (see the class docstring)."""
         line_fields = self.env["account.move.line"]._fields
@@ -398,7 +386,7 @@ class SaasBackend(models.Model):
             )
         )
 
-    def _stripe_line_taxes(self, line):
+    def _line_taxes(self, backend, line):
         taxes = self.env["account.tax"]
         for tax in line.tax_amounts:
             if not tax.tax_rate_id:
@@ -414,11 +402,11 @@ class SaasBackend(models.Model):
                 continue
             tax_maps = self.env["saas.stripe.tax.map"]
             mapping = tax_maps.search(
-                [("backend_id", "=", self.id), ("stripe_tax_rate_id", "=", tax.tax_rate_id)],
+                [("backend_id", "=", backend.id), ("stripe_tax_rate_id", "=", tax.tax_rate_id)],
                 limit=1,
             )
-            if not mapping and self.stripe_tax_match_by_rate:
-                mapping = tax_maps._stripe_match_by_rate(self, tax.tax_rate_id)
+            if not mapping and backend.stripe_tax_match_by_rate:
+                mapping = tax_maps._stripe_match_by_rate(backend, tax.tax_rate_id)
             if not mapping:
                 raise PermanentError(
                     self.env._(
@@ -426,7 +414,7 @@ class SaasBackend(models.Model):
                         "the Tax Mapping of backend %(backend)s, then replay the event.",
                         rate=tax.tax_rate_id,
                         line=line.id,
-                        backend=self.name,
+                        backend=backend.name,
                     )
                 )
             if mapping.tax_id.price_include != tax.inclusive:
@@ -444,13 +432,13 @@ class SaasBackend(models.Model):
             taxes |= mapping.tax_id
         return taxes
 
-    def _stripe_service_dates(self, line):
+    def _service_dates(self, backend, line):
         if not line.period_start or not line.period_end:
             return False, False
-        start = self._stripe_date(line.period_start)
-        return start, max(start, self._stripe_date(line.period_end) - timedelta(days=1))
+        start = backend._stripe_date(line.period_start)
+        return start, max(start, backend._stripe_date(line.period_end) - timedelta(days=1))
 
-    def _stripe_check_invoice_totals(self, move, invoice):
+    def _check_invoice_totals(self, backend, move, invoice):
         """Fail unless the posted move's amounts are Stripe's, to the currency's unit."""
         currency = move.currency_id
         tax = invoice.tax or Decimal(0)
@@ -495,7 +483,7 @@ class SaasBackend(models.Model):
                 )
             )
 
-    def _stripe_write_off(self, move, event):
+    def _write_off(self, backend, move, event):
         """Settle what is left of ``move`` against the write-off account: one entry that
         credits the receivable, reconciled with the invoice."""
         receivables = move.line_ids.filtered(
@@ -503,12 +491,12 @@ class SaasBackend(models.Model):
         )
         if not receivables:
             return self.env["account.move"]
-        if not self.stripe_writeoff_account_id:
+        if not backend.stripe_writeoff_account_id:
             raise PermanentError(
                 self.env._(
                     "Backend %s writes off uncollectible invoices but has no write-off "
                     "account. Set one, then replay the event.",
-                    self.name,
+                    backend.name,
                 )
             )
         residual = sum(receivables.mapped("amount_residual"))
@@ -516,12 +504,12 @@ class SaasBackend(models.Model):
         common = {"partner_id": move.commercial_partner_id.id, "currency_id": move.currency_id.id}
         entry = (
             self.env["account.move"]
-            .with_company(self.company_id)
+            .with_company(backend.company_id)
             .create(
                 {
                     "move_type": "entry",
                     "journal_id": move.journal_id.id,
-                    "date": self._stripe_date(event.source_created),
+                    "date": backend._stripe_date(event.source_created),
                     "ref": self.env._("Uncollectible in Stripe: %s", move.name),
                     "line_ids": [
                         Command.create(
@@ -535,7 +523,7 @@ class SaasBackend(models.Model):
                         Command.create(
                             {
                                 **common,
-                                "account_id": self.stripe_writeoff_account_id.id,
+                                "account_id": backend.stripe_writeoff_account_id.id,
                                 "balance": residual,
                                 "amount_currency": residual_currency,
                             }
@@ -551,37 +539,19 @@ class SaasBackend(models.Model):
         ).reconcile()
         return entry
 
-    # ---------------------------------------------------------------------------------------
-    # Helpers
-    # ---------------------------------------------------------------------------------------
-    @api.depends("company_id")
-    def _compute_stripe_journal_id(self):
-        for backend in self:
-            if backend.stripe_journal_id.company_id != backend.company_id:
-                backend.stripe_journal_id = backend._stripe_company_sales_journal()
-
-    def _stripe_company_sales_journal(self):
-        return self.env["account.journal"].search(
-            [
-                *self.env["account.journal"]._check_company_domain(self.company_id),
-                ("type", "=", "sale"),
-            ],
-            limit=1,
-        )
-
-    def _stripe_sales_journal(self):
+    def _sales_journal(self, backend):
         # A backend created before its company had a chart of accounts has no journal yet.
-        journal = self.stripe_journal_id or self._stripe_company_sales_journal()
+        journal = backend.stripe_journal_id or backend._stripe_company_sales_journal()
         if not journal:
             raise PermanentError(
                 self.env._(
-                    "Company %s has no sales journal for Stripe invoices.", self.company_id.name
+                    "Company %s has no sales journal for Stripe invoices.", backend.company_id.name
                 )
             )
         return journal
 
-    def _stripe_active_currency(self, code):
-        currency = self._stripe_currency(code)
+    def _active_currency(self, backend, code):
+        currency = backend._stripe_currency(code)
         if not currency.active:
             raise PermanentError(
                 self.env._(
@@ -591,15 +561,6 @@ class SaasBackend(models.Model):
                 )
             )
         return currency
-
-    def _stripe_date(self, moment):
-        """The calendar date of a timestamp in the company's time zone: an aware one from
-        ``lib/normalize`` or a naive UTC one as Odoo stores them (an event's time)."""
-        if not moment:
-            return False
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        return moment.astimezone(ZoneInfo(self.company_id.partner_id.tz or "UTC")).date()
 
 
 def _turned(invoice):

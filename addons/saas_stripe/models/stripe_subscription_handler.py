@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import models
 from odoo.addons.saas_connector_base.lib.errors import PermanentError
 from odoo.addons.saas_connector_base.models.saas_subscription import SUBSCRIPTION_STATES
 
@@ -9,18 +9,7 @@ SUBSCRIPTION_EVENT_TYPES = tuple(
 KNOWN_STATES = frozenset(state for state, _label in SUBSCRIPTION_STATES)
 
 
-class SaasSubscriptionItem(models.Model):
-    _inherit = "saas.subscription.item"
-
-    stripe_price_id = fields.Many2one(
-        "saas.stripe.price",
-        ondelete="set null",
-        help="Set when the price's own event has been applied; the item keeps its price id "
-        "and amounts either way.",
-    )
-
-
-class SaasBackend(models.Model):
+class SaasStripeSubscriptionHandler(models.AbstractModel):
     """Stripe subscriptions → ``saas.subscription``, with their MRR history.
 
     Every subscription event carries the whole subscription, so each one is applied as a
@@ -31,16 +20,15 @@ class SaasBackend(models.Model):
     partner, so *Match Customers by Email* no longer applies to it.
     """
 
-    _inherit = "saas.backend"  # pylint: disable=consider-merging-classes-inherited
+    _name = "saas.stripe.subscription.handler"
+    _inherit = "saas.event.handler"
+    _description = "Stripe Subscription Handler"
 
-    def _stripe_event_handlers(self):
-        return {
-            **super()._stripe_event_handlers(),
-            **dict.fromkeys(SUBSCRIPTION_EVENT_TYPES, self._stripe_subscription_updated),
-        }
+    _provider = "stripe"
+    _handles = dict.fromkeys(SUBSCRIPTION_EVENT_TYPES, "_subscription_updated")
 
-    def _stripe_subscription_updated(self, event):
-        subscription = self._stripe_object(event)
+    def _subscription_updated(self, backend, event):
+        subscription = backend._stripe_object(event)
         if subscription.status not in KNOWN_STATES:
             raise PermanentError(
                 self.env._(
@@ -53,16 +41,16 @@ class SaasBackend(models.Model):
             raise PermanentError(
                 self.env._("Subscription %s has no customer or no currency.", subscription.id)
             )
-        partner = self._stripe_customer_partner(subscription.customer_id)
-        currency = self._stripe_currency(subscription.currency)
+        partner = self._customer_partner(backend, subscription.customer_id)
+        currency = backend._stripe_currency(subscription.currency)
         bindings = self.env["saas.binding"]
         record = bindings.lookup_or_create(
-            self,
+            backend,
             "saas.subscription",
             subscription.id,
             lambda: {
                 "name": subscription.id,
-                "backend_id": self.id,
+                "backend_id": backend.id,
                 "partner_id": partner.id,
                 "currency_id": currency.id,
             },
@@ -84,40 +72,42 @@ class SaasBackend(models.Model):
             "collection_paused": bool(pause),
             "collection_resumes_at": _naive(pause and pause.resumes_at),
         }
-        items = [self._stripe_subscription_item_values(item) for item in subscription.items]
+        items = [self._subscription_item_values(backend, item) for item in subscription.items]
         history = record._apply_snapshot(values, items, event.source_created, event=event)
-        bindings.bind(self, record, subscription.id, updated=event.source_created)
+        bindings.bind(backend, record, subscription.id, updated=event.source_created)
         return [record, history]
 
-    def _stripe_customer_partner(self, customer_id):
+    def _customer_partner(self, backend, customer_id):
         """The customer's partner, or a stand-in under its id (see the class docstring); the
         stand-in's binding has no source time, so the customer's event is never stale."""
         bindings = self.env["saas.binding"]
-        partner = bindings.lookup(self, "res.partner", customer_id)
+        partner = bindings.lookup(backend, "res.partner", customer_id)
         if not partner:
             partner = bindings.lookup_or_create(
-                self,
+                backend,
                 "res.partner",
                 customer_id,
                 lambda: {
                     "name": customer_id,
                     "is_company": True,
-                    "company_id": self.company_id.id,
+                    "company_id": backend.company_id.id,
                 },
             )
-            self._stripe_complete_stand_in_later(customer_id)
+            self.env["saas.stripe.customer.handler"]._complete_stand_in_later(backend, customer_id)
         return partner
 
-    def _stripe_subscription_item_values(self, item):
+    def _subscription_item_values(self, backend, item):
         price = item.price
         unit_amount = price and price.unit_amount
         return {
             "external_id": item.id,
             "product_tmpl_id": item.product_id
-            and self._stripe_product_template(item.product_id).id,
+            and self.env["saas.stripe.product.handler"]
+            ._product_template(backend, item.product_id)
+            .id,
             "price_ref": item.price_id,
             "stripe_price_id": item.price_id
-            and self.env["saas.binding"].lookup(self, "saas.stripe.price", item.price_id).id,
+            and self.env["saas.binding"].lookup(backend, "saas.stripe.price", item.price_id).id,
             # Tiered prices have no unit amount: their bill depends on the quantity's tier,
             # and they count no MRR here.
             "unit_amount": unit_amount,

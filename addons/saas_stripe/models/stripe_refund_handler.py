@@ -4,7 +4,7 @@ from odoo.addons.saas_connector_base.lib.money import allocate, from_minor_units
 from odoo.fields import Command
 
 from ..lib.normalize import charge_refunds
-from .stripe_invoice import odoo_decimal
+from .stripe_invoice_handler import odoo_decimal
 
 # Refund statuses where the money has left the Stripe balance (a pending refund is already
 # deducted from it), and those where it came back.
@@ -12,7 +12,7 @@ REFUND_SENT = frozenset({"pending", "succeeded"})
 REFUND_UNDONE = frozenset({"failed", "canceled"})
 
 
-class SaasBackend(models.Model):
+class SaasStripeRefundHandler(models.AbstractModel):
     """Stripe refunds → posted outbound payments in the backend's Stripe journal.
 
     ``charge.refunded`` (which embedded the charge's refunds until 2022-11-15),
@@ -21,7 +21,7 @@ class SaasBackend(models.Model):
     share — so two partial refunds are two payments and a refund reported twice is one.
 
     The payment settles the credit note Stripe issued with the refund (bound to the refund id
-    by ``stripe_credit_note.py``, whichever comes first), so that the customer owes in Odoo
+    by ``stripe_credit_note_handler.py``, whichever comes first), so that the customer owes in Odoo
     what Stripe shows open. A refund without credit note is settled per the backend's policy:
     *Credit Note* credits the refunded invoice for the refunded amount (a full refund reverses
     it; a partial one credits each line in proportion, with its taxes and service period, so
@@ -34,53 +34,54 @@ class SaasBackend(models.Model):
     and leaves a to-do for finance: the credit it was paying out is open again.
     """
 
-    _inherit = "saas.backend"  # pylint: disable=consider-merging-classes-inherited
+    _name = "saas.stripe.refund.handler"
+    _inherit = "saas.event.handler"
+    _description = "Stripe Refund Handler"
 
-    def _stripe_event_handlers(self):
-        return {
-            **super()._stripe_event_handlers(),
-            "charge.refunded": self._stripe_charge_refunded,
-            "charge.refund.updated": self._stripe_refund_updated,
-            "refund.created": self._stripe_refund_updated,
-            "refund.updated": self._stripe_refund_updated,
-            "refund.failed": self._stripe_refund_failed,
-        }
+    _provider = "stripe"
+    _handles = {
+        "charge.refunded": "_charge_refunded",
+        "charge.refund.updated": "_refund_updated",
+        "refund.created": "_refund_updated",
+        "refund.updated": "_refund_updated",
+        "refund.failed": "_refund_failed",
+    }
 
     # ---------------------------------------------------------------------------------------
     # Handlers
     # ---------------------------------------------------------------------------------------
-    def _stripe_charge_refunded(self, event):
+    def _charge_refunded(self, backend, event):
         return [
-            self._stripe_apply_refund(refund, refund.status)
+            self._apply_refund(backend, refund, refund.status)
             for refund in charge_refunds(event.payload_json())
         ]
 
-    def _stripe_refund_updated(self, event):
-        refund = self._stripe_object(event)
-        return self._stripe_apply_refund(refund, refund.status)
+    def _refund_updated(self, backend, event):
+        refund = backend._stripe_object(event)
+        return self._apply_refund(backend, refund, refund.status)
 
-    def _stripe_refund_failed(self, event):
+    def _refund_failed(self, backend, event):
         # The event says the refund failed, whatever status its payload shows.
-        return self._stripe_apply_refund(self._stripe_object(event), "failed")
+        return self._apply_refund(backend, backend._stripe_object(event), "failed")
 
     # ---------------------------------------------------------------------------------------
     # Refunds
     # ---------------------------------------------------------------------------------------
-    def _stripe_apply_refund(self, refund, status):
-        record = self.env["saas.binding"].lookup(self, "account.payment", refund.id)
+    def _apply_refund(self, backend, refund, status):
+        record = self.env["saas.binding"].lookup(backend, "account.payment", refund.id)
         if status in REFUND_UNDONE:
             if record.state in ("in_process", "paid"):
-                self._stripe_cancel_refund(record, refund)
+                self._cancel_refund(backend, record, refund)
             return record
         if record or status not in REFUND_SENT:
             return record
-        return self._stripe_record_refund(refund)
+        return self._record_refund(backend, refund)
 
-    def _stripe_record_refund(self, refund):
+    def _record_refund(self, backend, refund):
         bindings = self.env["saas.binding"]
         # Payments are bound to their payment intent, else to their charge.
-        refunded = bindings.lookup(self, "account.payment", refund.payment_intent_id or "")
-        refunded = refunded or bindings.lookup(self, "account.payment", refund.charge_id or "")
+        refunded = bindings.lookup(backend, "account.payment", refund.payment_intent_id or "")
+        refunded = refunded or bindings.lookup(backend, "account.payment", refund.charge_id or "")
         if not refunded:
             raise TransientError(
                 self.env._(
@@ -103,21 +104,21 @@ class SaasBackend(models.Model):
         # Two events may report the same refund at once (the charge's and the refund's):
         # the lock of lookup_or_create lets only one of them create its payment.
         record = bindings.lookup_or_create(
-            self,
+            backend,
             "account.payment",
             refund.id,
             lambda: {
                 "payment_type": "outbound",
                 "partner_type": "customer",
                 "partner_id": refunded.partner_id.id,
-                "journal_id": self._stripe_payment_journal().id,
+                "journal_id": self.env["saas.stripe.payment.handler"]._payment_journal(backend).id,
                 # Refunds leave the Stripe balance: its clearing account, like payments.
-                "payment_method_line_id": self._stripe_payment_method_line(
-                    "outbound", refunded.currency_id
-                ).id,
+                "payment_method_line_id": self.env["saas.stripe.payment.handler"]
+                ._payment_method_line(backend, "outbound", refunded.currency_id)
+                .id,
                 "currency_id": refunded.currency_id.id,
                 "amount": refund.amount,
-                "date": self._stripe_date(refund.created) or refunded.date,
+                "date": backend._stripe_date(refund.created) or refunded.date,
                 "payment_reference": refund.id,
                 "memo": invoice.ref or invoice.name or refunded.memo,
             },
@@ -125,32 +126,34 @@ class SaasBackend(models.Model):
         if record.state != "draft":
             return record
         record.action_post()
-        settlement = bindings.lookup(self, "account.move", refund.id)
+        settlement = bindings.lookup(backend, "account.move", refund.id)
         if not settlement and invoice:
-            settlement = self._stripe_refund_settlement(refund, invoice, record)
+            settlement = self._refund_settlement(backend, refund, invoice, record)
         if settlement:
-            self._stripe_reconcile_receivables(record.move_id, settlement)
+            self.env["saas.stripe.credit.note.handler"]._reconcile_receivables(
+                backend, record.move_id, settlement
+            )
         return record
 
-    def _stripe_refund_settlement(self, refund, invoice, payment):
+    def _refund_settlement(self, backend, refund, invoice, payment):
         """The posted document that takes the refund of ``invoice`` off the customer's
         receivable while Stripe has issued no credit note for it, per the backend's policy
         (see the class docstring), bound to the refund id."""
-        if self.stripe_refund_without_credit_note == "contra_revenue":
-            settlement = self._stripe_refund_contra_entry(refund, invoice, payment)
+        if backend.stripe_refund_without_credit_note == "contra_revenue":
+            settlement = self._refund_contra_entry(backend, refund, invoice, payment)
         else:
-            settlement = self._stripe_refund_credit_note(refund, invoice)
+            settlement = self._refund_credit_note(backend, refund, invoice)
         settlement.action_post()
-        self.env["saas.binding"].bind(self, settlement, refund.id)
+        self.env["saas.binding"].bind(backend, settlement, refund.id)
         return settlement
 
-    def _stripe_refund_credit_note(self, refund, invoice):
+    def _refund_credit_note(self, backend, refund, invoice):
         """A draft credit note of ``invoice`` for the refunded amount: the reversal of the
         invoice for a full refund, else its lines in proportion to what each billed, so that
         each keeps its product, taxes and service period."""
         currency = invoice.currency_id
         values = {
-            "invoice_date": self._stripe_date(refund.created) or invoice.invoice_date,
+            "invoice_date": backend._stripe_date(refund.created) or invoice.invoice_date,
             "ref": self.env._("Refunded in Stripe: %s", refund.id),
         }
         if refund.amount == odoo_decimal(invoice.amount_total, currency):
@@ -187,12 +190,12 @@ class SaasBackend(models.Model):
             )
         credit_note = (
             self.env["account.move"]
-            .with_company(self.company_id)
+            .with_company(backend.company_id)
             .create(
                 {
                     **values,
                     "move_type": "out_refund",
-                    "company_id": self.company_id.id,
+                    "company_id": backend.company_id.id,
                     "journal_id": invoice.journal_id.id,
                     "partner_id": invoice.partner_id.id,
                     "currency_id": currency.id,
@@ -205,10 +208,10 @@ class SaasBackend(models.Model):
                 }
             )
         )
-        self._stripe_round_taxes_to(credit_note, refund.amount)
+        self._round_taxes_to(backend, credit_note, refund.amount)
         return credit_note
 
-    def _stripe_round_taxes_to(self, move, amount):
+    def _round_taxes_to(self, backend, move, amount):
         """Bring the total of the draft ``move`` to ``amount`` by its largest tax, as a user
         edits a tax amount: taxes computed line by line on proportional prices may miss the
         refunded amount by a few minor units."""
@@ -234,18 +237,18 @@ class SaasBackend(models.Model):
                 )
             )
 
-    def _stripe_refund_contra_entry(self, refund, invoice, payment):
+    def _refund_contra_entry(self, backend, refund, invoice, payment):
         """A draft entry debiting the contra-revenue account and crediting the customer's
         receivable with what ``payment`` paid out: the invoice, its taxes and its revenue
         schedules stay as billed."""
-        account = self.stripe_refund_contra_revenue_account_id
+        account = backend.stripe_refund_contra_revenue_account_id
         if not account:
             raise PermanentError(
                 self.env._(
                     "Backend %s books refunds without credit note as contra revenue but has "
                     "no Refunds Contra-Revenue Account. Set one on the backend's Stripe "
                     "Accounting page, then replay the event.",
-                    self.name,
+                    backend.name,
                 )
             )
         receivable = payment.move_id.line_ids.filtered(
@@ -260,7 +263,7 @@ class SaasBackend(models.Model):
         }
         return (
             self.env["account.move"]
-            .with_company(self.company_id)
+            .with_company(backend.company_id)
             .create(
                 {
                     "move_type": "entry",
@@ -289,13 +292,13 @@ class SaasBackend(models.Model):
             )
         )
 
-    def _stripe_refund_made(self, move):
+    def _refund_made(self, backend, move):
         """Whether ``move`` is one a refund made without a Stripe credit note: bound to the
         refund alone, where Stripe's credit notes are bound to their own id too."""
         return (
             self.env["saas.binding"].search_count(
                 [
-                    ("backend_id", "=", self.id),
+                    ("backend_id", "=", backend.id),
                     ("res_model", "=", move._name),
                     ("res_id", "=", move.id),
                 ]
@@ -303,13 +306,13 @@ class SaasBackend(models.Model):
             == 1
         )
 
-    def _stripe_cancel_refund(self, record, refund):
+    def _cancel_refund(self, backend, record, refund):
         record.action_draft()
         record.action_cancel()
         # What settled the refund in the absence of a Stripe credit note goes with it; a
         # credit note of Stripe's stays, as in Stripe.
-        settlement = self.env["saas.binding"].lookup(self, "account.move", refund.id)
-        if settlement.state == "posted" and self._stripe_refund_made(settlement):
+        settlement = self.env["saas.binding"].lookup(backend, "account.move", refund.id)
+        if settlement.state == "posted" and self._refund_made(backend, settlement):
             settlement.button_cancel()
         failure = self.env._(
             "Stripe could not refund %(amount)s %(currency)s (%(refund)s): %(reason)s.",
@@ -321,7 +324,7 @@ class SaasBackend(models.Model):
         record.message_post(body=failure)
         record.activity_schedule(
             activity_type_id=self.env.ref("mail.mail_activity_data_todo").id,
-            user_id=(self.responsible_id or self.env.ref("base.user_admin")).id,
+            user_id=(backend.responsible_id or self.env.ref("base.user_admin")).id,
             summary=self.env._("Stripe refund failed"),
             note=failure,
         )
