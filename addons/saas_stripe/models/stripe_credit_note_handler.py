@@ -2,10 +2,9 @@ import dataclasses
 
 from odoo import models
 from odoo.addons.saas_connector_base.lib.errors import PermanentError, TransientError
+from odoo.addons.saas_connector_base.lib.money import odoo_decimal
 from odoo.exceptions import UserError
 from odoo.fields import Command
-
-from .stripe_invoice_handler import odoo_decimal
 
 
 class SaasStripeCreditNoteHandler(models.AbstractModel):

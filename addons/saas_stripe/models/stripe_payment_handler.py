@@ -2,10 +2,10 @@ from decimal import Decimal
 
 from odoo import models
 from odoo.addons.saas_connector_base.lib.errors import PermanentError, TransientError
+from odoo.addons.saas_connector_base.lib.money import odoo_decimal
 from odoo.fields import Command
 
 from ..lib.normalize import PAYMENT_FAILED, PAYMENT_SUCCEEDED, payment_from_invoice
-from .stripe_invoice_handler import odoo_decimal
 
 
 class SaasStripePaymentHandler(models.AbstractModel):

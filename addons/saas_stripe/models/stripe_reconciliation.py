@@ -3,7 +3,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from odoo import models
-from odoo.addons.saas_connector_base.lib.money import from_minor_units
+from odoo.addons.saas_connector_base.lib.money import from_minor_units, odoo_decimal
 from odoo.addons.saas_connector_base.lib.reconciliation import (
     Comparison,
     SubscriptionItemState,
@@ -12,7 +12,7 @@ from odoo.addons.saas_connector_base.lib.reconciliation import (
 
 from ..lib.api import StripeApiError
 from ..lib.normalize import PAYMENT_SUCCEEDED, NormalizeError, normalize_object
-from .stripe_invoice_handler import FINALIZED_STATUSES, odoo_decimal
+from .stripe_invoice_handler import FINALIZED_STATUSES
 from .stripe_refund_handler import REFUND_SENT
 
 # Object types compared, in the order of the summary, with the SDK service that lists them;

@@ -1,10 +1,14 @@
 from odoo import models
 from odoo.addons.saas_connector_base.lib.errors import PermanentError, TransientError
-from odoo.addons.saas_connector_base.lib.money import allocate, from_minor_units, to_minor_units
+from odoo.addons.saas_connector_base.lib.money import (
+    allocate,
+    from_minor_units,
+    odoo_decimal,
+    to_minor_units,
+)
 from odoo.fields import Command
 
 from ..lib.normalize import charge_refunds
-from .stripe_invoice_handler import odoo_decimal
 
 # Refund statuses where the money has left the Stripe balance (a pending refund is already
 # deducted from it), and those where it came back.
