@@ -5,6 +5,7 @@ from unittest.mock import patch
 
 import psycopg2
 
+from odoo.addons.saas_connector_base.lib.inbound import WebhookRequest
 from odoo.tests import HttpCase, tagged
 
 from .common import SECRET, body_of, create_backend, make_event, signed_headers
@@ -195,7 +196,8 @@ class TestWebhookIntake(HttpCase):
                 ("test", "test", self.env.company, "Test account"),
             )
             body = body_of(make_event("c_1", event_id="evt_cached"))
-            inbound = backend._provider_parse_webhook(body, signed_headers(body), secrets)
+            delivery = WebhookRequest("POST", self.url, signed_headers(body), body)
+            inbound = backend._provider_parse_webhook(delivery, secrets)
         self.assertEqual([event.external_id for event in inbound], ["evt_cached"])
 
     def test_a_changed_backend_applies_to_the_next_delivery(self):
