@@ -1,4 +1,7 @@
 from odoo import fields, models
+from odoo.exceptions import UserError
+
+RECEIVED_FIELDS = frozenset({"backend_id", "received_at", "body"})
 
 
 class SaasDelivery(models.Model):
@@ -19,3 +22,11 @@ class SaasDelivery(models.Model):
     received_at = fields.Datetime(readonly=True)
     body = fields.Text(readonly=True, help="The request body exactly as received.")
     event_ids = fields.One2many("saas.event", "delivery_id", string="Events", readonly=True)
+
+    def write(self, vals):
+        # Like its events, the delivery is the audit record of what was received.
+        if RECEIVED_FIELDS.intersection(vals):
+            raise UserError(
+                self.env._("What was received is kept verbatim and cannot be changed.")
+            )
+        return super().write(vals)

@@ -5,9 +5,10 @@ from lxml import etree
 
 from odoo.addons.saas_connector_base.models.saas_backend import PUBLIC_BASE_URL_PARAM
 from odoo.addons.saas_connector_base.tests.common import run_jobs
+from odoo.exceptions import UserError
 from odoo.tests import HttpCase, tagged
 
-from ..models.saas_backend import OUTBOUND_NS, SOAP_NS, XML_TIMESTAMP_HEADER
+from ..models.saas_backend import OUTBOUND_NS, SOAP_NS, XML_TIMESTAMP_HEADER, sign_xml
 from .common import create_backend, make_event, xml_body_of, xml_headers
 
 PUBLIC_BASE_URL = "https://hooks.example.com/odoo"
@@ -68,6 +69,8 @@ class TestWebhookXmlBatch(HttpCase):
         # The body is kept once, verbatim, beside the events parsed from it.
         self.assertEqual(len(stored.delivery_id), 1)
         self.assertEqual(stored.delivery_id.body, body.decode())
+        with self.assertRaises(UserError):
+            stored.delivery_id.body = "<changed/>"
         self.assertIn(XML_TIMESTAMP_HEADER, stored[0].headers)
         run_jobs(self.env)
         self.assertEqual(set(stored.mapped("state")), {"done"})
@@ -91,6 +94,17 @@ class TestWebhookXmlBatch(HttpCase):
         self.assertAcknowledged(self.post(xml_body_of(*events, make_event("c_3", event_id="n_3"))))
         self.assertEqual(self.stored().mapped("external_id"), ["n_1", "n_2", "n_3"])
         self.assertEqual(len(self.deliveries()), 2)
+
+    def test_the_xml_signature_is_hubspots_v3(self):
+        # The test vector of HubSpot's official Python SDK.
+        signature = sign_xml(
+            "POST",
+            "https://www.example.com/webhook_uri",
+            b"{'example_field':'example_value'}",
+            15000000,
+            "yyyyyyyy-yyyy-yyyy-yyyy-yyyyyyyyyyyy",
+        )
+        self.assertEqual(signature, "HPW73RUtKmcYoEDADG0s6MmGFWUzWJKAW07r8RDgcQw=")
 
     def test_a_bad_or_missing_signature_gets_a_fault_and_stores_nothing(self):
         body = xml_body_of(make_event("c_1"))
