@@ -400,9 +400,9 @@ class SaasBackend(models.Model):
         URL the sender called (query included; see :meth:`_webhook_public_base_url`), the
         headers (case-insensitive) and the raw body (bytes), and ``signing_secrets`` the live
         webhook signing secrets (never empty). Raise :class:`~..lib.errors.WebhookRejected`
-        for anything that must not be stored; the delivery is then refused whole. A body in
-        XML is parsed without resolving entities, loading a DTD or reaching the network, and
-        one with a DOCTYPE is refused. Runs inside the webhook request: no API calls, nothing
+        for anything that must not be stored; the delivery is then refused whole. Parse XML
+        with :func:`~..lib.safe_xml.parse` (no entities, DTD or network; a DOCTYPE is
+        refused). Runs inside the webhook request: no API calls, nothing
         slow. There, ``self`` comes from the token lookup with its stored fields in cache
         (``provider``, ``environment``, the provider's own settings): read them freely, but
         anything else (a related record's fields, a search) is a query on every delivery.
