@@ -42,12 +42,12 @@ class WebhookAnswer:
 
     status: int
     body: bytes
-    content_type: str = "application/json"
+    content_type: str = "application/json; charset=utf-8"
     headers: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def json(cls, status, headers=None, **values):
-        return cls(status, json.dumps(values).encode(), "application/json", headers or {})
+        return cls(status, json.dumps(values).encode(), headers=headers or {})
 
 
 @dataclass(frozen=True)
