@@ -244,13 +244,14 @@ class SaasBackend(models.Model):
     # ---------------------------------------------------------------------------------------
     # Provider contract
     # ---------------------------------------------------------------------------------------
-    def _provider_parse_webhook(self, body, headers, signing_secrets):
+    def _provider_parse_webhook(self, request, signing_secrets):
         if self.provider != "stripe":
-            return super()._provider_parse_webhook(body, headers, signing_secrets)
+            return super()._provider_parse_webhook(request, signing_secrets)
+        body = request.body
         try:
             verify_header(
                 body,
-                headers.get(SIGNATURE_HEADER),
+                request.headers.get(SIGNATURE_HEADER),
                 signing_secrets,
                 tolerance=self.stripe_signature_tolerance or DEFAULT_TOLERANCE,
             )
@@ -276,6 +277,10 @@ class SaasBackend(models.Model):
             ]
         except (KeyError, TypeError, AttributeError) as error:
             raise WebhookRejected(f"not a Stripe event: {error}") from None
+
+    def _provider_webhook_audit_headers(self):
+        audit_headers = super()._provider_webhook_audit_headers()
+        return (*audit_headers, SIGNATURE_HEADER) if self.provider == "stripe" else audit_headers
 
     def _provider_event_rank(self, event_type):
         if self.provider != "stripe":
