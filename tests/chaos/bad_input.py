@@ -5,6 +5,9 @@ wrong livemode, unknown and absurd tokens, wrong methods and content types, XML 
 answer may be a 500, no rejected delivery may leave anything stored, and the server's log
 must hold no secret nor webhook token."""
 
+import base64
+import hashlib
+import hmac
 import importlib.util
 import json
 import random
@@ -78,6 +81,7 @@ class Generator:
     """Bad deliveries of every class, in turn, each with its own event id."""
 
     def __init__(self, campaign, run, seed):
+        self.base_url = campaign.url
         self.test = f"/saas/webhook/{campaign.backends['test']['token']}"
         self.stripe = f"/saas/webhook/{campaign.backends['stripe']['token']}"
         self.run = run
@@ -275,10 +279,20 @@ class Generator:
         )
 
     def xml_body(self):
-        body = self.rng.choice([XML_BOMB, XXE])
-        return self._signed_test(
-            "XML bomb or external entity", body, None, **{"Content-Type": "text/xml"}
-        )
+        """Hostile XML, signed the way the test provider's XML deliveries are (over method,
+        public URL, body and time), so that it reaches the parser."""
+        body = self.rng.choice([XML_BOMB, XXE, XML_BOMB.replace(b"lolz", b"soapenv:Envelope")])
+        timestamp = str(int(time.time() * 1000))
+        message = b"POST" + f"{self.base_url}{self.test}".encode() + body + timestamp.encode()
+        signature = base64.b64encode(
+            hmac.new(TEST_SECRET.encode(), message, hashlib.sha256).digest()
+        ).decode()
+        headers = {
+            "Content-Type": "text/xml",
+            "X-Test-Signature-V3": signature,
+            "X-Test-Request-Timestamp": timestamp,
+        }
+        return Delivery("XML bomb or external entity", self.test, body, headers)
 
     def not_an_event(self):
         event_id = self.new_id()

@@ -58,6 +58,8 @@ def backend(name, provider, company, secret):
     )
     record.new_webhook_secret = secret
     return record
+# Senders sign the URL they call: the server's own, as a proxy would forward it.
+env["ir.config_parameter"].set_param("saas_connector_base.public_base_url", %(url)r)
 test_a = backend("Chaos test provider", "test", company_a, %(test_secret)r)
 stripe_a = backend("Chaos Stripe", "stripe", company_a, %(stripe_secret)r)
 stripe_a.stripe_api_key = %(api_key)r
@@ -131,6 +133,7 @@ class Campaign:
                 "api_key": STRIPE_API_KEY,
                 "users": USERS,
                 "password": PASSWORD,
+                "url": self.url,
             },
         )
         self.backends = json.loads(benchkit.marked(output, "CHAOS_JSON "))

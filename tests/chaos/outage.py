@@ -21,6 +21,8 @@ from chaoskit import (
     say,
 )
 
+# Seconds within which the events of the storm are all settled once it ends.
+DRAIN_TARGET = 60
 SIZES = {"small": (40, 5, 3), "full": (200, 10, 10)}  # contacts by versions, outage seconds
 
 
@@ -82,5 +84,6 @@ def run(campaign):
             "event states (settled: applied, or stale)", states, set(states) <= {"done", "stale"}
         ),
         Figure("contacts whose books differ from an in-order delivery", wrong, wrong == 0),
-        Figure("seconds to drain after the storm", round(drained, 1)),
+        # Jobs cut off by the outage run again within seconds, not at the periodic sweep.
+        Figure("seconds to drain after the storm", round(drained, 1), drained < DRAIN_TARGET),
     ]

@@ -46,7 +46,8 @@ def main():
     if unknown:
         parser.error(f"unknown scenarios: {', '.join(sorted(unknown))}")
 
-    run_dir = benchkit.run_dir(chaoskit.NAME)
+    # One folder per database: a campaign of `make test` and one of `make chaos` may run at once.
+    run_dir = benchkit.ROOT / ".run" / "chaos" / args.db
     benchkit.empty_dir(run_dir)
     campaign = chaoskit.Campaign(args.db, args.port, run_dir, args.scale)
     campaign.prepare()

@@ -94,7 +94,10 @@ class InboundEvent:
 def delivery_problem(events, body=b""):
     """Why a delivery's events, or its raw ``body`` kept beside them, cannot be stored, or
     ``None``: a delivery is stored whole or not at all, so that the sender's retry brings
-    every event of it again."""
+    every event of it again. A delivery without any event is refused too: no provider sends
+    one, and answering it 200 would tell a misconfigured sender all is well."""
+    if not events:
+        return "no event in the delivery"
     if len(events) > MAX_EVENTS_PER_DELIVERY:
         return f"more than {MAX_EVENTS_PER_DELIVERY} events in one delivery"
     for event in events:

@@ -479,10 +479,16 @@ class SaasEvent(models.Model):
         by hand, a crash between commit and enqueue). Jobs are keyed by object, so enqueuing an
         object that already has one creates nothing."""
         cutoff = fields.Datetime.subtract(fields.Datetime.now(), minutes=older_than_minutes)
+        return self._enqueue_waiting([("received_at", "<", cutoff)])
+
+    @api.model
+    def _enqueue_waiting(self, domain):
+        """Enqueue the objects of the waiting events within ``domain`` whose retry time has
+        come; how many events."""
         waiting = self.search(
             [
                 ("state", "in", WAITING_STATES),
-                ("received_at", "<", cutoff),
+                *domain,
                 "|",
                 ("next_attempt_at", "=", False),
                 ("next_attempt_at", "<", fields.Datetime.now()),

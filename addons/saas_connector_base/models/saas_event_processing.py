@@ -25,6 +25,10 @@ CONCURRENCY_PGCODES = frozenset(
 # Errors whose message is written for a finance user and can be shown as is.
 READABLE_ERRORS = (PermanentError, UserError, ValidationError)
 
+# The failure of a job whose connection to the database was lost (an outage, a failover, a
+# terminated session), as queue_job records it: the bare classes, not an error of a query.
+CONNECTION_LOST = frozenset({"psycopg2.InterfaceError", "psycopg2.OperationalError"})
+
 
 class SaasBackend(models.Model):
     """Event processing: one queue job per external object, its events in source order."""
@@ -78,6 +82,16 @@ class SaasBackend(models.Model):
         for object_external_id in object_ids:
             self._enqueue_object_processing(object_external_id)
         return self.env._("%s objects to process.", len(object_ids))
+
+    def _on_processing_job_failed(self, exc_name=None, exc_message=None, exc_info=None):
+        """queue_job calls this when a dispatching or processing job of this backend failed.
+        One that lost its database connection did nothing — its transaction went with the
+        connection — but queue_job fails it, and its events would wait for the periodic sweep:
+        the backend's waiting objects are enqueued again at once (objects with a job waiting
+        get no second one). Any other failure is a crash of the engine, left failed to be
+        looked at."""
+        if exc_name in CONNECTION_LOST:
+            self.env["saas.event"]._enqueue_waiting([("backend_id", "in", self.ids)])
 
     def _object_identity_key(self, object_external_id):
         return f"saas.event:{self.id}:{object_external_id}"

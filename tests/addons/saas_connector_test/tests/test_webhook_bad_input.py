@@ -85,6 +85,9 @@ class TestWebhookBadInput(HttpCase):
                 response = self.post_signed(body_of(make_event("c_1", event_id="e" * size)))
                 self.assertRefused(response, 400, "external_id longer than 255 characters")
 
+    def test_a_signed_delivery_without_any_event_gets_400(self):
+        self.assertRefused(self.post_signed(b"[]"), 400, "no event in the delivery")
+
     def test_options_never_stores(self):
         response = self.post_signed(body_of(make_event("c_1")), method="OPTIONS")
         self.assertRefused(response, 405, "method not allowed")
