@@ -15,6 +15,7 @@ import random
 import sys
 import threading
 import time
+import zlib
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -163,6 +164,18 @@ class Campaign:
             benchkit.stop(self.server)
             self.server = None
 
+    def second_node(self):
+        """Another server on the same database, as deployed (its own workers and job
+        runner), on the port after the next: its process and its URL."""
+        folder = self.run_dir / "node2"
+        folder.mkdir(exist_ok=True)
+        port = self.port + 10
+        conf = benchkit.write_conf(
+            folder, self.db, port=port, job_channels="root:2,root.saas:2", log_level="info"
+        )
+        benchkit.ensure_port_free(port)
+        return benchkit.start_odoo(conf, port, folder / "server.out"), f"http://127.0.0.1:{port}"
+
     def sql(self, query, params=()):
         """All rows of ``query`` on the database, read directly (not through the proxy)."""
         cnx = psycopg2.connect(dbname=self.db)
@@ -253,10 +266,11 @@ def signed_test_delivery(event):
 class Sender:
     """A provider's delivery loop: each event POSTed until a 2xx answer, retrying every
     other answer and every connection error after a pause, the way Stripe and HubSpot retry.
-    Counts every answer by status."""
+    With several endpoints (nodes behind a load balancer), events are spread over them and a
+    retry goes to the next one. Counts every answer by status."""
 
-    def __init__(self, endpoint, connections=8, give_up_after=600):
-        self.endpoint = endpoint
+    def __init__(self, endpoints, connections=8, give_up_after=600):
+        self.endpoints = [endpoints] if isinstance(endpoints, str) else list(endpoints)
         self.connections = connections
         self.give_up_after = give_up_after
         self.answers = Counter()
@@ -272,13 +286,12 @@ class Sender:
     def deliver(self, event):
         body, headers = signed_test_delivery(event)
         deadline = time.monotonic() + self.give_up_after
+        turn = zlib.crc32(event["id"].encode())
         while True:
+            endpoint = self.endpoints[turn % len(self.endpoints)]
             try:
-                status = (
-                    self._session()
-                    .post(self.endpoint, data=body, headers=headers, timeout=60)
-                    .status_code
-                )
+                status = self._session().post(endpoint, data=body, headers=headers, timeout=60)
+                status = status.status_code
             except requests.RequestException:
                 status = "no answer"
                 self._local.__dict__.pop("session", None)
@@ -290,6 +303,7 @@ class Sender:
                 return
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{event['id']} never acknowledged: last answer {status}")
+            turn += 1
             time.sleep(0.5)
 
     def deliver_all(self, events):

@@ -8,7 +8,8 @@ here is a correctness property, not a speed).
 
 ``--scale small`` (CI, a few minutes) runs a small scenario of each kind; ``full`` (``make
 chaos``) the whole campaign: 10,000 events three times shuffled, 20 worker kills and one of
-the server, outages during a storm, 10,000 bad deliveries.
+the server, outages during a storm, two nodes and one of them killed, 10,000 bad
+deliveries.
 """
 
 import argparse
@@ -25,11 +26,13 @@ import crash  # noqa: E402
 import disorder  # noqa: E402
 import outage  # noqa: E402
 import secrets_access  # noqa: E402
+import two_nodes  # noqa: E402
 
 SCENARIOS = {
     "disorder": disorder.run,
     "crash": crash.run,
     "outage": outage.run,
+    "two_nodes": two_nodes.run,
     "bad_input": bad_input.run,
     "secrets": secrets_access.run,
 }
