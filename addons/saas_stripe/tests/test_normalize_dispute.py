@@ -3,10 +3,8 @@ recorded payloads (see fixtures/PROVENANCE.md); a test that needs a variant deri
 and says which field it changes."""
 
 import copy
-import json
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -18,16 +16,12 @@ from odoo.addons.saas_stripe.lib.normalize import (
     normalize_object,
 )
 
-FIXTURES = Path(__file__).parent / "fixtures"
+from .common_normalize import load
 
 DJ_STRIPE = "dj-stripe/tests__init__.FAKE_EVENT_DISPUTE_{}.json"
 SYNC_ENGINE = "stripe-sync-engine/charge_dispute_{}.json"
 LAGO_2020_CLOSED = "lago-api/2020-08-27/webhooks/charge_dispute_closed.json"
 LAGO_BASIL_CLOSED = "lago-api/2025-04-30.basil/webhooks/charge_dispute_closed.json"
-
-
-def load(name):
-    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
 
 
 def at(timestamp):
