@@ -147,7 +147,7 @@ class SaasStripeCustomerHandler(models.AbstractModel):
             )
             if value
         }
-        values.update(self._address_values(backend, customer.address or {}))
+        values.update(self._address_values(backend, customer.address))
         if customer.currency:
             values["stripe_currency_id"] = backend._stripe_currency(customer.currency).id
         country = self.env["res.country"].browse(values.get("country_id")) or partner.country_id
@@ -157,19 +157,25 @@ class SaasStripeCustomerHandler(models.AbstractModel):
         return values
 
     def _address_values(self, backend, address):
-        values = {field: address[key] for key, field in ADDRESS_FIELDS.items() if address.get(key)}
-        country = address.get("country") and self.env["res.country"].search(
-            [("code", "=", address["country"].upper())], limit=1
+        if not address:
+            return {}
+        values = {
+            field: getattr(address, key)
+            for key, field in ADDRESS_FIELDS.items()
+            if getattr(address, key)
+        }
+        country = address.country and self.env["res.country"].search(
+            [("code", "=", address.country)], limit=1
         )
         if country:
             values["country_id"] = country.id
             # Stripe takes a state as typed (a code in most countries, a name in others).
-            state = address.get("state") and self.env["res.country.state"].search(
+            state = address.state and self.env["res.country.state"].search(
                 [
                     ("country_id", "=", country.id),
                     "|",
-                    ("code", "=ilike", address["state"]),
-                    ("name", "=ilike", address["state"]),
+                    ("code", "=ilike", address.state),
+                    ("name", "=ilike", address.state),
                 ],
                 limit=1,
             )

@@ -3,6 +3,7 @@
 import pytest
 
 from odoo.addons.saas_stripe.lib.normalize import (
+    Address,
     Customer,
     NormalizeError,
     TaxId,
@@ -39,12 +40,9 @@ ADA_TAX_ID = TaxId(
                 name="Ada Lovelace",
                 email="ada@example.com",
                 phone="+49 30 1234567",
-                address={
-                    "line1": "Unter den Linden 1",
-                    "postal_code": "10117",
-                    "city": "Berlin",
-                    "country": "DE",
-                },
+                address=Address(
+                    line1="Unter den Linden 1", postal_code="10117", city="Berlin", country="DE"
+                ),
                 currency="EUR",
                 tax_ids=(ADA_TAX_ID,),
                 metadata={"odoo_ref": "42"},
@@ -78,14 +76,7 @@ ADA_TAX_ID = TaxId(
             Customer(
                 id="cus_SR8o2vcGRkVb6v",
                 name="Integration Test UPDATED 2025-06-04T12:35:09Z",
-                address={
-                    "city": None,
-                    "country": "FR",
-                    "line1": None,
-                    "line2": None,
-                    "postal_code": None,
-                    "state": None,
-                },
+                address=Address(country="FR"),
                 metadata={
                     "lago_customer_id": "2c0f0f00-c378-4915-8ea4-c26304e1968a",
                     "customer_id": "cust_2025-06-04T12:34:59Z--d2ac6d",
@@ -132,3 +123,12 @@ def test_tax_id_without_value_is_refused():
     del tax_id["value"]
     with pytest.raises(NormalizeError, match="tax_id has no value"):
         normalize_object(tax_id)
+
+
+def test_address_is_read_whatever_the_case_of_its_country_and_blank_parts_are_none():
+    # Derived: a lower-case country and an empty line, as a hand-typed address may hold.
+    customer = stripe_object(f"{LOCALSTRIPE}/customer_created.json")
+    customer["address"].update(country="de", line2="")
+    assert normalize_object(customer).address == Address(
+        line1="Unter den Linden 1", postal_code="10117", city="Berlin", country="DE"
+    )

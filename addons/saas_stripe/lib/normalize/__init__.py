@@ -31,7 +31,7 @@ from .balance import BalanceTransaction, Payout
 from .catalog import Price, Product
 from .common import NormalizeError
 from .credit_note import CreditNote, CreditNoteLine
-from .customer import Customer, TaxId
+from .customer import Address, Customer, TaxId
 from .dispute import DISPUTE_CLOSED, DISPUTE_NEEDS_RESPONSE, DISPUTE_STATUSES, Dispute
 from .event import Event, normalize_event, normalize_object
 from .invoice import DiscountAmount, Invoice, InvoiceLine, TaxAmount, TaxRate

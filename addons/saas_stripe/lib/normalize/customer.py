@@ -6,6 +6,20 @@ from .common import _currency, _id, _list_data, _required
 
 
 @dataclass(frozen=True)
+class Address:
+    """A postal address; a part Stripe has not (null or empty) is None. ``state`` is as the
+    customer typed it (a code in most countries, a name in others), ``country`` an upper-case
+    ISO 3166 code."""
+
+    line1: str | None = None
+    line2: str | None = None
+    city: str | None = None
+    postal_code: str | None = None
+    state: str | None = None
+    country: str | None = None
+
+
+@dataclass(frozen=True)
 class TaxId:
     """A customer's tax id, embedded in the customer or alone (``customer.tax_id.*`` events).
     ``id`` is None for the VAT number of a customer older than tax ids; ``customer_id`` is None
@@ -25,7 +39,7 @@ class Customer:
     name: str | None = None
     email: str | None = None
     phone: str | None = None
-    address: dict | None = None
+    address: Address | None = None
     currency: str | None = None
     tax_ids: tuple[TaxId, ...] = ()
     metadata: dict = field(default_factory=dict)
@@ -48,7 +62,7 @@ def _customer(obj):
         name=obj.get("name"),
         email=obj.get("email"),
         phone=obj.get("phone"),
-        address=dict(obj["address"]) if obj.get("address") else None,
+        address=_address(obj.get("address")),
         currency=_currency(obj),
         tax_ids=tax_ids,
         metadata=dict(obj.get("metadata") or {}),
@@ -62,4 +76,18 @@ def _tax_id(obj, label="tax_id"):
         country=obj.get("country"),
         id=obj.get("id"),
         customer_id=_id(obj.get("customer")),
+    )
+
+
+def _address(obj):
+    if not obj:
+        return None
+    country = obj.get("country")
+    return Address(
+        line1=obj.get("line1") or None,
+        line2=obj.get("line2") or None,
+        city=obj.get("city") or None,
+        postal_code=obj.get("postal_code") or None,
+        state=obj.get("state") or None,
+        country=country.upper() if country else None,
     )
