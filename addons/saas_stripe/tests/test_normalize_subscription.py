@@ -22,6 +22,31 @@ from .common_normalize import (
 )
 
 
+@pytest.mark.parametrize(
+    "fixture",
+    [
+        f"{LOCALSTRIPE}/customer_subscription_created.json",
+        f"{SYNC_ENGINE}/subscription_created.json",
+        f"{SYNC_ENGINE}/subscription_updated.json",
+        f"{SYNC_ENGINE}/subscription_deleted.json",
+        "pay/subscription.updated.json",
+        "openapi/fixtures3.2026-08.subscription.json",
+    ],
+)
+def test_every_item_has_a_period_and_the_subscription_spans_them(fixture):
+    # From 2017-08-15 to the 2026-08 shape, wherever the version puts the period (2025-03-31.basil
+    # moved it to the items), each item has one and the subscription spans them.
+    subscription = normalize_object(stripe_object(fixture))
+    assert subscription.items
+    starts = [item.current_period_start for item in subscription.items]
+    ends = [item.current_period_end for item in subscription.items]
+    assert None not in starts and None not in ends
+    assert (subscription.current_period_start, subscription.current_period_end) == (
+        min(starts),
+        max(ends),
+    )
+
+
 def test_subscription_2017_08_15():
     subscription = normalize_event(
         event_payload(f"{LOCALSTRIPE}/customer_subscription_created.json")
