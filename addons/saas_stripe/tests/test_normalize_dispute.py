@@ -191,6 +191,31 @@ def test_expanded_charge_names_customer_and_invoice():
     )
 
 
+@pytest.mark.parametrize(
+    ("fixture", "closed"),
+    [
+        (DJ_STRIPE.format("CREATED"), False),  # 2017-08-15, needs_response
+        (DJ_STRIPE.format("FUNDS_REINSTATED_FULL"), False),  # 2020-08-27, under_review
+        (DJ_STRIPE.format("CLOSED"), True),  # 2020-08-27, won
+        (SYNC_ENGINE.format("created"), False),  # 2020-03-02, warning_needs_response
+        (LAGO_2020_CLOSED, True),  # lost
+        (LAGO_BASIL_CLOSED, True),  # 2025-04-30.basil, warning_closed
+    ],
+)
+def test_a_closed_dispute_of_each_version(fixture, closed):
+    assert normalize_event(load(fixture)).object.closed is closed
+
+
+@pytest.mark.parametrize("status", sorted(DISPUTE_STATUSES))
+def test_a_dispute_is_closed_exactly_in_the_closed_statuses(status):
+    # Derived: every status Stripe knows, on one recorded dispute.
+    obj = copy.deepcopy(load(LAGO_2020_CLOSED)["data"]["object"])
+    obj["status"] = status
+    assert normalize_object(obj).closed is (
+        status in {"warning_closed", "won", "lost", "charge_refunded", "prevented"}
+    )
+
+
 def test_every_stripe_status_is_known():
     assert DISPUTE_STATUSES == {
         "warning_needs_response",

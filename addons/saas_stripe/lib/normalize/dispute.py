@@ -45,7 +45,12 @@ class Dispute:
     invoice_id: str | None
     evidence_due_by: datetime | None
     is_charge_refundable: bool
-    balance_transactions: tuple["BalanceTransaction", ...]
+    balance_transactions: tuple[BalanceTransaction, ...]
+
+    @property
+    def closed(self):
+        """Whether the dispute is over: won, lost, or an inquiry closed; it no longer changes."""
+        return self.status in DISPUTE_CLOSED
 
 
 def _dispute(obj):
