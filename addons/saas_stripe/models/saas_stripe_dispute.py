@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-# Stripe's dispute statuses, inquiries (warning_*) first; see lib/normalize.py.
+# Stripe's dispute statuses, inquiries (warning_*) first; see lib/normalize/dispute.py.
 DISPUTE_STATUS_SELECTION = [
     ("warning_needs_response", "Inquiry: Needs Response"),
     ("warning_under_review", "Inquiry: Under Review"),

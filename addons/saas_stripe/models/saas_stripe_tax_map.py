@@ -3,6 +3,7 @@ from odoo.addons.saas_connector_base.lib.errors import PermanentError
 from odoo.tools import float_compare
 
 from ..lib.api import StripePermanentError
+from ..lib.normalize import NormalizeError, normalize_object
 
 
 class SaasStripeTaxMap(models.Model):
@@ -72,15 +73,13 @@ class SaasStripeTaxMap(models.Model):
         describes, created now; a PermanentError naming the candidates when none or several
         fit."""
         rate = self._stripe_tax_rate(backend, tax_rate_id)
-        # A rate of an older API version may lack some of these fields.
-        country, inclusive = rate.get("country"), bool(rate.get("inclusive"))
         label = self.env._(
             "%(percentage)s %% %(kind)s%(country)s",
-            percentage=rate.get("percentage"),
-            kind=self.env._("inclusive") if inclusive else self.env._("exclusive"),
-            country=f", {country}" if country else "",
+            percentage=rate.percentage,
+            kind=self.env._("inclusive") if rate.inclusive else self.env._("exclusive"),
+            country=f", {rate.country}" if rate.country else "",
         )
-        if rate.get("state"):
+        if rate.state:
             # Odoo taxes have a country but no state: two states' rates of the same percentage
             # would both land on one tax.
             raise PermanentError(
@@ -90,7 +89,7 @@ class SaasStripeTaxMap(models.Model):
                     "%(backend)s, then replay the event.",
                     rate=tax_rate_id,
                     label=label,
-                    state=rate.get("state"),
+                    state=rate.state,
                     backend=backend.name,
                 )
             )
@@ -100,12 +99,12 @@ class SaasStripeTaxMap(models.Model):
                 *taxes._check_company_domain(backend.company_id),
                 ("type_tax_use", "=", "sale"),
                 ("amount_type", "=", "percent"),
-                *([("country_id.code", "=", country.upper())] if country else []),
+                *([("country_id.code", "=", rate.country.upper())] if rate.country else []),
             ]
         ).filtered(
             lambda tax: (
-                tax.price_include == inclusive
-                and float_compare(tax.amount, rate.get("percentage") or 0, 4) == 0
+                tax.price_include == rate.inclusive
+                and float_compare(tax.amount, float(rate.percentage or 0), 4) == 0
             )
         )
         if len(candidates) != 1:
@@ -130,7 +129,7 @@ class SaasStripeTaxMap(models.Model):
             {
                 "backend_id": backend.id,
                 "stripe_tax_rate_id": tax_rate_id,
-                "description": " ".join(filter(None, [rate.get("display_name"), label])),
+                "description": " ".join(filter(None, [rate.display_name, label])),
                 "tax_id": candidates.id,
                 "matched_by_rate": True,
             }
@@ -139,15 +138,21 @@ class SaasStripeTaxMap(models.Model):
 
     @api.model
     def _stripe_tax_rate(self, backend, tax_rate_id):
-        """The Stripe tax rate ``tax_rate_id`` as a dict; transient API errors propagate so
-        that the event is retried."""
+        """The Stripe tax rate ``tax_rate_id`` as a canonical TaxRate; transient API errors
+        propagate so that the event is retried."""
         try:
-            return backend._stripe_api().retrieve("tax_rates", tax_rate_id)
+            return normalize_object(backend._stripe_api().retrieve("tax_rates", tax_rate_id))
         except StripePermanentError as error:
             raise PermanentError(
                 self.env._(
                     "Stripe did not describe tax rate %(rate)s: %(error)s",
                     rate=tax_rate_id,
                     error=error.user_message or error.http_status,
+                )
+            ) from None
+        except NormalizeError as error:
+            raise PermanentError(
+                self.env._(
+                    "Unreadable Stripe tax rate %(rate)s: %(error)s", rate=tax_rate_id, error=error
                 )
             ) from None

@@ -3,8 +3,6 @@ from datetime import timedelta
 from odoo import fields, models, tools
 from odoo.addons.saas_connector_base.lib.errors import TransientError
 
-from ..lib.normalize import TaxId
-
 ADDRESS_FIELDS = {"line1": "street", "line2": "street2", "city": "city", "postal_code": "zip"}
 # How long a stand-in partner waits for its customer's own event before the customer is read
 # from Stripe: past Stripe's usual delivery delay, well before its retries give up (3 days).
@@ -80,27 +78,27 @@ class SaasStripeCustomerHandler(models.AbstractModel):
         return partner
 
     def _tax_id_updated(self, backend, event):
-        tax_id = event.payload_json()["data"]["object"]
+        tax_id = backend._stripe_object(event)
         partner = self._tax_id_partner(backend, tax_id)
         if partner:
-            value = self._vat(backend, partner, partner.country_id, [_tax_id(tax_id)])
+            value = self._vat(backend, partner, partner.country_id, [tax_id])
             # A customer may have several tax ids: one of another country does not replace
             # the partner's own.
-            if value and (not partner.vat or tax_id.get("country") == partner.country_id.code):
+            if value and (not partner.vat or tax_id.country == partner.country_id.code):
                 partner.vat = value
             self.env["saas.binding"].bind(
-                backend, partner, tax_id["id"], updated=event.source_created
+                backend, partner, tax_id.id, updated=event.source_created
             )
         return partner
 
     def _tax_id_deleted(self, backend, event):
-        tax_id = event.payload_json()["data"]["object"]
+        tax_id = backend._stripe_object(event)
         partner = self._tax_id_partner(backend, tax_id)
         if partner:
-            if partner.vat and _compact(partner.vat) == _compact(tax_id.get("value")):
+            if partner.vat and _compact(partner.vat) == _compact(tax_id.value):
                 partner.vat = False
             self.env["saas.binding"].bind(
-                backend, partner, tax_id["id"], updated=event.source_created
+                backend, partner, tax_id.id, updated=event.source_created
             )
         return partner
 
@@ -149,7 +147,7 @@ class SaasStripeCustomerHandler(models.AbstractModel):
             )
             if value
         }
-        values.update(self._address_values(backend, customer.address or {}))
+        values.update(self._address_values(backend, customer.address))
         if customer.currency:
             values["stripe_currency_id"] = backend._stripe_currency(customer.currency).id
         country = self.env["res.country"].browse(values.get("country_id")) or partner.country_id
@@ -159,19 +157,25 @@ class SaasStripeCustomerHandler(models.AbstractModel):
         return values
 
     def _address_values(self, backend, address):
-        values = {field: address[key] for key, field in ADDRESS_FIELDS.items() if address.get(key)}
-        country = address.get("country") and self.env["res.country"].search(
-            [("code", "=", address["country"].upper())], limit=1
+        if not address:
+            return {}
+        values = {
+            field: getattr(address, key)
+            for key, field in ADDRESS_FIELDS.items()
+            if getattr(address, key)
+        }
+        country = address.country and self.env["res.country"].search(
+            [("code", "=", address.country)], limit=1
         )
         if country:
             values["country_id"] = country.id
             # Stripe takes a state as typed (a code in most countries, a name in others).
-            state = address.get("state") and self.env["res.country.state"].search(
+            state = address.state and self.env["res.country.state"].search(
                 [
                     ("country_id", "=", country.id),
                     "|",
-                    ("code", "=ilike", address["state"]),
-                    ("name", "=ilike", address["state"]),
+                    ("code", "=ilike", address.state),
+                    ("name", "=ilike", address.state),
                 ],
                 limit=1,
             )
@@ -194,7 +198,7 @@ class SaasStripeCustomerHandler(models.AbstractModel):
     def _tax_id_partner(self, backend, tax_id):
         """The partner of a tax id's customer; none for the account's own tax ids, which
         belong to no customer."""
-        customer_id = tax_id.get("customer")
+        customer_id = tax_id.customer_id
         if not customer_id:
             return self.env["res.partner"]
         partner = self.env["saas.binding"].lookup(backend, "res.partner", customer_id)
@@ -203,10 +207,6 @@ class SaasStripeCustomerHandler(models.AbstractModel):
             # wait for it rather than lose the tax id.
             raise TransientError(self.env._("Customer %s is not imported yet.", customer_id))
         return partner
-
-
-def _tax_id(tax_id):
-    return TaxId(value=tax_id["value"], type=tax_id.get("type"), country=tax_id.get("country"))
 
 
 def _compact(vat):

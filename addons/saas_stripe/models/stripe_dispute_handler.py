@@ -103,7 +103,7 @@ class SaasStripeDisputeHandler(models.AbstractModel):
                 )
             )
         # A closed dispute stays closed: an event of the same second cannot reopen it.
-        if record.status not in DISPUTE_CLOSED or dispute.status in DISPUTE_CLOSED:
+        if record.status not in DISPUTE_CLOSED or dispute.closed:
             values["status"] = dispute.status
         if not record.payment_id:
             values.update(

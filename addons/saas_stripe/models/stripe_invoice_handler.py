@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from odoo import models
 from odoo.addons.saas_connector_base.lib.errors import PermanentError, TransientError
-from odoo.addons.saas_connector_base.lib.money import from_minor_units, odoo_decimal
+from odoo.addons.saas_connector_base.lib.money import odoo_decimal
 from odoo.fields import Command
 
 from ..lib.api import StripePermanentError
@@ -180,7 +180,7 @@ class SaasStripeInvoiceHandler(models.AbstractModel):
         move = bindings.lookup(backend, "account.move", invoice.id)
         if not move and invoice.status in FINALIZED_STATUSES:
             move = self._import_invoice(backend, invoice)
-            self._apply_customer_credit(backend, move, _starting_balance(event, invoice.currency))
+            self._apply_customer_credit(backend, move, invoice.starting_balance)
         elif move and move.state != "posted" and invoice.status in FINALIZED_STATUSES - {"void"}:
             self._repost_move(backend, move, invoice)
         if move:
@@ -594,13 +594,6 @@ def _turned(invoice):
         total=turn(invoice.total),
         lines=tuple(turn_line(line) for line in invoice.lines),
     )
-
-
-def _starting_balance(event, currency):
-    """The customer's Stripe balance before ``event``'s invoice (negative: a credit), which
-    the canonical invoice does not carry."""
-    minor = event.payload_json()["data"]["object"].get("starting_balance")
-    return from_minor_units(minor, currency) if minor else None
 
 
 def _fits(number, digits):

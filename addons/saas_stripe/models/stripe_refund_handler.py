@@ -8,8 +8,6 @@ from odoo.addons.saas_connector_base.lib.money import (
 )
 from odoo.fields import Command
 
-from ..lib.normalize import charge_refunds
-
 # Refund statuses where the money has left the Stripe balance (a pending refund is already
 # deducted from it), and those where it came back.
 REFUND_SENT = frozenset({"pending", "succeeded"})
@@ -57,7 +55,7 @@ class SaasStripeRefundHandler(models.AbstractModel):
     def _charge_refunded(self, backend, event):
         return [
             self._apply_refund(backend, refund, refund.status)
-            for refund in charge_refunds(event.payload_json())
+            for refund in backend._stripe_object(event).refunds
         ]
 
     def _refund_updated(self, backend, event):

@@ -3,10 +3,8 @@ recorded payloads (see fixtures/PROVENANCE.md); a test that needs a variant deri
 and says which field it changes."""
 
 import copy
-import json
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -18,16 +16,12 @@ from odoo.addons.saas_stripe.lib.normalize import (
     normalize_object,
 )
 
-FIXTURES = Path(__file__).parent / "fixtures"
+from .common_normalize import load
 
 DJ_STRIPE = "dj-stripe/tests__init__.FAKE_EVENT_DISPUTE_{}.json"
 SYNC_ENGINE = "stripe-sync-engine/charge_dispute_{}.json"
 LAGO_2020_CLOSED = "lago-api/2020-08-27/webhooks/charge_dispute_closed.json"
 LAGO_BASIL_CLOSED = "lago-api/2025-04-30.basil/webhooks/charge_dispute_closed.json"
-
-
-def load(name):
-    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
 
 
 def at(timestamp):
@@ -194,6 +188,31 @@ def test_expanded_charge_names_customer_and_invoice():
     assert (dispute.customer_id, dispute.invoice_id) == (
         "cus_PpUD2ExampleXy",
         "in_1OzgpBH4tiDZlIUaExample",
+    )
+
+
+@pytest.mark.parametrize(
+    ("fixture", "closed"),
+    [
+        (DJ_STRIPE.format("CREATED"), False),  # 2017-08-15, needs_response
+        (DJ_STRIPE.format("FUNDS_REINSTATED_FULL"), False),  # 2020-08-27, under_review
+        (DJ_STRIPE.format("CLOSED"), True),  # 2020-08-27, won
+        (SYNC_ENGINE.format("created"), False),  # 2020-03-02, warning_needs_response
+        (LAGO_2020_CLOSED, True),  # lost
+        (LAGO_BASIL_CLOSED, True),  # 2025-04-30.basil, warning_closed
+    ],
+)
+def test_a_closed_dispute_of_each_version(fixture, closed):
+    assert normalize_event(load(fixture)).object.closed is closed
+
+
+@pytest.mark.parametrize("status", sorted(DISPUTE_STATUSES))
+def test_a_dispute_is_closed_exactly_in_the_closed_statuses(status):
+    # Derived: every status Stripe knows, on one recorded dispute.
+    obj = copy.deepcopy(load(LAGO_2020_CLOSED)["data"]["object"])
+    obj["status"] = status
+    assert normalize_object(obj).closed is (
+        status in {"warning_closed", "won", "lost", "charge_refunded", "prevented"}
     )
 
 

@@ -2,10 +2,8 @@
 (OpenAPI fixtures, see fixtures/PROVENANCE.md) and the shapes localstripe gives them; a test
 that needs a variant derives it in code and says which field it changes."""
 
-import json
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -16,15 +14,11 @@ from odoo.addons.saas_stripe.lib.normalize import (
     normalize_object,
 )
 
-FIXTURES = Path(__file__).parent / "fixtures"
-
-
-def load(name):
-    return json.loads((FIXTURES / "openapi" / name).read_text(encoding="utf-8"))
+from .common_normalize import load
 
 
 def test_openapi_payout():
-    payout = normalize_object(load("fixtures3.2026-08.payout.json"))
+    payout = normalize_object(load("openapi/fixtures3.2026-08.payout.json"))
     assert payout == Payout(
         id="po_1Pgc79B7WZ01zgkWu1KToYf4",
         status="in_transit",
@@ -45,7 +39,7 @@ def test_localstripe_failed_payout_has_no_failure_transaction():
     # localstripe (resources.py, Payout) fails a payout with an empty failure transaction id,
     # pays out EUR only and never automatically.
     obj = {
-        **load("fixtures3.2026-08.payout.json"),
+        **load("openapi/fixtures3.2026-08.payout.json"),
         "currency": "eur",
         "automatic": False,
         "status": "failed",
@@ -60,7 +54,7 @@ def test_localstripe_failed_payout_has_no_failure_transaction():
 
 
 def test_openapi_balance_transaction():
-    transaction = normalize_object(load("fixtures3.2026-08.balance_transaction.json"))
+    transaction = normalize_object(load("openapi/fixtures3.2026-08.balance_transaction.json"))
     assert transaction == BalanceTransaction(
         id="txn_1PgaxNB7WZ01zgkWEV3TLf40",
         type="charge",
@@ -87,7 +81,7 @@ def test_openapi_balance_transaction():
     ],
 )
 def test_balance_transaction_source(source, source_id, payment_intent):
-    obj = {**load("fixtures3.2026-08.balance_transaction.json"), "source": source}
+    obj = {**load("openapi/fixtures3.2026-08.balance_transaction.json"), "source": source}
     transaction = normalize_object(obj)
     assert (transaction.source_id, transaction.source_payment_intent_id) == (
         source_id,
@@ -97,7 +91,7 @@ def test_balance_transaction_source(source, source_id, payment_intent):
 
 def test_balance_transaction_fee_and_net_in_minor_units_of_the_currency():
     obj = {
-        **load("fixtures3.2026-08.balance_transaction.json"),
+        **load("openapi/fixtures3.2026-08.balance_transaction.json"),
         "currency": "jpy",
         "amount": 5000,
         "fee": 180,
@@ -112,6 +106,6 @@ def test_balance_transaction_fee_and_net_in_minor_units_of_the_currency():
 
 
 def test_balance_transaction_without_currency_is_refused():
-    obj = {**load("fixtures3.2026-08.balance_transaction.json"), "currency": None}
+    obj = {**load("openapi/fixtures3.2026-08.balance_transaction.json"), "currency": None}
     with pytest.raises(NormalizeError, match="has no currency"):
         normalize_object(obj)
