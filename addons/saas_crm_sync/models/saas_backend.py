@@ -42,6 +42,24 @@ class SaasBackend(models.Model):
     crm_product_map_ids = fields.One2many(
         "saas.crm.product.map", "backend_id", string="Product Mapping"
     )
+    crm_collection_method = fields.Selection(
+        [
+            ("send_invoice", "Email Invoices"),
+            ("charge_automatically", "Charge Automatically"),
+        ],
+        string="Stripe Collection",
+        default="send_invoice",
+        required=True,
+        help="How Stripe collects the subscriptions of won deals: invoices emailed to the "
+        "customer, or charged to the customer's default payment method — which a customer "
+        "made from a deal has only once it was added in Stripe: until then Stripe refuses "
+        "the subscription and the activation waits for a retry.",
+    )
+    crm_days_until_due = fields.Integer(
+        string="Invoices Due After (days)",
+        default=30,
+        help="Payment term of the invoices Stripe emails.",
+    )
     crm_company_vat_field = fields.Char(
         string="Company VAT Field",
         help="The CRM property (HubSpot) or Account field (Salesforce) holding the company's "

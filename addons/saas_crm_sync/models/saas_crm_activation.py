@@ -78,6 +78,11 @@ class SaasCrmActivation(models.Model):
         default=lambda self: uuid.uuid4().hex,
         help="Prefix of the idempotency keys of the Stripe calls.",
     )
+    retry_count = fields.Integer(
+        readonly=True,
+        help="Retries after Stripe refused a call: each makes new idempotency keys, since "
+        "Stripe answers a key it refused with the same refusal for 24 hours.",
+    )
     correlation_id = fields.Char(
         readonly=True, help="The correlation id of the event that won the deal."
     )
@@ -268,6 +273,12 @@ class SaasCrmActivation(models.Model):
             "correlation_id": self.correlation_id or "",
         }
 
+    def _idempotency_key(self, call):
+        """The same for every run of a call, so that Stripe answers a repeated call with the
+        object the first one made; new after a retry of a call Stripe refused (which made
+        nothing)."""
+        return f"saas-crm-{self.activation_key}-{call}-{self.retry_count}"
+
     def _create_stripe_customer(self):
         partner = self.partner_id
         customer = self.stripe_backend_id._stripe_api().create_object(
@@ -277,7 +288,7 @@ class SaasCrmActivation(models.Model):
                 **({"email": partner.email} if partner.email else {}),
                 "metadata": {**self._stripe_metadata(), "odoo_partner": str(partner.id)},
             },
-            idempotency_key=f"saas-crm-{self.activation_key}-customer",
+            idempotency_key=self._idempotency_key("customer"),
         )
         self.write({"stripe_customer_id": customer["id"], "state": "customer", "error": False})
         # The customer's own webhook then updates this partner instead of creating another.
@@ -285,14 +296,23 @@ class SaasCrmActivation(models.Model):
         return self.env._("Stripe customer %s created.", customer["id"])
 
     def _create_stripe_subscription(self):
+        # Charging automatically is Stripe's default, left unsaid (localstripe takes nothing
+        # else).
+        collection = {}
+        if self.backend_id.crm_collection_method == "send_invoice":
+            collection = {
+                "collection_method": "send_invoice",
+                "days_until_due": self.backend_id.crm_days_until_due,
+            }
         subscription = self.stripe_backend_id._stripe_api().create_object(
             "subscriptions",
             {
                 "customer": self.stripe_customer_id,
                 "items": json.loads(self.stripe_items),
                 "metadata": self._stripe_metadata(),
+                **collection,
             },
-            idempotency_key=f"saas-crm-{self.activation_key}-subscription",
+            idempotency_key=self._idempotency_key("subscription"),
         )
         self.write({"stripe_subscription_id": subscription["id"], "state": "done", "error": False})
         return self.env._("Stripe subscription %s created.", subscription["id"])
@@ -304,6 +324,7 @@ class SaasCrmActivation(models.Model):
                 {
                     "state": "customer" if activation.stripe_customer_id else "pending",
                     "error": False,
+                    "retry_count": activation.retry_count + 1,
                 }
             )
             activation.message_post(body=self.env._("Retried by %s.", self.env.user.name))

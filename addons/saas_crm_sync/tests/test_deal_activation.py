@@ -114,7 +114,12 @@ class TestHubspotDealActivation(TransactionCase):
         activation = self.activations()
         self.assertEqual(len(activation), 1)
         self.assertEqual(len(activation_jobs(self.env, activation)), 1)
-        self.assertEqual(self.env["res.partner"].search_count([("name", "=", "Acme Rockets")]), 1)
+        # One partner for the company and one per contact, each bound once.
+        bound = self.env["saas.binding"].search(
+            [("backend_id", "=", self.backend.id), ("res_model", "=", "res.partner")]
+        )
+        self.assertEqual(len(bound), 3)
+        self.assertEqual(len(set(bound.mapped("res_id"))), 3)
 
     def test_an_activation_through_with_stripe_is_not_run_again(self):
         deal_id = won_hubspot_deal(self.peer)
@@ -127,6 +132,22 @@ class TestHubspotDealActivation(TransactionCase):
         # Run again (a job left over, a retry): it reads the record and calls nothing.
         self.assertIn("Nothing to do", activation._run_step())
         self.assertEqual(activation.stripe_subscription_id, "sub_1")
+
+    def test_a_retry_after_a_refusal_resumes_with_new_idempotency_keys(self):
+        deal_id = won_hubspot_deal(self.peer)
+        deliver_hubspot(self.env, self.backend, hubspot_event(deal_id))
+        run_jobs(self.env)
+        activation = self.activations()
+        keys = activation._idempotency_key("subscription")
+        activation.write(
+            {"stripe_customer_id": "cus_1", "state": "failed", "error": "Stripe said no"}
+        )
+        activation.action_retry()
+        self.assertEqual(activation.state, "customer", "the customer is not made again")
+        self.assertFalse(activation.error)
+        # Stripe answers a key it refused with the same refusal: the retry asks anew.
+        self.assertNotEqual(activation._idempotency_key("subscription"), keys)
+        self.assertEqual(len(activation_jobs(self.env, activation)), 2)
 
     def test_an_unmapped_product_fails_the_event_naming_it(self):
         deal_id = won_hubspot_deal(self.peer, lines=(("PRO", 1), ("ENTERPRISE-SSO", 1)))
