@@ -207,6 +207,7 @@ class SaasCrmActivation(models.Model):
                 main.key,
                 lambda: {
                     "name": main.name,
+                    "company_id": backend.company_id.id,
                     "is_company": main is company,
                     "email": main.email,
                     "website": main.website,
@@ -220,6 +221,7 @@ class SaasCrmActivation(models.Model):
                 contact.key,
                 lambda contact=contact: {
                     "name": contact.name,
+                    "company_id": backend.company_id.id,
                     "email": contact.email,
                     "parent_id": partner.id,
                     "type": "contact",

@@ -69,6 +69,7 @@ class TestHubspotDealActivation(TransactionCase):
         partner = activation.partner_id
         self.assertEqual(partner.name, "Acme Rockets")
         self.assertTrue(partner.is_company)
+        self.assertEqual(partner.company_id, self.backend.company_id)
         self.assertEqual(sorted(partner.child_ids.mapped("name")), ["Road Coyote", "Wile Coyote"])
         self.assertTrue(all(partner.child_ids.mapped("email")))
         # The event's trace shows what it made; the Stripe call waits in its own job.
@@ -264,6 +265,20 @@ class TestSalesforceOpportunityActivation(TransactionCase):
         self.assertEqual(activation.partner_id.name, "Globex")
         self.assertEqual(activation.partner_id.child_ids.email, "hank@globex.example")
         self.assertEqual(activation.stripe_items, f'[{{"plan": "{PRICE_PRO}", "quantity": 3}}]')
+
+    def test_a_change_made_by_the_integration_user_is_ignored(self):
+        self.backend.salesforce_integration_user_id = "0055g00000INTEGAAA"
+        opportunity = self.opportunity("Closed Won")
+        message = self.message(
+            opportunity,
+            "04l000000000004AAA",
+            IsWon="true",
+            LastModifiedById="0055g00000INTEGAAA",
+        )
+        events = self.deliver(message)
+        run_jobs(self.env)
+        self.assertEqual(events.state, "done")
+        self.assertFalse(self.activations())
 
     def test_a_message_claiming_won_is_checked_against_the_org(self):
         opportunity = self.opportunity("Prospecting")
