@@ -399,7 +399,8 @@ class SaasBackend(models.Model):
         ``request`` is a :class:`~..lib.inbound.WebhookRequest`: the HTTP method, the public
         URL the sender called (query included; see :meth:`_webhook_public_base_url`), the
         headers (case-insensitive) and the raw body (bytes), and ``signing_secrets`` the live
-        webhook signing secrets (never empty). Raise :class:`~..lib.errors.WebhookRejected`
+        webhook signing secrets (never empty, unless :meth:`_provider_webhook_signed` says
+        the provider signs nothing). Raise :class:`~..lib.errors.WebhookRejected`
         for anything that must not be stored; the delivery is then refused whole. Parse XML
         with :func:`~..lib.safe_xml.parse` (no entities, DTD or network; a DOCTYPE is
         refused). Runs inside the webhook request: no API calls, nothing
@@ -408,6 +409,13 @@ class SaasBackend(models.Model):
         anything else (a related record's fields, a search) is a query on every delivery.
         """
         raise WebhookRejected("this backend's provider does not accept webhooks", status=404)
+
+    def _provider_webhook_signed(self):
+        """Whether this provider signs its deliveries. A backend of a provider that does
+        is refused every delivery until a signing secret is set. One that signs nothing
+        (Salesforce's outbound messages) gets its deliveries verified by
+        :meth:`_provider_parse_webhook` with what the provider does send, and no secrets."""
+        return True
 
     def _provider_webhook_content_types(self):
         """The media types (lower case, without parameters) of the deliveries this provider

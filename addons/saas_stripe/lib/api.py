@@ -134,6 +134,18 @@ class StripeApi:
             ]
         )
 
+    def create_object(self, service, params, idempotency_key):
+        """Create an object of an SDK service (``customers``, ``subscriptions``) and return
+        it. ``idempotency_key`` is required: a retried call with the same key (within
+        Stripe's 24 hours) returns the object the first call created instead of a second
+        one."""
+        resource = getattr(self.client.v1, service)
+        return self._call(
+            lambda: resource.create(
+                params=params, options={"idempotency_key": idempotency_key}
+            ).to_dict()
+        )
+
     def line_items(self, service, document_id):
         """Every line of an invoice (``invoices``) or credit note (``credit_notes``)."""
         resource = getattr(self.client.v1, service).line_items

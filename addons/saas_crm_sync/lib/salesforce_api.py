@@ -1,0 +1,92 @@
+"""Salesforce's REST API as the connector reads it: OAuth 2.0 client credentials on the org's
+My Domain, SOQL queries (paged), an opportunity whole as the canonical ``Deal``, an account and
+contacts."""
+
+import requests
+
+from .crm_http import CrmPermanentError, send
+from .salesforce_opportunity import OPPORTUNITY_QUERY, deal_from_salesforce, is_record_id
+
+DEFAULT_API_VERSION = "v62.0"
+
+
+class SalesforceApi:
+    """One org reached through its My Domain URL with a connected app's client credentials
+    (the app's run-as user is the integration user)."""
+
+    def __init__(self, my_domain_url, client_id, client_secret, api_version=None):
+        self.my_domain_url = my_domain_url.rstrip("/")
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.api_version = api_version or DEFAULT_API_VERSION
+        self.session = requests.Session()
+        self.instance_url = None
+
+    def _authenticate(self):
+        answer = send(
+            self.session,
+            "Salesforce",
+            "POST",
+            f"{self.my_domain_url}/services/oauth2/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": self.client_id,
+                "client_secret": self.client_secret,
+            },
+        ).json()
+        self.session.headers["Authorization"] = f"Bearer {answer['access_token']}"
+        self.instance_url = (answer.get("instance_url") or self.my_domain_url).rstrip("/")
+
+    def _get(self, path, params=None):
+        if self.instance_url is None:
+            self._authenticate()
+        url = f"{self.instance_url}{path}"
+        try:
+            return send(self.session, "Salesforce", "GET", url, params=params).json()
+        except CrmPermanentError as error:
+            if error.status != 401:
+                raise
+        # INVALID_SESSION_ID: the token expired; one new token, one more try.
+        self._authenticate()
+        return send(self.session, "Salesforce", "GET", url, params=params).json()
+
+    def query(self, soql):
+        """Every record ``soql`` selects, following ``nextRecordsUrl``."""
+        answer = self._get(f"/services/data/{self.api_version}/query", {"q": soql})
+        records = list(answer.get("records", ()))
+        while not answer.get("done", True) and answer.get("nextRecordsUrl"):
+            answer = self._get(answer["nextRecordsUrl"])
+            records.extend(answer.get("records", ()))
+        return records
+
+    def opportunity(self, opportunity_id):
+        """The ``Deal`` of an opportunity, with its line items and contact roles."""
+        records = self.query(OPPORTUNITY_QUERY.format(id=_checked(opportunity_id)))
+        if not records:
+            raise CrmPermanentError(f"Salesforce has no opportunity {opportunity_id}.", 404)
+        return deal_from_salesforce(records[0])
+
+    def account(self, account_id, extra_fields=()):
+        """The fields of an account (``Name``, ``Website`` and ``extra_fields``)."""
+        fields = ", ".join(("Id", "Name", "Website", *extra_fields))
+        records = self.query(f"SELECT {fields} FROM Account WHERE Id = '{_checked(account_id)}'")
+        if not records:
+            raise CrmPermanentError(f"Salesforce has no account {account_id}.", 404)
+        return records[0]
+
+    def contacts(self, contact_ids):
+        """``{contact id: fields}`` of the contacts ``contact_ids``."""
+        if not contact_ids:
+            return {}
+        ids = ", ".join(f"'{_checked(contact_id)}'" for contact_id in contact_ids)
+        records = self.query(
+            f"SELECT Id, FirstName, LastName, Email FROM Contact WHERE Id IN ({ids})"
+        )
+        return {record["Id"]: record for record in records}
+
+
+def _checked(record_id):
+    # Ids go into SOQL text: only a well-formed Salesforce id may.
+    if not is_record_id(record_id):
+        raise CrmPermanentError(f"{record_id!r} is not a Salesforce record id.")
+    return record_id
