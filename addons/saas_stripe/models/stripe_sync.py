@@ -31,6 +31,16 @@ def _charge_event_types(obj):
     return types
 
 
+def _invoice_event_types(obj):
+    types = [INVOICE_STATUS_EVENTS.get(obj.get("status"), "invoice.updated")]
+    if obj.get("status") == "open" and obj.get("attempted"):
+        # Collected and not paid: a failed payment, which the invoice's state alone does not
+        # flag. Read as the current state of an invoice whose own invoice.payment_failed came
+        # too late to apply, it must flag the invoice all the same.
+        types.append("invoice.payment_failed")
+    return types
+
+
 def _payout_event_type(obj):
     status = obj.get("status")
     return f"payout.{status if status in PAYOUT_STATUS_EVENTS else 'updated'}"
@@ -43,7 +53,7 @@ EVENT_TYPES_OF = {
     "price": lambda obj: ["price.updated"],
     "refund": lambda obj: ["refund.updated"],
     "subscription": lambda obj: ["customer.subscription.updated"],
-    "invoice": lambda obj: [INVOICE_STATUS_EVENTS.get(obj.get("status"), "invoice.updated")],
+    "invoice": _invoice_event_types,
     "credit_note": lambda obj: [
         "credit_note.voided" if obj.get("status") == "void" else "credit_note.created"
     ],

@@ -108,6 +108,11 @@ class TestStripeSyncEventTypes(TransactionCase):
         cases = [
             ({"object": "invoice", "status": "draft"}, ["invoice.updated"]),
             ({"object": "invoice", "status": "open"}, ["invoice.finalized"]),
+            (
+                {"object": "invoice", "status": "open", "attempted": True},
+                ["invoice.finalized", "invoice.payment_failed"],
+            ),
+            ({"object": "invoice", "status": "paid", "attempted": True}, ["invoice.paid"]),
             ({"object": "invoice", "status": "paid"}, ["invoice.paid"]),
             ({"object": "invoice", "status": "void"}, ["invoice.voided"]),
             ({"object": "invoice", "status": "uncollectible"}, ["invoice.marked_uncollectible"]),
