@@ -8,7 +8,7 @@ from odoo.addons.saas_connector_base.lib.errors import WebhookRejected
 from odoo.addons.saas_connector_base.lib.inbound import InboundEvent, WebhookAnswer
 from odoo.exceptions import UserError
 
-from ..lib import hubspot_events, hubspot_signature, salesforce_outbound
+from ..lib import hubspot_events, hubspot_signature, salesforce_outbound, writeback
 from ..lib.crm_http import CrmPermanentError, CrmTransientError
 from ..lib.hubspot_api import DEFAULT_API_BASE, HubSpotApi
 from ..lib.salesforce_api import DEFAULT_API_VERSION, SalesforceApi
@@ -99,6 +99,13 @@ class SaasBackend(models.Model):
         string="HubSpot Account ID",
         help="The portal (hub) id: webhook events of another portal are refused.",
     )
+    hubspot_app_id = fields.Char(
+        string="HubSpot App ID",
+        help="The id of the app whose token Odoo writes with. HubSpot events about changes "
+        "this app made (changeSource INTEGRATION, sourceId this id) are Odoo's own writes "
+        "coming back, and are ignored. Empty: the app that sends the webhooks (appId of the "
+        "events), the usual setup of one private app doing both.",
+    )
     hubspot_api_base = fields.Char(
         string="HubSpot API Base URL",
         default=DEFAULT_API_BASE,
@@ -173,6 +180,46 @@ class SaasBackend(models.Model):
     def _compute_crm_api_secret_status(self):
         for backend in self:
             backend.crm_api_secret_status = backend._secret_status("api_key")
+
+    def action_crm_setup_writeback(self):
+        """Create the deal properties Odoo writes back (HubSpot) in their group, those
+        missing only, then write back the deals that waited for them."""
+        self.ensure_one()
+        if self.provider != "hubspot":
+            raise UserError(
+                self.env._("Salesforce's custom fields are created by the org's admin.")
+            )
+        try:
+            created = self._crm_api().ensure_properties(
+                "deals",
+                {"name": writeback.HUBSPOT_GROUP, "label": writeback.HUBSPOT_GROUP_LABEL},
+                writeback.hubspot_property_definitions(),
+            )
+        except (CrmTransientError, CrmPermanentError) as error:
+            raise UserError(str(error)) from None
+        self.crm_activation_ids.filtered("writeback_pending")._enqueue_writeback()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": self.env._(
+                    "%(created)s deal properties created in the group %(group)s; the others "
+                    "were there.",
+                    created=len(created),
+                    group=writeback.HUBSPOT_GROUP_LABEL,
+                ),
+            },
+        }
+
+    def _hubspot_own_app(self, payload):
+        """Whether a HubSpot event's change was made by the app Odoo writes with."""
+        app_id = (self.hubspot_app_id or "").strip() or str(payload.get("appId") or "")
+        return (
+            payload.get("changeSource") == "INTEGRATION"
+            and bool(app_id)
+            and str(payload.get("sourceId") or "") == app_id
+        )
 
     def action_view_crm_activations(self):
         self.ensure_one()
