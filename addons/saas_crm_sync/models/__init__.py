@@ -1,5 +1,6 @@
 from . import saas_backend
 from . import saas_crm_product_map
+from . import saas_crm_field_owner
 from . import saas_crm_activation
 from . import saas_binding
 from . import saas_subscription

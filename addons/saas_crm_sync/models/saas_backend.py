@@ -3,7 +3,7 @@ from datetime import UTC, datetime
 
 from lxml import etree
 
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.addons.saas_connector_base.lib.errors import WebhookRejected
 from odoo.addons.saas_connector_base.lib.inbound import InboundEvent, WebhookAnswer
 from odoo.exceptions import UserError
@@ -12,6 +12,7 @@ from ..lib import hubspot_events, hubspot_signature, salesforce_outbound, writeb
 from ..lib.crm_http import CrmPermanentError, CrmTransientError
 from ..lib.hubspot_api import DEFAULT_API_BASE, HubSpotApi
 from ..lib.salesforce_api import DEFAULT_API_VERSION, SalesforceApi
+from .saas_crm_field_owner import DEFAULT_OWNERS
 
 CRM_PROVIDERS = ("hubspot", "salesforce")
 SALESFORCE_MEDIA_TYPE = "text/xml"
@@ -65,6 +66,13 @@ class SaasBackend(models.Model):
         help="The CRM property (HubSpot) or Account field (Salesforce) holding the company's "
         "VAT number. When set, a company not yet linked to a partner is linked to the "
         "company partner with that VAT number instead of creating one.",
+    )
+    crm_field_owner_ids = fields.One2many(
+        "saas.crm.field.owner",
+        "backend_id",
+        string="Field Ownership",
+        help="Which system owns each shared field. Values from another system are not "
+        "applied, and the conflict is noted on the record.",
     )
     crm_activation_ids = fields.One2many("saas.crm.activation", "backend_id", string="Activations")
     crm_activation_count = fields.Integer(compute="_compute_crm_activation_count")
@@ -140,6 +148,20 @@ class SaasBackend(models.Model):
         "user made (LastModifiedById, when the message selects it) are ignored, so that "
         "Odoo's own writes do not come back as events.",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("provider") in CRM_PROVIDERS and not vals.get("crm_field_owner_ids"):
+                vals["crm_field_owner_ids"] = self.env["saas.crm.field.owner"]._default_rows()
+        return super().create(vals_list)
+
+    def _crm_owner(self, field_key):
+        """``crm``, ``stripe`` or ``odoo``: the owner of ``field_key`` on this backend (the
+        default matrix's where the backend names none)."""
+        self.ensure_one()
+        row = self.crm_field_owner_ids.filtered(lambda r: r.field_key == field_key)[:1]
+        return row.owner or DEFAULT_OWNERS[field_key]
 
     def _compute_crm_activation_count(self):
         counts = dict(

@@ -153,6 +153,8 @@ class SaasCrmActivation(models.Model):
             # again after being flagged is won again; its lines may have changed.
             if activation.deal_state != "won":
                 activation.deal_state = "won"
+            # The company's fields it owns follow the CRM; contacts added since are linked.
+            self._partner(backend, company, contacts)
             activation._apply_deal_lines(deal)
             activation._enqueue_step()
             return activation
@@ -177,6 +179,43 @@ class SaasCrmActivation(models.Model):
         activation._enqueue_step()
         return activation
 
+    @api.model
+    def _apply_party(self, backend, partner, party):
+        """The CRM's name and domain of an already linked customer, applied where the CRM
+        owns them; a difference it does not own is kept as it is in Odoo. Either way the
+        conflict is noted on the partner."""
+        for key, field_name, value in (
+            ("company_name", "name", party.name),
+            ("company_domain", "website", party.website),
+        ):
+            current = partner[field_name] or False
+            if (
+                not value
+                or current == value
+                or (field_name == "website" and current and value in current)
+            ):
+                continue
+            owner = backend._crm_owner(key)
+            if owner == "crm":
+                partner[field_name] = value
+                body = self.env._(
+                    "%(field)s changed in %(crm)s from %(old)s to %(new)s: the CRM owns it.",
+                    field=partner._fields[field_name].string,
+                    crm=backend.name,
+                    old=current or "-",
+                    new=value,
+                )
+            else:
+                body = self.env._(
+                    "%(field)s is %(new)s in %(crm)s but stays %(old)s: %(owner)s owns it.",
+                    field=partner._fields[field_name].string,
+                    crm=backend.name,
+                    old=current or "-",
+                    new=value,
+                    owner=dict(self.env["saas.crm.field.owner"]._fields["owner"].selection)[owner],
+                )
+            partner.message_post(body=body)
+
     def _apply_deal_lines(self, deal):
         """Follow a change of the won deal's lines or quantities in the Stripe subscription:
         the new items are kept on the activation, and one job per activation sends the
@@ -188,6 +227,14 @@ class SaasCrmActivation(models.Model):
             return
         items = self._stripe_items(self.backend_id, deal)
         if _by_plan(items) == _by_plan(json.loads(self.stripe_items)):
+            return
+        if self.backend_id._crm_owner("deal_lines") != "crm":
+            self.message_post(
+                body=self.env._(
+                    "The deal's lines changed in the CRM, which does not own them here: the "
+                    "Stripe subscription's items stay as they are."
+                )
+            )
             return
         self.write({"stripe_items": json.dumps(items), "items_revision": self.items_revision + 1})
         self.message_post(
@@ -322,6 +369,7 @@ class SaasCrmActivation(models.Model):
         if main is None:
             raise PermanentError(self.env._("The deal has neither a company nor a contact."))
         partner = bindings.lookup(backend, "res.partner", main.key)
+        found = bool(partner)
         if not partner and main.vat:
             partner = self.env["res.partner"].search(
                 [
@@ -347,6 +395,8 @@ class SaasCrmActivation(models.Model):
                     "vat": main.vat,
                 },
             )
+        if found:
+            self._apply_party(backend, partner, main)
         for contact in contacts if company else contacts[1:]:
             child = bindings.lookup_or_create(
                 backend,
