@@ -41,14 +41,14 @@ class WritebackCase(TransactionCase):
             }
         )
 
-    def subscription(self, activation, quantity=2, state="active"):
+    def subscription(self, activation, quantity=2, state="active", currency=None):
         """The activation's subscription as Stripe's webhook brings it: created, then bound."""
         subscription = self.env["saas.subscription"].create(
             {
                 "name": activation.stripe_subscription_id,
                 "backend_id": activation.stripe_backend_id.id,
                 "partner_id": activation.partner_id.id,
-                "currency_id": self.env.ref("base.EUR").id,
+                "currency_id": (currency or self.env.ref("base.EUR")).id,
                 "state": state,
                 "item_ids": [
                     (
@@ -270,3 +270,48 @@ class TestSalesforceWriteback(WritebackCase):
         activation._enqueue_writeback()
         activation._run_writeback()
         self.assertIn("NOT_FOUND", activation.writeback_error)
+
+
+@tagged("post_install", "-at_install")
+class TestInvoiceAndPaymentWriteback(WritebackCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.peer = start_hubspot(cls)
+        cls.backend = create_hubspot_backend(cls.env, cls.peer)
+        cls.backend.action_crm_setup_writeback()
+
+    def test_a_posted_invoice_and_its_payment_are_written_back(self):
+        deal_id = won_hubspot_deal(self.peer)
+        activation = self.activation(f"deal/{deal_id}", "sub_invoiced")
+        # Invoiced in the company's currency, the one active in any database.
+        subscription = self.subscription(
+            activation, quantity=2, currency=self.backend.company_id.currency_id
+        )
+        activation._run_writeback()
+        invoice = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": activation.partner_id.id,
+                "currency_id": subscription.currency_id.id,
+                "invoice_line_ids": [(0, 0, {"name": "Pro", "quantity": 2, "price_unit": 49})],
+            }
+        )
+        invoice.saas_subscription_id = subscription
+        activation.writeback_pending = False
+        invoice.action_post()
+        self.assertTrue(activation.writeback_pending, "posting marks the deal")
+        activation._run_writeback()
+        properties = self.peer.objects["deals"][str(deal_id)]["properties"]
+        self.assertEqual(properties["odoo_last_invoice_status"], "not_paid")
+        self.assertEqual(properties["odoo_last_invoice_amount"], str(invoice.amount_total))
+        self.assertEqual(properties["odoo_last_payment_status"], "")
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=invoice.ids
+        ).create({"payment_date": "2026-11-30"})._create_payments()
+        self.assertTrue(activation.writeback_pending, "reconciling the payment marks the deal")
+        activation._run_writeback()
+        properties = self.peer.objects["deals"][str(deal_id)]["properties"]
+        self.assertIn(properties["odoo_last_invoice_status"], ("paid", "in_payment"))
+        self.assertTrue(properties["odoo_last_payment_status"])
+        self.assertEqual(properties["odoo_last_payment_date"], "2026-11-30")
