@@ -311,7 +311,13 @@ class SaasCrmActivation(models.Model):
                     "goes on billing: Odoo never cancels it on its own. Decide with the "
                     "account owner, then cancel or keep it in Stripe.",
                     state=dict(DEAL_STATES)[deal_state].lower(),
-                    sub=activation.stripe_subscription_id or "-",
+                    sub=activation.stripe_subscription_id,
+                )
+                if activation.stripe_subscription_id
+                else self.env._(
+                    "The CRM shows this deal %s before its Stripe subscription was made: the "
+                    "activation is held, and goes on only if the deal is won again.",
+                    dict(DEAL_STATES)[deal_state].lower(),
                 ),
             )
 
@@ -433,6 +439,10 @@ class SaasCrmActivation(models.Model):
         self.ensure_one()
         if self.state not in ("pending", "customer"):
             return self.env._("Nothing to do: the activation is %s.", self.state)
+        if self.deal_state != "won":
+            # Lost before its subscription was made: nothing is subscribed until the deal is
+            # won again, whose event enqueues this step anew.
+            return self.env._("Held: the deal is not won any more.")
         try:
             if self.state == "pending":
                 message = self._create_stripe_customer()

@@ -142,3 +142,20 @@ class TestHubspotDealChanges(TransactionCase):
         self.assertEqual(activation.deal_state, "deleted")
         self.assertEqual(activation.state, "done")
         self.assertTrue(activation.activity_ids)
+
+    def test_a_deal_lost_before_its_subscription_holds_the_activation(self):
+        deal_id = won_hubspot_deal(self.peer)
+        self.change(deal_id, 40, propertyName="dealstage")
+        activation = self.env["saas.crm.activation"].search(
+            [("backend_id", "=", self.backend.id), ("deal_external_id", "=", f"deal/{deal_id}")]
+        )
+        self.peer.crm_update("deals", deal_id, {"dealstage": "closedlost"})
+        self.change(deal_id, 41, propertyName="dealstage")
+        self.assertEqual(activation.deal_state, "not_won")
+        self.assertIn("held", activation.activity_ids.note)
+        # The Stripe call is not made: no API is even asked for.
+        with patch.object(
+            type(activation.stripe_backend_id), "_stripe_api", side_effect=AssertionError
+        ):
+            self.assertIn("Held", activation._run_step())
+        self.assertEqual(activation.state, "pending")
