@@ -2,7 +2,7 @@
     "name": "SaaS CRM Sync",
     "summary": "HubSpot and Salesforce: a won deal becomes a Stripe subscription once, and its "
     "billing status flows back to the CRM",
-    "version": "19.0.1.1.0",
+    "version": "19.0.1.2.0",
     "category": "Accounting/Accounting",
     "license": "LGPL-3",
     "author": "SaaS Finance Suite",

@@ -8,8 +8,10 @@ API (``Authorization: Bearer <private app token>``, else 401):
   ``batch/read``, ``batch/update``, ``batch/upsert`` (``idProperty`` on a unique property), at
   most 100 inputs; ``search`` (filter groups with EQ/NEQ/GT/GTE/LT/LTE/IN/NOT_IN/HAS_PROPERTY/
   NOT_HAS_PROPERTY, sorts, ``after`` paging, at most 200 a page and 10,000 results);
-- ``/crm/v3/properties/{type}``: list, read, create (409 when it exists); writing a property
-  that does not exist or is read-only (``hs_is_closed_won``) is a 400 VALIDATION_ERROR;
+- ``/crm/v3/properties/{type}``: list, read, create (409 when it exists; its ``groupName``
+  must be a group of the type); ``/crm/v3/properties/{type}/groups``: create (409 when it
+  exists); writing a property that does not exist or is read-only (``hs_is_closed_won``) is
+  a 400 VALIDATION_ERROR;
 - ``/crm/v3/pipelines/deals``: pipelines with stage metadata (``isClosed``, ``probability``,
   as text); a deal's ``dealstage`` must belong to its pipeline, and ``hs_is_closed_won`` is
   computed from it;
@@ -195,6 +197,9 @@ class HubSpotPeer(PeerServer):
             }
             for object_type in OBJECT_TYPES
         }
+        self.property_groups = {
+            object_type: {f"{SINGULAR[object_type]}information"} for object_type in OBJECT_TYPES
+        }
         self.pipelines = {}
         self.add_pipeline("default", "Sales Pipeline", DEFAULT_STAGES)
         self.webhook_url = None
@@ -370,6 +375,8 @@ class HubSpotPeer(PeerServer):
                 return 200, {"results": list(self.properties[object_type].values())}
             if len(parts) == 4 and method == "POST":
                 return 201, self._create_property(object_type, request.json() or {})
+            if parts[4:] == ["groups"] and method == "POST":
+                return 201, self._create_group(object_type, request.json() or {})
             if len(parts) == 5 and method == "GET":
                 if parts[4] not in self.properties[object_type]:
                     raise HubSpotError(
@@ -416,6 +423,9 @@ class HubSpotPeer(PeerServer):
             raise HubSpotError(
                 409, "OBJECT_ALREADY_EXISTS", f"Property named '{name}' already exists."
             )
+        group = definition.get("groupName")
+        if group and group not in self.property_groups[object_type]:
+            raise HubSpotError(400, "VALIDATION_ERROR", f"Unknown property group '{group}'")
         created = self._property(
             object_type,
             name,
@@ -423,8 +433,21 @@ class HubSpotPeer(PeerServer):
             unique=bool(definition.get("hasUniqueValue")),
             label=definition.get("label"),
         )
+        if group:
+            created["groupName"] = group
         self.properties[object_type][name] = created
         return created
+
+    def _create_group(self, object_type, definition):
+        name = definition.get("name")
+        if not name or not definition.get("label"):
+            raise HubSpotError(400, "VALIDATION_ERROR", "name and label are required")
+        if name in self.property_groups[object_type]:
+            raise HubSpotError(
+                409, "OBJECT_ALREADY_EXISTS", f"Property group '{name}' already exists."
+            )
+        self.property_groups[object_type].add(name)
+        return {"name": name, "label": definition["label"], "displayOrder": -1, "archived": False}
 
     def _check_writable(self, object_type, properties):
         problems = []

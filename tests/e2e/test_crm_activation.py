@@ -3,6 +3,9 @@ signs and sends its webhooks to a real Odoo server, which reads the deal back fr
 the customer and the subscription in localstripe, and then receives them from localstripe's
 own webhooks as a subscription in Odoo, linked to the deal's activation. Re-deliveries, a
 later change of the won deal and a refused call retried create nothing more in Stripe.
+The billing status is then written back to the deal, and the events HubSpot's emitter sends
+about that write are ignored as our own; a quantity changed on the won deal updates the
+Stripe subscription's item.
 
 localstripe has no invoices sent by email (``collection_method=send_invoice``, the backend's
 default): the backend charges automatically, so Stripe first refuses the subscription of the
@@ -52,6 +55,7 @@ def test_a_won_deal_becomes_one_stripe_subscription(
             "retry_cap_seconds": 2,
         }
     )
+    crm.action_crm_setup_writeback()
     env.cr.commit()
     hubspot.subscribe(
         f"{odoo_url}/saas/webhook/{crm.webhook_token}", "deal.creation", "deal.propertyChange"
@@ -130,3 +134,45 @@ def test_a_won_deal_becomes_one_stripe_subscription(
     assert made[0]["metadata"]["correlation_id"] == activation.correlation_id
     assert made[0]["metadata"]["crm_deal_id"] == deal_id
     assert made[0]["items"]["data"][0]["quantity"] == 3
+
+    _written_back_then_quantity_changed(env, hubspot, client, activation, deal_id)
+
+
+def _written_back_then_quantity_changed(env, hubspot, client, activation, deal_id):
+    def settled(env):
+        events = env["saas.event"].search([("backend_id", "=", activation.backend_id.id)])
+        return all(event.state not in ("received", "queued") for event in events) and events
+
+    # The status written back to the deal; HubSpot sends its changes back as events of our
+    # app, which read nothing and change nothing.
+    def written_back(env):
+        properties = hubspot.objects["deals"][str(deal_id)]["properties"]
+        return properties if properties.get("odoo_subscription_status") == "active" else False
+
+    properties = wait_until(written_back, env, timeout=TIMEOUT)
+    assert properties, hubspot.objects["deals"][str(deal_id)]["properties"]
+    assert properties["odoo_stripe_subscription_id"] == activation.stripe_subscription_id
+    assert properties["odoo_mrr"] == "147.0"
+    assert properties["odoo_currency"] == "USD"
+    assert properties["odoo_partner_id"] == str(activation.partner_id.id)
+    assert hubspot.wait_idle()
+    events = wait_until(settled, env, timeout=TIMEOUT)
+    own = events.filtered(lambda event: "Odoo's own write" in (event.note or ""))
+    assert own, events.mapped("note")
+    assert set(events.mapped("state")) == {"done"}, events.mapped("last_error")
+
+    # Five seats instead of three: the next event of the deal updates the Stripe item.
+    (line_item,) = hubspot.associations[("deals", str(deal_id), "line_items")]
+    hubspot.crm_update("line_items", line_item, {"quantity": "5"})
+    hubspot.crm_update("deals", deal_id, {"amount": "1000"})
+    assert hubspot.wait_idle()
+
+    def quantity_in_stripe(env):
+        sub = client.v1.subscriptions.retrieve(activation.stripe_subscription_id).to_dict()
+        return sub["items"]["data"][0]["quantity"] == 5
+
+    assert wait_until(quantity_in_stripe, env, timeout=TIMEOUT), (
+        env["saas.crm.activation"]
+        .browse(activation.id)
+        .read(["stripe_items", "items_revision", "error"])
+    )

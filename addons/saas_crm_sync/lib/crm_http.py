@@ -9,6 +9,8 @@ from odoo.addons.saas_connector_base.lib.errors import PermanentError, Transient
 DEFAULT_TIMEOUT = 30
 DEFAULT_RETRY_AFTER = 10
 """Seconds to wait after a 429 that says nothing about when to come back."""
+DEFAULT_LIMIT_BACKOFF = 600
+"""Seconds to wait after Salesforce's REQUEST_LIMIT_EXCEEDED, which names no moment."""
 
 
 class CrmTransientError(TransientError):
@@ -44,10 +46,27 @@ def send(session, crm, method, url, **kwargs):
         )
     if response.status_code >= 500:
         raise CrmTransientError(f"{crm} had a problem on its side (HTTP {response.status_code}).")
+    if response.status_code == 403 and _error_code(response) == "REQUEST_LIMIT_EXCEEDED":
+        # Salesforce's API request limit: a 403, but it lifts as the rolling 24 h move on.
+        raise CrmTransientError(
+            f"{crm} refused the request: the API request limit is reached.",
+            retry_after=DEFAULT_LIMIT_BACKOFF,
+        )
     raise CrmPermanentError(
         f"{crm} refused the request (HTTP {response.status_code}): {_reason(response)}",
         status=response.status_code,
     )
+
+
+def _error_code(response):
+    """Salesforce's ``errorCode`` of the first error of the answer, if any."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    if isinstance(body, list) and body and isinstance(body[0], dict):
+        return body[0].get("errorCode")
+    return None
 
 
 def _reason(response):

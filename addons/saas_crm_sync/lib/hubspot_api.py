@@ -4,7 +4,7 @@ setting (HubSpot serves dated paths, and tests point it at a fake)."""
 
 import requests
 
-from .crm_http import send
+from .crm_http import CrmPermanentError, send
 from .hubspot_deal import (
     DEAL_PROPERTIES,
     LINE_ITEM_PROPERTIES,
@@ -88,3 +88,44 @@ class HubSpotApi:
             str(contact["id"]): contact.get("properties") or {}
             for contact in self.batch_read("contacts", list(contact_ids), CONTACT_PROPERTIES)
         }
+
+    def ensure_properties(self, object_type, group, definitions):
+        """Create the property ``group`` (``{"name", "label"}``) and the properties
+        ``definitions`` of ``object_type`` that do not exist yet (HubSpot answers 409 for
+        those that do). Returns the names created."""
+        try:
+            self._json("POST", f"/crm/v3/properties/{object_type}/groups", json=group)
+        except CrmPermanentError as error:
+            if error.status != 409:
+                raise
+        created = []
+        for definition in definitions:
+            try:
+                self._json("POST", f"/crm/v3/properties/{object_type}", json=definition)
+            except CrmPermanentError as error:
+                if error.status != 409:
+                    raise
+                continue
+            created.append(definition["name"])
+        return created
+
+    def batch_update(self, object_type, inputs):
+        """``POST …/batch/update`` of at most 100 ``inputs`` (``{"id", "properties"}``).
+        Returns the ids HubSpot does not have (any more)."""
+        if len(inputs) > BATCH_LIMIT:
+            raise ValueError(f"at most {BATCH_LIMIT} inputs per batch")
+        path = f"/crm/v3/objects/{object_type}/batch/update"
+        try:
+            self._json("POST", path, json={"inputs": inputs})
+            return set()
+        except CrmPermanentError as error:
+            if error.status != 404:
+                raise
+        # One object gone (deleted, merged away) fails the whole batch: find which, then
+        # update the others.
+        ids = [str(item["id"]) for item in inputs]
+        found = {str(obj["id"]) for obj in self.batch_read(object_type, ids, ("hs_object_id",))}
+        others = [item for item in inputs if str(item["id"]) in found]
+        if others:
+            self._json("POST", path, json={"inputs": others})
+        return set(ids) - found

@@ -37,18 +37,40 @@ class SalesforceApi:
         self.session.headers["Authorization"] = f"Bearer {answer['access_token']}"
         self.instance_url = (answer.get("instance_url") or self.my_domain_url).rstrip("/")
 
-    def _get(self, path, params=None):
+    def _call(self, method, path, **kwargs):
         if self.instance_url is None:
             self._authenticate()
-        url = f"{self.instance_url}{path}"
         try:
-            return send(self.session, "Salesforce", "GET", url, params=params).json()
+            return send(self.session, "Salesforce", method, f"{self.instance_url}{path}", **kwargs)
         except CrmPermanentError as error:
             if error.status != 401:
                 raise
         # INVALID_SESSION_ID: the token expired; one new token, one more try.
         self._authenticate()
-        return send(self.session, "Salesforce", "GET", url, params=params).json()
+        return send(self.session, "Salesforce", method, f"{self.instance_url}{path}", **kwargs)
+
+    def _get(self, path, params=None):
+        return self._call("GET", path, params=params).json()
+
+    def update_records(self, records, client):
+        """``PATCH /composite/sobjects`` of at most 200 ``records`` (each with
+        ``attributes.type`` and ``Id``), not all or none: one bad record does not hold back
+        the others. ``client`` goes into ``Sforce-Call-Options`` so that the changes we cause
+        can be recognised. Returns ``{record id: error message}`` of the records refused."""
+        answer = self._call(
+            "PATCH",
+            f"/services/data/{self.api_version}/composite/sobjects",
+            json={"allOrNone": False, "records": records},
+            headers={"Sforce-Call-Options": f"client={client}"},
+        ).json()
+        refused = {}
+        for record, result in zip(records, answer, strict=False):
+            if not result.get("success"):
+                errors = result.get("errors") or [{}]
+                refused[record["Id"]] = "; ".join(
+                    f"{error.get('message')} ({error.get('statusCode')})" for error in errors
+                )
+        return refused
 
     def query(self, soql):
         """Every record ``soql`` selects, following ``nextRecordsUrl``."""

@@ -3,15 +3,16 @@ from datetime import UTC, datetime
 
 from lxml import etree
 
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.addons.saas_connector_base.lib.errors import WebhookRejected
 from odoo.addons.saas_connector_base.lib.inbound import InboundEvent, WebhookAnswer
 from odoo.exceptions import UserError
 
-from ..lib import hubspot_events, hubspot_signature, salesforce_outbound
+from ..lib import hubspot_events, hubspot_signature, salesforce_outbound, writeback
 from ..lib.crm_http import CrmPermanentError, CrmTransientError
 from ..lib.hubspot_api import DEFAULT_API_BASE, HubSpotApi
 from ..lib.salesforce_api import DEFAULT_API_VERSION, SalesforceApi
+from .saas_crm_field_owner import DEFAULT_OWNERS
 
 CRM_PROVIDERS = ("hubspot", "salesforce")
 SALESFORCE_MEDIA_TYPE = "text/xml"
@@ -66,6 +67,13 @@ class SaasBackend(models.Model):
         "VAT number. When set, a company not yet linked to a partner is linked to the "
         "company partner with that VAT number instead of creating one.",
     )
+    crm_field_owner_ids = fields.One2many(
+        "saas.crm.field.owner",
+        "backend_id",
+        string="Field Ownership",
+        help="Which system owns each shared field. Values from another system are not "
+        "applied, and the conflict is noted on the record.",
+    )
     crm_activation_ids = fields.One2many("saas.crm.activation", "backend_id", string="Activations")
     crm_activation_count = fields.Integer(compute="_compute_crm_activation_count")
     crm_api_secret_status = fields.Char(
@@ -98,6 +106,13 @@ class SaasBackend(models.Model):
     hubspot_portal_id = fields.Char(
         string="HubSpot Account ID",
         help="The portal (hub) id: webhook events of another portal are refused.",
+    )
+    hubspot_app_id = fields.Char(
+        string="HubSpot App ID",
+        help="The id of the app whose token Odoo writes with. HubSpot events about changes "
+        "this app made (changeSource INTEGRATION, sourceId this id) are Odoo's own writes "
+        "coming back, and are ignored. Empty: the app that sends the webhooks (appId of the "
+        "events), the usual setup of one private app doing both.",
     )
     hubspot_api_base = fields.Char(
         string="HubSpot API Base URL",
@@ -133,6 +148,20 @@ class SaasBackend(models.Model):
         "user made (LastModifiedById, when the message selects it) are ignored, so that "
         "Odoo's own writes do not come back as events.",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("provider") in CRM_PROVIDERS and not vals.get("crm_field_owner_ids"):
+                vals["crm_field_owner_ids"] = self.env["saas.crm.field.owner"]._default_rows()
+        return super().create(vals_list)
+
+    def _crm_owner(self, field_key):
+        """``crm``, ``stripe`` or ``odoo``: the owner of ``field_key`` on this backend (the
+        default matrix's where the backend names none)."""
+        self.ensure_one()
+        row = self.crm_field_owner_ids.filtered(lambda r: r.field_key == field_key)[:1]
+        return row.owner or DEFAULT_OWNERS[field_key]
 
     def _compute_crm_activation_count(self):
         counts = dict(
@@ -173,6 +202,46 @@ class SaasBackend(models.Model):
     def _compute_crm_api_secret_status(self):
         for backend in self:
             backend.crm_api_secret_status = backend._secret_status("api_key")
+
+    def action_crm_setup_writeback(self):
+        """Create the deal properties Odoo writes back (HubSpot) in their group, those
+        missing only, then write back the deals that waited for them."""
+        self.ensure_one()
+        if self.provider != "hubspot":
+            raise UserError(
+                self.env._("Salesforce's custom fields are created by the org's admin.")
+            )
+        try:
+            created = self._crm_api().ensure_properties(
+                "deals",
+                {"name": writeback.HUBSPOT_GROUP, "label": writeback.HUBSPOT_GROUP_LABEL},
+                writeback.hubspot_property_definitions(),
+            )
+        except (CrmTransientError, CrmPermanentError) as error:
+            raise UserError(str(error)) from None
+        self.crm_activation_ids.filtered("writeback_pending")._enqueue_writeback()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": self.env._(
+                    "%(created)s deal properties created in the group %(group)s; the others "
+                    "were there.",
+                    created=len(created),
+                    group=writeback.HUBSPOT_GROUP_LABEL,
+                ),
+            },
+        }
+
+    def _hubspot_own_app(self, payload):
+        """Whether a HubSpot event's change was made by the app Odoo writes with."""
+        app_id = (self.hubspot_app_id or "").strip() or str(payload.get("appId") or "")
+        return (
+            payload.get("changeSource") == "INTEGRATION"
+            and bool(app_id)
+            and str(payload.get("sourceId") or "") == app_id
+        )
 
     def action_view_crm_activations(self):
         self.ensure_one()

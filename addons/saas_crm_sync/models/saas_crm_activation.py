@@ -6,7 +6,16 @@ from dataclasses import dataclass
 from odoo import api, fields, models
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.saas_connector_base.lib.errors import PermanentError, TransientError
+from odoo.exceptions import UserError
+from odoo.fields import Domain
 
+from ..lib import writeback
+
+DEAL_STATES = [
+    ("won", "Won"),
+    ("not_won", "Not Won Any More"),
+    ("deleted", "Deleted in the CRM"),
+]
 ACTIVATION_STATES = [
     ("pending", "Waiting for Stripe"),
     ("customer", "Customer Created"),
@@ -41,7 +50,7 @@ class SaasCrmActivation(models.Model):
 
     _name = "saas.crm.activation"
     _description = "CRM Deal Activation"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "mail.activity.mixin"]
     _order = "id desc"
 
     name = fields.Char(string="Deal", required=True, readonly=True)
@@ -87,6 +96,31 @@ class SaasCrmActivation(models.Model):
         readonly=True, help="The correlation id of the event that won the deal."
     )
     error = fields.Text(readonly=True)
+    items_revision = fields.Integer(
+        readonly=True,
+        copy=False,
+        help="How many times the deal's lines changed the subscription's items since the "
+        "deal was won: each change is its own Stripe call with its own idempotency key.",
+    )
+    deal_state = fields.Selection(
+        DEAL_STATES,
+        string="Deal Status",
+        default="won",
+        required=True,
+        readonly=True,
+        tracking=True,
+        help="Whether the CRM still shows the deal won. A deal lost, reopened or deleted after "
+        "its activation never cancels its billing: the activation is flagged and a person "
+        "decides, in Stripe, what happens to the subscription.",
+    )
+    writeback_pending = fields.Boolean(
+        string="Write-Back Pending",
+        readonly=True,
+        copy=False,
+        help="What Odoo writes back to the deal changed since it was last written.",
+    )
+    writeback_date = fields.Datetime(string="Written Back", readonly=True, copy=False)
+    writeback_error = fields.Text(string="Write-Back Error", readonly=True, copy=False)
 
     _deal_unique = models.Constraint(
         "UNIQUE (backend_id, deal_external_id)", "This deal is already being activated."
@@ -115,7 +149,13 @@ class SaasCrmActivation(models.Model):
             [("backend_id", "=", backend.id), ("deal_external_id", "=", deal_key)]
         )
         if activation:
-            # Another won event or a re-delivery: the activation runs on, once.
+            # Another won event or a re-delivery: the activation runs on, once. A deal won
+            # again after being flagged is won again; its lines may have changed.
+            if activation.deal_state != "won":
+                activation.deal_state = "won"
+            # The company's fields it owns follow the CRM; contacts added since are linked.
+            self._partner(backend, company, contacts)
+            activation._apply_deal_lines(deal)
             activation._enqueue_step()
             return activation
         stripe_backend = backend.crm_stripe_backend_id
@@ -138,6 +178,152 @@ class SaasCrmActivation(models.Model):
         )
         activation._enqueue_step()
         return activation
+
+    @api.model
+    def _apply_party(self, backend, partner, party):
+        """The CRM's name and domain of an already linked customer, applied where the CRM
+        owns them; a difference it does not own is kept as it is in Odoo. Either way the
+        conflict is noted on the partner."""
+        for key, field_name, value in (
+            ("company_name", "name", party.name),
+            ("company_domain", "website", party.website),
+        ):
+            current = partner[field_name] or False
+            if (
+                not value
+                or current == value
+                or (field_name == "website" and current and value in current)
+            ):
+                continue
+            owner = backend._crm_owner(key)
+            if owner == "crm":
+                partner[field_name] = value
+                body = self.env._(
+                    "%(field)s changed in %(crm)s from %(old)s to %(new)s: the CRM owns it.",
+                    field=partner._fields[field_name].string,
+                    crm=backend.name,
+                    old=current or "-",
+                    new=value,
+                )
+            else:
+                body = self.env._(
+                    "%(field)s is %(new)s in %(crm)s but stays %(old)s: %(owner)s owns it.",
+                    field=partner._fields[field_name].string,
+                    crm=backend.name,
+                    old=current or "-",
+                    new=value,
+                    owner=dict(self.env["saas.crm.field.owner"]._fields["owner"].selection)[owner],
+                )
+            partner.message_post(body=body)
+
+    def _apply_deal_lines(self, deal):
+        """Follow a change of the won deal's lines or quantities in the Stripe subscription:
+        the new items are kept on the activation, and one job per activation sends the
+        items the activation shows when it runs. Before the subscription exists, the
+        activation's own call sends the items it was won with: a change then waits for the
+        next event of the deal."""
+        self.ensure_one()
+        if self.state != "done":
+            return
+        items = self._stripe_items(self.backend_id, deal)
+        if _by_plan(items) == _by_plan(json.loads(self.stripe_items)):
+            return
+        if self.backend_id._crm_owner("deal_lines") != "crm":
+            self.message_post(
+                body=self.env._(
+                    "The deal's lines changed in the CRM, which does not own them here: the "
+                    "Stripe subscription's items stay as they are."
+                )
+            )
+            return
+        self.write({"stripe_items": json.dumps(items), "items_revision": self.items_revision + 1})
+        self.message_post(
+            body=self.env._(
+                "The deal's lines changed: the Stripe subscription's items become %s.",
+                ", ".join(f"{item['quantity']} of {item['plan']}" for item in items),
+            )
+        )
+        self.with_delay(
+            channel=self.backend_id.channel,
+            identity_key=f"saas.crm.activation:{self.id}:items",
+            description=self.env._("Update the Stripe items of deal %s", self.name),
+        )._update_stripe_items()
+
+    def _update_stripe_items(self):
+        """Job: make the Stripe subscription's items those the activation shows now. Items of
+        a price already subscribed change their quantity, new prices are added, prices
+        gone are deleted; Stripe prorates item changes by default (create_prorations) —
+        the parameter is left unsaid, as localstripe refuses it."""
+        self.ensure_one()
+        wanted = _by_plan(json.loads(self.stripe_items))
+        api = self.stripe_backend_id._stripe_api()
+        try:
+            subscription = api.retrieve("subscriptions", self.stripe_subscription_id)
+            current = {
+                (item.get("price") or item.get("plan") or {}).get("id"): item
+                for item in subscription["items"]["data"]
+            }
+            items = [
+                {"id": current[plan]["id"], "quantity": quantity}
+                if plan in current
+                else {"plan": plan, "quantity": quantity}
+                for plan, quantity in wanted.items()
+            ] + [
+                {"id": item["id"], "deleted": True}
+                for plan, item in current.items()
+                if plan not in wanted
+            ]
+            if all(
+                plan in current and current[plan].get("quantity") == quantity
+                for plan, quantity in wanted.items()
+            ) and len(current) == len(wanted):
+                return self.env._("The Stripe subscription already has these items.")
+            api.update_object(
+                "subscriptions",
+                self.stripe_subscription_id,
+                {"items": items},
+                idempotency_key=self._idempotency_key(f"items-{self.items_revision}"),
+            )
+        except TransientError as error:
+            raise RetryableJobError(str(error), seconds=error.retry_after or 60) from None
+        except PermanentError as error:
+            self.write({"error": str(error)})
+            self.message_post(body=self.env._("Stripe refused the new items: %s", error))
+            self.backend_id._notify_failure()
+            return str(error)
+        self.write({"error": False})
+        return self.env._("Stripe subscription items updated.")
+
+    def _flag_deal(self, deal_state):
+        """Policy for a deal lost, reopened or deleted after its activation: billing goes
+        on untouched; the activation is flagged and its backend's responsible gets a to-do
+        to decide, in Stripe, whether to cancel the subscription."""
+        for activation in self.filtered(lambda a: a.deal_state != deal_state):
+            activation.deal_state = deal_state
+            activation.sudo().activity_schedule(
+                "mail.mail_activity_data_todo",
+                user_id=(
+                    activation.backend_id.responsible_id or self.env.ref("base.user_admin")
+                ).id,
+                summary=self.env._("Deal %s is not won any more", activation.name),
+                note=self.env._(
+                    "The CRM shows this deal %(state)s, but its Stripe subscription %(sub)s "
+                    "goes on billing: Odoo never cancels it on its own. Decide with the "
+                    "account owner, then cancel or keep it in Stripe.",
+                    state=dict(DEAL_STATES)[deal_state].lower(),
+                    sub=activation.stripe_subscription_id,
+                )
+                if activation.stripe_subscription_id
+                else self.env._(
+                    "The CRM shows this deal %s before its Stripe subscription was made: the "
+                    "activation is held, and goes on only if the deal is won again.",
+                    dict(DEAL_STATES)[deal_state].lower(),
+                ),
+            )
+
+    @api.model
+    def _of_deal(self, backend, deal_key):
+        return self.search([("backend_id", "=", backend.id), ("deal_external_id", "=", deal_key)])
 
     @api.model
     def _deal_key(self, backend, deal):
@@ -189,6 +375,7 @@ class SaasCrmActivation(models.Model):
         if main is None:
             raise PermanentError(self.env._("The deal has neither a company nor a contact."))
         partner = bindings.lookup(backend, "res.partner", main.key)
+        found = bool(partner)
         if not partner and main.vat:
             partner = self.env["res.partner"].search(
                 [
@@ -214,6 +401,8 @@ class SaasCrmActivation(models.Model):
                     "vat": main.vat,
                 },
             )
+        if found:
+            self._apply_party(backend, partner, main)
         for contact in contacts if company else contacts[1:]:
             child = bindings.lookup_or_create(
                 backend,
@@ -250,6 +439,10 @@ class SaasCrmActivation(models.Model):
         self.ensure_one()
         if self.state not in ("pending", "customer"):
             return self.env._("Nothing to do: the activation is %s.", self.state)
+        if self.deal_state != "won":
+            # Lost before its subscription was made: nothing is subscribed until the deal is
+            # won again, whose event enqueues this step anew.
+            return self.env._("Held: the deal is not won any more.")
         try:
             if self.state == "pending":
                 message = self._create_stripe_customer()
@@ -317,7 +510,167 @@ class SaasCrmActivation(models.Model):
             idempotency_key=self._idempotency_key("subscription"),
         )
         self.write({"stripe_subscription_id": subscription["id"], "state": "done", "error": False})
+        self._enqueue_writeback()
         return self.env._("Stripe subscription %s created.", subscription["id"])
+
+    # ---------------------------------------------------------------------------------------
+    # Write-back: billing status to the CRM deal
+    # ---------------------------------------------------------------------------------------
+    @api.model
+    def _of_subscriptions(self, subscriptions):
+        """The activations whose Stripe subscription is one of ``subscriptions``."""
+        bindings = (
+            self.env["saas.binding"]
+            .sudo()
+            .search([("res_model", "=", "saas.subscription"), ("res_id", "in", subscriptions.ids)])
+        )
+        if not bindings:
+            return self.browse()
+        return self.sudo().search(
+            Domain.OR(
+                [
+                    ("stripe_backend_id", "=", binding.backend_id.id),
+                    ("stripe_subscription_id", "=", binding.external_id),
+                ]
+                for binding in bindings
+            )
+        )
+
+    def _enqueue_writeback(self):
+        """Mark the activations' deals for write-back and enqueue one job per deal. The job
+        reads the values when it runs, never a snapshot taken now; while a job of the deal
+        waits, its identity key makes it the only one, and it will write the newest values."""
+        activations = self.sudo().filtered(lambda a: a.state == "done")
+        if not activations:
+            return
+        activations.write({"writeback_pending": True})
+        for activation in activations:
+            activation.with_delay(
+                channel=activation.backend_id.channel,
+                identity_key=(
+                    f"saas.crm.writeback:{activation.backend_id.id}:{activation.deal_external_id}"
+                ),
+                description=self.env._("Write billing status back to %s", activation.name),
+            )._run_writeback()
+
+    def _run_writeback(self):
+        """Job: write back the deals of this activation's backend that wait for it, this one
+        among them, in batches the CRM takes (HubSpot 100, Salesforce 200). Deals another
+        write-back is writing right now are left to it (their rows are locked); a change made
+        meanwhile marks them again once that one commits."""
+        self.ensure_one()
+        backend = self.backend_id
+        self.flush_model(["backend_id", "writeback_pending"])
+        self.env.cr.execute(
+            """SELECT id FROM saas_crm_activation
+                WHERE backend_id = %s AND writeback_pending
+                ORDER BY id FOR UPDATE SKIP LOCKED""",
+            (backend.id,),
+        )
+        pending = self.browse(row[0] for row in self.env.cr.fetchall())
+        if not pending:
+            return self.env._("Nothing to write back: already written.")
+        try:
+            if backend.provider == "hubspot":
+                refused = pending._writeback_hubspot()
+            else:
+                refused = pending._writeback_salesforce()
+        except TransientError as error:
+            raise RetryableJobError(str(error), seconds=error.retry_after or 60) from None
+        except (PermanentError, UserError) as error:
+            # Still pending: written with the next change, or once the setup is fixed.
+            pending.write({"writeback_error": str(error)})
+            backend._notify_failure()
+            return str(error)
+        written = pending.filtered(lambda a: a.id not in refused)
+        written.write(
+            {
+                "writeback_pending": False,
+                "writeback_date": fields.Datetime.now(),
+                "writeback_error": False,
+            }
+        )
+        for activation in pending - written:
+            activation.write(
+                {"writeback_pending": False, "writeback_error": refused[activation.id]}
+            )
+        return self.env._(
+            "%(written)s deals written back, %(refused)s refused.",
+            written=len(written),
+            refused=len(pending - written),
+        )
+
+    def _deal_id(self):
+        return self.deal_external_id.partition("/")[2]
+
+    def _writeback_hubspot(self):
+        """Batch updates of the deals; ``{activation id: reason}`` of those HubSpot does not
+        have (deleted or merged away)."""
+        api = self.backend_id._crm_api()
+        refused = {}
+        for ids in writeback.chunks(self.ids, writeback.HUBSPOT_BATCH_LIMIT):
+            batch = self.browse(ids)
+            missing = api.batch_update(
+                "deals",
+                [writeback.hubspot_input(a._deal_id(), a._writeback_values()) for a in batch],
+            )
+            refused.update(
+                (a.id, self.env._("HubSpot has no deal %s any more.", a._deal_id()))
+                for a in batch
+                if a._deal_id() in missing
+            )
+        return refused
+
+    def _writeback_salesforce(self):
+        """Composite updates of the opportunities, marked as ours with
+        ``Sforce-Call-Options``; ``{activation id: reason}`` of the records refused."""
+        api = self.backend_id._crm_api()
+        refused = {}
+        for ids in writeback.chunks(self.ids, writeback.SALESFORCE_COMPOSITE_LIMIT):
+            batch = self.browse(ids)
+            errors = api.update_records(
+                [
+                    writeback.salesforce_record("Opportunity", a._deal_id(), a._writeback_values())
+                    for a in batch
+                ],
+                writeback.SALESFORCE_CLIENT,
+            )
+            refused.update((a.id, errors[a._deal_id()]) for a in batch if a._deal_id() in errors)
+        return refused
+
+    def _writeback_values(self):
+        """``{writeback key: value}`` as Odoo shows the deal's billing now: the subscription
+        (state, MRR and ARR in its own currency), its last posted invoice and the last
+        payment of its invoices."""
+        self.ensure_one()
+        subscription = self.subscription_id.sudo()
+        currency = subscription.currency_id
+        invoices = self.env["account.move"]
+        if subscription:
+            invoices = invoices.sudo().search(
+                [
+                    ("saas_subscription_id", "=", subscription.id),
+                    ("move_type", "=", "out_invoice"),
+                    ("state", "=", "posted"),
+                ],
+                order="invoice_date desc, id desc",
+            )
+        invoice = invoices[:1]
+        payments = invoices._get_reconciled_payments() if invoices else ()
+        payment = max(payments, key=lambda p: (p.date, p.id), default=None)
+        return {
+            "subscription_status": subscription.state or None,
+            "mrr": subscription.mrr_in_currency if subscription else None,
+            "arr": currency.round(subscription.mrr_in_currency * 12) if subscription else None,
+            "currency": currency.name or None,
+            "last_invoice_status": invoice.payment_state or None,
+            "last_invoice_amount": invoice.amount_total if invoice else None,
+            "last_payment_status": payment.state if payment else None,
+            "last_payment_date": payment.date.isoformat() if payment else None,
+            "stripe_subscription_id": self.stripe_subscription_id or None,
+            "odoo_partner_id": str(self.partner_id.id) if self.partner_id else None,
+            "correlation_id": self.correlation_id or None,
+        }
 
     def action_retry(self):
         """Run a failed activation again, from the call that failed."""
@@ -340,3 +693,8 @@ class SaasCrmActivation(models.Model):
             "res_id": self.subscription_id.id,
             "view_mode": "form",
         }
+
+
+def _by_plan(items):
+    """``{price: quantity}`` of Stripe items: equal items in any order are the same."""
+    return {item["plan"]: item["quantity"] for item in items}

@@ -24,16 +24,23 @@ class SaasSalesforceOpportunityHandler(models.AbstractModel):
             integration_user
             and (fields_.get("LastModifiedById") or "")[:15] == (integration_user[:15])
         ):
-            # Odoo's own write, come back as a message.
+            # Odoo's own write (the write-back), come back as a message.
+            event.sudo().note = self.env._(
+                "Ignored: changed by the integration user %s, Odoo's own write.",
+                integration_user,
+            )
             return nothing
-        # A message that says the opportunity is not won needs no call; one that says it
-        # is, or does not say, is checked against the org.
-        if to_bool(fields_.get("IsWon"), "IsWon") is False:
+        # A message that says an opportunity never activated is not won needs no call; any
+        # other is checked against the org.
+        activation = nothing._of_deal(backend, f"Opportunity/{fields_['Id']}")
+        if to_bool(fields_.get("IsWon"), "IsWon") is False and not activation:
             return nothing
         api = backend._crm_api()
         deal = api.opportunity(fields_["Id"])
         if not deal.is_won:
-            return nothing
+            # Lost or reopened after its activation: flagged for a person, never cancelled.
+            activation._flag_deal("not_won")
+            return activation
         vat_field = (backend.crm_company_vat_field or "").strip()
         company = None
         if deal.company:

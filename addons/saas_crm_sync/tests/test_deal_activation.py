@@ -278,6 +278,7 @@ class TestSalesforceOpportunityActivation(TransactionCase):
         events = self.deliver(message)
         run_jobs(self.env)
         self.assertEqual(events.state, "done")
+        self.assertIn("Odoo's own write", events.note)
         self.assertFalse(self.activations())
 
     def test_a_message_claiming_won_is_checked_against_the_org(self):

@@ -146,6 +146,17 @@ class StripeApi:
             ).to_dict()
         )
 
+    def update_object(self, service, external_id, params, idempotency_key):
+        """Update the object ``external_id`` of an SDK service (``subscriptions``) and return
+        it. ``idempotency_key`` is required, as for :meth:`create_object`: a retried call
+        with the same key does not apply the change twice."""
+        resource = getattr(self.client.v1, service)
+        return self._call(
+            lambda: resource.update(
+                external_id, params=params, options={"idempotency_key": idempotency_key}
+            ).to_dict()
+        )
+
     def line_items(self, service, document_id):
         """Every line of an invoice (``invoices``) or credit note (``credit_notes``)."""
         resource = getattr(self.client.v1, service).line_items
