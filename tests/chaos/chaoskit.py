@@ -193,9 +193,11 @@ class Campaign:
             (self.backends[backend]["id"], f"evt_{run}%"),
         )[0][0]
 
-    def wait_drained(self, backend="test", timeout=1800):
+    def wait_drained(self, backend="test"):
         """Wait until every event of ``backend`` is settled and no connector job is left to
-        run; seconds it took. Raises when it does not drain in time."""
+        run; seconds it took. Raises when it does not drain in time (5 minutes at the small
+        scale, 30 at full)."""
+        timeout = 300 if self.scale == "small" else 1800
         started = time.monotonic()
         while time.monotonic() - started < timeout:
             waiting = self.sql(

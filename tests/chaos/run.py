@@ -13,6 +13,7 @@ deliveries.
 """
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -39,6 +40,9 @@ SCENARIOS = {
 
 
 def main():
+    # `make test` runs its jobs in the test process and turns the job runner off for it
+    # (ODOO_QUEUE_JOB_CHANNELS=root:0); the campaign's servers must run theirs, as deployed.
+    os.environ.pop("ODOO_QUEUE_JOB_CHANNELS", None)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", choices=("small", "full"), default="full")
     parser.add_argument("--only", help=f"comma-separated, among {', '.join(SCENARIOS)}")
