@@ -6,6 +6,7 @@ from . import saas_binding
 from . import saas_event
 from . import saas_event_record
 from . import saas_event_processing
+from . import saas_backend_sync
 from . import res_partner
 from . import account_move
 from . import account_move_line

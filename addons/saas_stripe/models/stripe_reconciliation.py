@@ -190,7 +190,7 @@ class SaasBackend(models.Model):
 
     def _provider_refresh_stale_event(self, event):
         """The object's current state, read from Stripe and stored as the events that apply
-        it (``_stripe_current_events``); ``None`` without an API key or when Stripe does not
+        it (``_current_events``); ``None`` without an API key or when Stripe does not
         have the object."""
         if self.provider != "stripe":
             return super()._provider_refresh_stale_event(event)
@@ -199,7 +199,7 @@ class SaasBackend(models.Model):
         obj = self._stripe_fetch(
             self._stripe_client(), event.object_type, event.object_external_id
         )
-        return self._stripe_current_events(obj) if obj else None
+        return self._current_events(obj) if obj else None
 
     def _stripe_reconciliation_labels(self):
         return {

@@ -12,10 +12,9 @@ from odoo.addons.saas_connector_base.lib.errors import (
 )
 from odoo.addons.saas_connector_base.lib.inbound import InboundEvent
 from odoo.addons.saas_connector_base.lib.reconciliation import Comparison
+from odoo.addons.saas_connector_base.lib.sync import ObjectEvent
 
 SIGNATURE_HEADER = "X-Test-Signature"
-# Stored in place of a delivery's headers on the events made from a read of the provider.
-READ_HEADERS = json.dumps({"Origin": "Test provider API (read)"})
 # The provider's own records, as its API would list them: ``{contact id: {"id", "name",
 # "created" (Unix time), "archived"}}``. Tests fill it; it stands for the far side of the network.
 REMOTE_CONTACTS = {}
@@ -138,15 +137,15 @@ class SaasBackend(models.Model):
         if self.provider != "test":
             return super()._provider_resync(drifts)
         failures = {}
-        inbound = []
+        contacts = []
         for drift in drifts:
             contact = REMOTE_CONTACTS.get(drift.external_id)
             if contact is None:
                 failures[drift.id] = f"Contact {drift.external_id} does not exist at the provider."
                 continue
-            inbound.append(_read_event(contact, salt=f"resync_{time.time_ns()}"))
-        new = self.env["saas.event"]._receive(self, inbound, READ_HEADERS, dispatch=False)
-        return self.env["saas.event"].browse([event_id for event_id, _object in new]), failures
+            contacts.append(contact)
+        events = self._sync_objects(contacts, dispatch=False, salt=f"resync {time.time_ns()}")
+        return events, failures
 
     def _provider_recompare(self, drifts):
         """Each contact against its partner, as ``_provider_reconcile`` compares them."""
@@ -175,13 +174,7 @@ class SaasBackend(models.Model):
         if self.provider != "test":
             return super()._provider_refresh_stale_event(event)
         contact = REMOTE_CONTACTS.get(event.object_external_id)
-        if contact is None:
-            return None
-        read = _read_event(contact)
-        self.env["saas.event"]._receive(self, [read], READ_HEADERS, dispatch=False)
-        return self.env["saas.event"].search(
-            [("backend_id", "=", self.id), ("external_id", "=", read.external_id)]
-        )
+        return self._current_events(contact) if contact is not None else None
 
     def _provider_event_rank(self, event_type):
         """A contact is deleted last."""
@@ -189,10 +182,13 @@ class SaasBackend(models.Model):
             return super()._provider_event_rank(event_type)
         return 1 if event_type == "contact.deleted" else 0
 
-    def _provider_event_is_read(self, event):
+    # Reads of REMOTE_CONTACTS: Re-sync and stale events ------------------------------------
+    def _provider_object_events(self, obj):
+        """An archived contact is deleted, any other updated."""
         if self.provider != "test":
-            return super()._provider_event_is_read(event)
-        return event.headers == READ_HEADERS
+            return super()._provider_object_events(obj)
+        event_type = "contact.deleted" if obj.get("archived") else "contact.updated"
+        return [ObjectEvent(event_type, "contact", obj["id"])]
 
     def _test_handle_contact_updated(self, event):
         contact = event.payload_json()["data"]["object"]
@@ -220,25 +216,6 @@ class SaasBackend(models.Model):
         partner.active = False
         self.env["saas.binding"].bind(self, partner, contact["id"], updated=event.source_created)
         return partner
-
-
-def _read_event(contact, salt=""):
-    """The contact as the provider has it now, as a synthetic event dated now: what a read of
-    its API gives. ``salt`` makes the event of a re-sync new."""
-    item = {
-        "id": f"sync_{contact['id']}_{len(json.dumps(contact))}{salt}",
-        "type": "contact.deleted" if contact.get("archived") else "contact.updated",
-        "created": int(datetime.now(UTC).timestamp()),
-        "data": {"object": {"object": "contact", **contact}},
-    }
-    return InboundEvent(
-        external_id=item["id"],
-        event_type=item["type"],
-        object_type="contact",
-        object_external_id=contact["id"],
-        source_created=datetime.fromtimestamp(item["created"], UTC),
-        payload=json.dumps(item),
-    )
 
 
 def _drift(contact_id, kind, status, partner=None, odoo_status=False):
