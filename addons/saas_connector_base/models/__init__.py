@@ -19,3 +19,6 @@ from . import saas_reconciliation_run
 from . import saas_reconciliation_line
 from . import saas_reconciliation_drift
 from . import saas_backend_reconciliation
+from . import saas_backfill_line
+from . import saas_backfill
+from . import saas_backend_backfill

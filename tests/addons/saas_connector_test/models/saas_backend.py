@@ -5,6 +5,7 @@ import time
 from datetime import UTC, datetime
 
 from odoo import fields, models
+from odoo.addons.saas_connector_base.lib.backfill import BackfillPage, BackfillType
 from odoo.addons.saas_connector_base.lib.errors import (
     PermanentError,
     TransientError,
@@ -18,6 +19,8 @@ SIGNATURE_HEADER = "X-Test-Signature"
 # The provider's own records, as its API would list them: ``{contact id: {"id", "name",
 # "created" (Unix time), "archived"}}``. Tests fill it; it stands for the far side of the network.
 REMOTE_CONTACTS = {}
+# Messages of the outages the provider's next listings meet (a backfill postpones its batch).
+REMOTE_OUTAGES = []
 
 
 def sign(body, secret):
@@ -182,13 +185,38 @@ class SaasBackend(models.Model):
             return super()._provider_event_rank(event_type)
         return 1 if event_type == "contact.deleted" else 0
 
-    # Reads of REMOTE_CONTACTS: Re-sync and stale events ------------------------------------
+    # Reads of REMOTE_CONTACTS: Re-sync, stale events and backfills -------------------------
     def _provider_object_events(self, obj):
         """An archived contact is deleted, any other updated."""
         if self.provider != "test":
             return super()._provider_object_events(obj)
         event_type = "contact.deleted" if obj.get("archived") else "contact.updated"
         return [ObjectEvent(event_type, "contact", obj["id"])]
+
+    def _provider_backfill_types(self):
+        if self.provider != "test":
+            return super()._provider_backfill_types()
+        return [BackfillType("contacts", "Contacts")]
+
+    def _provider_backfill_page(self, run, object_type, cursor, limit):
+        """The contacts in the order of their ids, after ``cursor``; an outage queued in
+        ``REMOTE_OUTAGES`` interrupts the read after half of them."""
+        if self.provider != "test":
+            return super()._provider_backfill_page(run, object_type, cursor, limit)
+        after = sorted(
+            (contact for contact in REMOTE_CONTACTS.values() if contact["id"] > (cursor or "")),
+            key=lambda contact: contact["id"],
+        )
+        read = after[:limit]
+        page = BackfillPage(total=len(REMOTE_CONTACTS))
+        if REMOTE_OUTAGES:
+            read = read[: len(read) // 2]
+            page.error, page.transient = REMOTE_OUTAGES.pop(0), True
+        page.read = len(read)
+        page.cursor = read[-1]["id"] if read else None
+        start = run.date_from and run.date_from.replace(tzinfo=UTC).timestamp()
+        page.objects = [contact for contact in read if not start or contact["created"] >= start]
+        return page
 
     def _test_handle_contact_updated(self, event):
         contact = event.payload_json()["data"]["object"]
