@@ -11,8 +11,8 @@ LINE_COLUMNS = (
 
 def migrate(cr, version):
     """Stripe backfill runs became the engine's ``saas.backfill``: their rows, progress lines,
-    chatter and waiting jobs move there under the same ids, before the upgrade drops the
-    models Stripe no longer defines (and their tables)."""
+    chatter and waiting jobs move there under the same ids. The upgrade removes the models
+    Stripe no longer defines but leaves tables of models it cannot load: dropped here."""
     cr.execute("SELECT to_regclass('saas_stripe_backfill') IS NOT NULL")
     if not cr.fetchone()[0]:
         return
@@ -38,7 +38,15 @@ def migrate(cr, version):
         UPDATE queue_job
            SET model_name = 'saas.backfill',
                identity_key = replace(identity_key, 'saas.stripe.backfill:', 'saas.backfill:'),
-               records = jsonb_set(records, '{model}', '"saas.backfill"')
+               -- queue_job keeps the serialized recordset as a JSON string.
+               records = to_jsonb(
+                   replace(
+                       records #>> '{}',
+                       '"model": "saas.stripe.backfill"',
+                       '"model": "saas.backfill"'
+                   )
+               )
          WHERE model_name = 'saas.stripe.backfill'
         """
     )
+    cr.execute("DROP TABLE saas_stripe_backfill_line, saas_stripe_backfill CASCADE")
