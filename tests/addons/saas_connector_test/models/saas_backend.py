@@ -12,7 +12,11 @@ from odoo.addons.saas_connector_base.lib.errors import (
     WebhookRejected,
 )
 from odoo.addons.saas_connector_base.lib.inbound import InboundEvent
-from odoo.addons.saas_connector_base.lib.reconciliation import Comparison
+from odoo.addons.saas_connector_base.lib.reconciliation import (
+    OdooRecord,
+    ProviderRecord,
+    ReconciledType,
+)
 from odoo.addons.saas_connector_base.lib.sync import ObjectEvent
 
 SIGNATURE_HEADER = "X-Test-Signature"
@@ -86,53 +90,51 @@ class SaasBackend(models.Model):
         return self.provider == "test" or super()._provider_reconciles()
 
     def _provider_reconcile(self, run):
-        """Contacts created in the period at the provider against their partners: a contact
-        is ``active`` or ``archived``; a partner bound to a contact the provider does not
-        have is missing there."""
+        """Contacts created in the period at the provider, for the engine to compare with
+        their partners: a contact is ``active`` or ``archived``."""
         if self.provider != "test":
             return super()._provider_reconcile(run)
         start, end = run._period_bounds()
-        remote = {
-            contact_id: contact
-            for contact_id, contact in REMOTE_CONTACTS.items()
-            if start.timestamp() <= contact["created"] < end.timestamp()
-        }
+        run._reconcile_documents(
+            {
+                "contact": [
+                    ProviderRecord(contact_id, None, status=_status(contact))
+                    for contact_id, contact in REMOTE_CONTACTS.items()
+                    if start.timestamp() <= contact["created"] < end.timestamp()
+                ]
+            }
+        )
+        run._add_note("Contacts carry no amounts.")
+
+    def _provider_reconciled_types(self):
+        if self.provider != "test":
+            return super()._provider_reconciled_types()
+        return [ReconciledType("contact", "Contacts", "res.partner")]
+
+    def _provider_odoo_record(self, object_type, record):
+        if self.provider != "test":
+            return super()._provider_odoo_record(object_type, record)
+        return OdooRecord(None, status="active" if record.active else "archived")
+
+    def _provider_period_documents(self, object_type, start, end):
+        """The partners bound to a contact and created in the period."""
+        if self.provider != "test":
+            return super()._provider_period_documents(object_type, start, end)
         bindings = self.env["saas.binding"].search(
             [("backend_id", "=", self.id), ("res_model", "=", "res.partner")]
         )
-        local = {
-            binding.external_id: self.env["res.partner"]
-            .with_context(active_test=False)
-            .browse(binding.res_id)
+        partners = self.env["res.partner"].with_context(active_test=False)
+        low, high = start.replace(tzinfo=None), end.replace(tzinfo=None)
+        return [
+            (binding.external_id, partner)
             for binding in bindings
-        }
-        drift = []
-        for contact_id, contact in remote.items():
-            partner = local.get(contact_id)
-            status = "archived" if contact.get("archived") else "active"
-            if not partner:
-                drift.append(_drift(contact_id, "missing_in_odoo", status))
-            elif (odoo_status := "active" if partner.active else "archived") != status:
-                drift.append(_drift(contact_id, "status_mismatch", status, partner, odoo_status))
-        for contact_id, partner in local.items():
-            if contact_id not in REMOTE_CONTACTS and partner.create_date >= start.replace(
-                tzinfo=None
-            ):
-                drift.append(_drift(contact_id, "missing_in_provider", False, partner, "active"))
-        currency = self.company_id.currency_id
-        run._record_summary(
-            [
-                {
-                    "object_type": "contact",
-                    "name": "Contacts",
-                    "currency_id": currency.id,
-                    "provider_count": len(remote),
-                    "odoo_count": len(set(remote) & set(local)),
-                }
-            ]
-        )
-        run._record_drift([{**values, "currency_id": currency.id} for values in drift])
-        run._add_note("Contacts carry no amounts.")
+            if low <= (partner := partners.browse(binding.res_id)).create_date < high
+        ]
+
+    def _provider_has_object(self, object_type, external_id):
+        if self.provider != "test":
+            return super()._provider_has_object(object_type, external_id)
+        return external_id in REMOTE_CONTACTS
 
     def _provider_resync(self, drifts):
         """Each contact as it is now at the provider, stored as a synthetic event of this
@@ -151,24 +153,18 @@ class SaasBackend(models.Model):
         return events, failures
 
     def _provider_recompare(self, drifts):
-        """Each contact against its partner, as ``_provider_reconcile`` compares them."""
+        """Each contact against its partner, as ``_provider_reconcile`` lists it."""
         if self.provider != "test":
             return super()._provider_recompare(drifts)
         comparisons = {}
         for drift in drifts:
             contact = REMOTE_CONTACTS.get(drift.external_id)
-            partner = (
-                self.env["saas.binding"]
-                .with_context(active_test=False)
-                .lookup(self, "res.partner", drift.external_id)
-            )
-            comparison = Comparison("contact", drift.external_id, None, listed=bool(contact))
-            if contact:
-                comparison.status = "archived" if contact.get("archived") else "active"
-            if partner:
-                comparison.record = partner
-                comparison.odoo_status = "active" if partner.active else "archived"
-                comparison.status_matches = comparison.odoo_status == comparison.status
+            if contact is None:
+                partner = self.env["res.partner"].browse(drift.res_id).exists()
+                comparison = drift.run_id._compare_missing("contact", drift.external_id, partner)
+            else:
+                listed = ProviderRecord(drift.external_id, None, status=_status(contact))
+                (comparison,) = drift.run_id._compare_listed("contact", [listed])
             comparisons[drift.id] = comparison
         return comparisons
 
@@ -246,14 +242,5 @@ class SaasBackend(models.Model):
         return partner
 
 
-def _drift(contact_id, kind, status, partner=None, odoo_status=False):
-    return {
-        "object_type": "contact",
-        "object_label": "Contact",
-        "external_id": contact_id,
-        "kind": kind,
-        "provider_status": status,
-        "odoo_status": odoo_status,
-        "res_model": partner and "res.partner",
-        "res_id": partner and partner.id,
-    }
+def _status(contact):
+    return "archived" if contact.get("archived") else "active"
