@@ -341,7 +341,10 @@ class SaasBackfill(models.Model):
             cursor=line.cursor or "-",
         )
         if page.error is None:
-            self.retry_count = 0
+            # The run's row is written only when a retry ends: a user's Pause or Resume
+            # meanwhile does not collide with every batch.
+            if self.retry_count:
+                self.retry_count = 0
             self._enqueue_batch()
             return summary
         if page.transient:
