@@ -47,20 +47,19 @@ class SaasBackend(models.Model):
         when asked for."""
         if self.provider != "stripe":
             return super()._provider_backfill_types()
-        _ = self.env._
         return [
-            BackfillType("customers", _("Customers")),
-            BackfillType("products", _("Products")),
-            BackfillType("prices", _("Prices")),
-            BackfillType("plans", _("Plans (legacy API)"), default=False),
-            BackfillType("subscriptions", _("Subscriptions")),
-            BackfillType("invoices", _("Invoices")),
-            BackfillType("credit_notes", _("Credit Notes")),
-            BackfillType("charges", _("Charges")),
-            BackfillType("refunds", _("Refunds")),
-            BackfillType("disputes", _("Disputes")),
-            BackfillType("payouts", _("Payouts")),
-            BackfillType("balance_transactions", _("Balance Transactions (fees)")),
+            BackfillType("customers", self.env._("Customers")),
+            BackfillType("products", self.env._("Products")),
+            BackfillType("prices", self.env._("Prices")),
+            BackfillType("plans", self.env._("Plans (legacy API)"), default=False),
+            BackfillType("subscriptions", self.env._("Subscriptions")),
+            BackfillType("invoices", self.env._("Invoices")),
+            BackfillType("credit_notes", self.env._("Credit Notes")),
+            BackfillType("charges", self.env._("Charges")),
+            BackfillType("refunds", self.env._("Refunds")),
+            BackfillType("disputes", self.env._("Disputes")),
+            BackfillType("payouts", self.env._("Payouts")),
+            BackfillType("balance_transactions", self.env._("Balance Transactions (fees)")),
         ]
 
     def _provider_check_reads(self):
