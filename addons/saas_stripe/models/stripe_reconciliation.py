@@ -254,11 +254,9 @@ class SaasBackend(models.Model):
         """The dicts of the objects created in ``period`` (Unix bounds, end excluded), or None
         when the account has no such objects (404, noted on the run). ``label`` is added to
         ``unfiltered`` when the list had to be read whole."""
-        resource = getattr(client.v1, service)
         start, end = period
         try:
-            listing = resource.list(params={"created": {"gte": start, "lt": end}, "limit": 100})
-            return [obj.to_dict() for obj in listing.auto_paging_iter()]
+            return self._stripe_list(client, service, {"created": {"gte": start, "lt": end}})
         except stripe.StripeError as error:
             status = error.http_status or 0
             if status == 404:
@@ -267,13 +265,18 @@ class SaasBackend(models.Model):
                 raise
         unfiltered.append(label)
         try:
-            listing = resource.list(params={"limit": 100})
-            objects = [obj.to_dict() for obj in listing.auto_paging_iter()]
+            objects = self._stripe_list(client, service, {})
         except stripe.StripeError as error:
             if error.http_status != 404:
                 raise
             return self._stripe_not_offered(run, label)
         return [obj for obj in objects if start <= obj.get("created", obj.get("date")) < end]
+
+    def _stripe_list(self, client, service, params):
+        """Every object of an SDK service's list (dicts), page after page: the one place
+        reconciliation lists Stripe."""
+        listing = getattr(client.v1, service).list(params={**params, "limit": 100})
+        return [obj.to_dict() for obj in listing.auto_paging_iter()]
 
     def _stripe_not_offered(self, run, label):
         run._add_note(self.env._("%s: not offered by this Stripe account; not compared.", label))
@@ -443,16 +446,14 @@ class SaasBackend(models.Model):
         A Stripe stand-in that refuses ``status=all`` lists the others; the engine asks for
         the subscriptions of Odoo it did not list one by one."""
         try:
-            listing = client.v1.subscriptions.list(params={"status": "all", "limit": 100})
-            objects = [obj.to_dict() for obj in listing.auto_paging_iter()]
+            objects = self._stripe_list(client, "subscriptions", {"status": "all"})
         except stripe.StripeError as error:
             status = error.http_status or 0
             if status == 404:
                 return self._stripe_not_offered(run, label)
             if status != 400:
                 raise
-            listing = client.v1.subscriptions.list(params={"limit": 100})
-            objects = [obj.to_dict() for obj in listing.auto_paging_iter()]
+            objects = self._stripe_list(client, "subscriptions", {})
 
         def fetch(external_id):
             obj = self._stripe_fetch(client, "subscription", external_id)
