@@ -12,7 +12,7 @@ DB=${DB:-saas_demo}
 PORT=${PORT:-8069}
 LOCALSTRIPE_PORT=${LOCALSTRIPE_PORT:-$((PORT + 100))}
 LOCALSTRIPE=$ROOT/.venv-localstripe/bin/localstripe
-MODULES=saas_connector_base,saas_stripe,saas_deferred_revenue
+MODULES=saas_connector_base,saas_stripe,saas_deferred_revenue,saas_crm_sync
 RUN=$ROOT/.run
 PIDFILE=$RUN/odoo-$DB.pid
 LOG=$RUN/odoo-$DB.log
@@ -28,7 +28,7 @@ installed() {
         WHERE state = 'installed' AND name = ANY(string_to_array('$MODULES', ','))" 2>/dev/null
 }
 
-if [ "$(installed)" != "3" ]; then
+if [ "$(installed)" != "$(tr ',' '\n' <<<"$MODULES" | wc -l)" ]; then
     say "creating database $DB with the suite and demo data (about a minute)"
     "${ODOO[@]}" -i "$MODULES" --with-demo --stop-after-init --workers=0 --max-cron-threads=0 \
         --log-level=warn --logfile="$RUN/demo-install.log" \

@@ -9,4 +9,4 @@ TEST_DB=${TEST_DB:-saas_test}
 CONF=$ROOT/.run/test-odoo-$TEST_DB.conf
 [ -f "$CONF" ] || { echo "[i18n] run 'make test' first: it installs the suite in $TEST_DB" >&2; exit 1; }
 "$VENV/bin/python" "$ODOO_SRC/odoo-bin" i18n export -c "$CONF" -d "$TEST_DB" \
-    saas_connector_base saas_stripe saas_deferred_revenue 2>&1 | grep -E "Exporting|ERROR" || true
+    saas_connector_base saas_stripe saas_deferred_revenue saas_crm_sync 2>&1 | grep -E "Exporting|ERROR" || true

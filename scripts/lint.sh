@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# ruff (style and errors), pylint-odoo (Odoo/OCA conventions) and hadolint (Dockerfile).
+# ruff (style and errors), pylint-odoo (Odoo/OCA conventions), hadolint (Dockerfile) and the
+# addons' README.rst against their readme/ fragments.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 VENV=${VENV:-$ROOT/.venv}
@@ -11,4 +12,6 @@ echo "[lint] pylint-odoo"
 "$VENV/bin/pylint" --rcfile=.pylintrc --disable=manifest-superfluous-key addons/*/ tests/addons/*/
 echo "[lint] hadolint"
 "$VENV/bin/hadolint" docker/Dockerfile
+echo "[lint] README.rst generated from readme/"
+"$VENV/bin/python" scripts/readme.py --check
 echo "[lint] clean"

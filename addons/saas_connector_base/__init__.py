@@ -1,4 +1,5 @@
-from . import controllers, models, wizard
+from . import controllers, models, service, wizard
 from .lib import log_redaction
 
 log_redaction.install()
+service.prefork_outage.install()

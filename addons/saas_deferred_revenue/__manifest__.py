@@ -2,7 +2,7 @@
     "name": "SaaS Deferred Revenue",
     "summary": "ASC 606 / IFRS 15 ratable revenue schedules from invoice lines with a service "
     "period, month-end recognition, waterfall and roll-forward reports",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "category": "Accounting/Accounting",
     "license": "LGPL-3",
     "author": "SaaS Finance Suite",
@@ -18,8 +18,8 @@
         "views/saas_subscription_views.xml",
         "views/saas_revenue_schedule_views.xml",
         "views/saas_revenue_schedule_line_views.xml",
-        "views/saas_revenue_waterfall_views.xml",
-        "views/saas_revenue_rollforward_views.xml",
+        "report/saas_revenue_waterfall_views.xml",
+        "report/saas_revenue_rollforward_views.xml",
         "wizard/saas_revenue_recognize_wizard_views.xml",
         "wizard/saas_deferred_balance_wizard_views.xml",
         "wizard/saas_revenue_undo_wizard_views.xml",
@@ -27,6 +27,7 @@
         "views/saas_deferred_revenue_menus.xml",
     ],
     "assets": {
+        "web.assets_backend": ["saas_deferred_revenue/static/src/**/*"],
         "web.assets_tests": ["saas_deferred_revenue/static/tests/tours/**/*"],
     },
     "installable": True,

@@ -33,7 +33,7 @@ def eur_bank_journal(env, account):  # noqa: F811
         }
     )
     backend = account.backend.with_env(env)
-    backend._stripe_balance(eur).payout_journal_id = journal
+    env["saas.stripe.balance.handler"]._balance(backend, eur).payout_journal_id = journal
     env.cr.commit()
     return journal
 
@@ -49,7 +49,7 @@ def test_payout_of_a_days_charges_reaches_the_bank_journal(env, account, eur_ban
         invoices.append(client.v1.invoices.retrieve(subscription.latest_invoice))
     settle(env, backend, account.new_events())
     eur = env.ref("base.EUR")
-    clearing = backend._stripe_balance_account(eur)
+    clearing = env["saas.stripe.balance.handler"]._balance_account(backend, eur)
     payments = env["account.payment"].union(
         *(bound(env, backend, "account.payment", invoice.payment_intent) for invoice in invoices)
     )

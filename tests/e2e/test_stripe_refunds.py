@@ -107,7 +107,7 @@ def test_full_refund_found_by_reconciliation_reverses_the_paid_invoice(env, acco
     assert (payment.currency_id.name, payment.payment_reference) == ("USD", refund.id)
     assert payment.state in POSTED
     assert payment.journal_id == backend.stripe_payment_journal_id
-    clearing = backend._stripe_balance_account(env.ref("base.USD"))
+    clearing = env["saas.stripe.balance.handler"]._balance_account(backend, env.ref("base.USD"))
     assert payment.outstanding_account_id == clearing
     assert clearing_amount(payment, clearing) == -49.0
 
@@ -168,7 +168,7 @@ def test_two_partial_refunds_are_two_payments_and_two_credit_notes(env, account)
     assert bound(env, backend, "account.payment", first.id) == payments[0]
     assert bound(env, backend, "account.payment", second.id) == payments[1]
     assert set(payments.mapped("state")) <= set(POSTED)
-    clearing = backend._stripe_balance_account(env.ref("base.USD"))
+    clearing = env["saas.stripe.balance.handler"]._balance_account(backend, env.ref("base.USD"))
     assert [clearing_amount(p, clearing) for p in payments] == [-30.0, -20.0]
 
     # No credit note came from Stripe: each refund credits the invoice for its amount and

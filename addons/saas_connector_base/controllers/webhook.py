@@ -11,7 +11,7 @@ from odoo.http import request
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
 from ..lib.errors import WebhookRejected
-from ..lib.inbound import delivery_problem
+from ..lib.inbound import WebhookAnswer, WebhookRequest, delivery_problem
 
 _logger = logging.getLogger(__name__)
 
@@ -20,8 +20,6 @@ ROUTE_PREFIX = "/saas/webhook/"
 # Tokens are ``secrets.token_urlsafe(32)``: anything else cannot be one, and is refused before
 # it reaches a query (a NUL in a URL would otherwise reach the SQL literal).
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,128}")
-# Kept with each event for audit; never anything carrying credentials.
-AUDIT_HEADERS = ("Content-Type", "User-Agent", "Stripe-Signature", "X-Request-Id")
 # Storing failed because of what was sent, not because of the database: retrying the same
 # delivery cannot help, so the sender must hear 4xx, not 5xx. (ProgramLimitExceeded — e.g. a
 # key too large for its index — is an OperationalError for psycopg2.)
@@ -29,8 +27,16 @@ INVALID_DATA_ERRORS = (psycopg2.DataError, pg_errors.ProgramLimitExceeded)
 
 
 def _answer(status, headers=None, **body):
-    response = request.make_json_response(body, status=status)
-    for name, value in (headers or {}).items():
+    """An answer of the engine's own, before the provider is known or when its shape does not
+    matter to the sender (a 5xx is retried whatever it says)."""
+    return _respond(WebhookAnswer.json(status, headers, **body))
+
+
+def _respond(answer):
+    response = request.make_response(
+        answer.body, headers=[("Content-Type", answer.content_type)], status=answer.status
+    )
+    for name, value in answer.headers.items():
         response.headers[name] = value
     return response
 
@@ -44,9 +50,10 @@ class SaasWebhookController(http.Controller):
 
     method, path and size → backend and secrets by URL token → media type → provider
     verification → insert (duplicates ignored) → make sure a dispatcher job will run → commit →
-    200. No API call and no business logic here: processing happens in queue jobs. Bad input
-    gets a 4xx with a short reason, never a 500; when the database cannot store, the answer is
-    503 so that the sender retries.
+    the provider's success answer. No API call and no business logic here: processing happens
+    in queue jobs. Bad input gets a 4xx with a short reason (in the provider's shape once the
+    backend is known), never a 500; when the database cannot store, the answer is 503 so that
+    the sender retries.
 
     The route is also served when Odoo cannot reach the database (``saas_connector_base`` in
     ``server_wide_modules``): Odoo then serves requests without a database, and without this
@@ -121,6 +128,16 @@ class SaasWebhookController(http.Controller):
             except psycopg2.Error as error:
                 _logger.debug("saas webhook: %s on a lost connection: %s", give_up.__name__, error)
 
+    @staticmethod
+    def _public_url(env, httprequest):
+        """The URL the sender called, which is what some providers sign: the configured public
+        base URL, then the path and query as received. Behind a proxy the request's own Host
+        and scheme are the proxy's upstream, not what the sender called."""
+        base_url = env["saas.backend"]._webhook_public_base_url()
+        query = httprequest.environ.get("QUERY_STRING")
+        path = httprequest.environ.get("PATH_INFO")
+        return f"{base_url}{path}?{query}" if query else f"{base_url}{path}"
+
     def _receive(self, token, body, httprequest):
         env = request.env(su=True)
         try:
@@ -133,22 +150,42 @@ class SaasWebhookController(http.Controller):
         if endpoint is None:
             return _answer(404, error="unknown endpoint")
         backend, signing_secrets = endpoint
-        if httprequest.mimetype not in backend._provider_webhook_content_types():
-            return _answer(415, error="unsupported content type")
-        headers = httprequest.headers
+        delivery = WebhookRequest(
+            method=httprequest.method,
+            url=self._public_url(env, httprequest),
+            headers=httprequest.headers,
+            body=body,
+            mimetype=httprequest.mimetype,
+        )
+        if delivery.mimetype not in backend._provider_webhook_content_types():
+            return self._reject(backend, delivery, 415, "unsupported content type")
         try:
             if not signing_secrets:
                 raise WebhookRejected("no signing secret configured for this endpoint")
-            inbound_events = backend._provider_parse_webhook(body, headers, signing_secrets)
-            if problem := delivery_problem(inbound_events):
+            inbound_events = backend._provider_parse_webhook(delivery, signing_secrets)
+            if problem := delivery_problem(inbound_events, body):
                 raise WebhookRejected(problem)
         except WebhookRejected as rejection:
             _logger.info("saas webhook rejected for backend %s: %s", backend.id, rejection)
-            return _answer(rejection.status, error=str(rejection))
+            return self._reject(backend, delivery, rejection.status, str(rejection))
         except Exception:
             _logger.exception("saas webhook: backend %s could not read a delivery", backend.id)
-            return _answer(400, error="payload could not be read")
-        audit = json.dumps({name: headers[name] for name in AUDIT_HEADERS if name in headers})
-        new_events = env["saas.event"]._receive(backend, inbound_events, audit)
+            return self._reject(backend, delivery, 400, "payload could not be read")
+        headers = delivery.headers
+        audit = json.dumps(
+            {
+                name: headers[name]
+                for name in backend._provider_webhook_audit_headers()
+                if name in headers
+            }
+        )
+        new_events = env["saas.event"]._receive(backend, inbound_events, audit, body=body)
+        # Asked before the commit: should the provider fail to answer, nothing is kept and
+        # the sender retries.
+        answer = backend._provider_webhook_answer(delivery, duplicate=not new_events)
         env.cr.commit()
-        return _answer(200, received=True, duplicate=not new_events)
+        return _respond(answer)
+
+    @staticmethod
+    def _reject(backend, delivery, status, reason):
+        return _respond(backend._provider_webhook_rejection(delivery, status, reason))

@@ -1,7 +1,10 @@
-"""What a provider extracts from a verified delivery, before anything is stored."""
+"""A delivery as the sender made it, what a provider extracts from it once verified, and the
+answer the sender expects."""
 
+import json
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 MAX_EVENTS_PER_DELIVERY = 1000
@@ -16,13 +19,47 @@ _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
+class WebhookRequest:
+    """One delivery, as the sender made it and may have signed it.
+
+    ``url`` is the URL the sender called — the public one, query string included, rebuilt from
+    the configured public base URL rather than from the Host header a proxy may have changed.
+    ``headers`` is case-insensitive; ``mimetype`` is the media type of ``Content-Type``,
+    lower case and without parameters; ``body`` the raw bytes, as signed.
+    """
+
+    method: str
+    url: str
+    headers: Mapping[str, str]
+    body: bytes
+    mimetype: str = ""
+
+
+@dataclass(frozen=True)
+class WebhookAnswer:
+    """What the webhook route answers, in the shape the sender expects (a JSON object, a SOAP
+    acknowledgement…): some senders retry anything but their exact success answer."""
+
+    status: int
+    body: bytes
+    content_type: str = "application/json; charset=utf-8"
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def json(cls, status, headers=None, **values):
+        return cls(status, json.dumps(values).encode(), headers=headers or {})
+
+
+@dataclass(frozen=True)
 class InboundEvent:
     """One event of a delivery.
 
     ``external_id`` is the provider's unique event (or delivery) id: a second delivery with the
     same id is a duplicate. ``object_external_id`` identifies the business object the event is
     about; the engine processes the events of one object one at a time, in ``source_created``
-    order.
+    order. ``payload`` is the event as its handlers read it: the body itself for a delivery of
+    one JSON event, otherwise the event's own part of the body, as JSON (the engine then keeps
+    the body verbatim beside the events, once per delivery).
     """
 
     external_id: str
@@ -54,15 +91,23 @@ class InboundEvent:
         return None
 
 
-def delivery_problem(events):
-    """Why a delivery's events cannot be stored, or ``None``: a delivery is stored whole or
-    not at all, so that the sender's retry brings every event of it again."""
+def delivery_problem(events, body=b""):
+    """Why a delivery's events, or its raw ``body`` kept beside them, cannot be stored, or
+    ``None``: a delivery is stored whole or not at all, so that the sender's retry brings
+    every event of it again. A delivery without any event is refused too: no provider sends
+    one, and answering it 200 would tell a misconfigured sender all is well."""
+    if not events:
+        return "no event in the delivery"
     if len(events) > MAX_EVENTS_PER_DELIVERY:
         return f"more than {MAX_EVENTS_PER_DELIVERY} events in one delivery"
     for event in events:
         if problem := event.problem():
             return problem
-    return None
+    try:
+        text = body.decode()
+    except UnicodeDecodeError:
+        return "payload is not valid text"
+    return "payload is not valid text" if "\x00" in text else None
 
 
 def _is_utf8(text):

@@ -67,6 +67,15 @@ def to_minor_units(amount, currency_code):
     return int(scaled)
 
 
+def odoo_decimal(amount, currency):
+    """An amount as Odoo stores it — a float the ORM rounded to ``currency`` (anything with
+    ``decimal_places``, a ``res.currency`` record) — as the exact Decimal it stands for: its
+    representation at the currency's precision is exact, the float itself is not."""
+    decimal = Decimal(f"{amount:.{currency.decimal_places}f}")
+    # Odoo's float_repr writes a value that rounds to zero as 0, never -0.
+    return decimal if decimal else abs(decimal)
+
+
 def allocate(total, weights):
     """Split the integer ``total`` (minor units) in proportion to ``weights`` (integers or
     fractions, of any sign, not summing to zero): the parts are integers that sum to

@@ -3,8 +3,10 @@ from . import saas_record_reference
 from . import saas_backend
 from . import saas_secret
 from . import saas_binding
+from . import saas_delivery
 from . import saas_event
 from . import saas_event_record
+from . import saas_event_handler
 from . import saas_event_processing
 from . import saas_backend_sync
 from . import res_partner

@@ -9,6 +9,10 @@ from odoo.tools.misc import format_date, format_datetime
 from ..lib.backoff import retry_delay
 from ..lib.duration import human_duration
 from ..lib.errors import WebhookRejected
+from ..lib.inbound import WebhookAnswer
+
+PUBLIC_BASE_URL_PARAM = "saas_connector_base.public_base_url"
+AUDIT_HEADERS = ("Content-Type", "User-Agent", "X-Request-Id")
 
 
 class SaasBackend(models.Model):
@@ -161,12 +165,23 @@ class SaasBackend(models.Model):
         self.env.registry.clear_cache()  # see write()
         return super().unlink()
 
+    @api.model
+    def _webhook_public_base_url(self):
+        """The scheme, host and path prefix under which senders reach Odoo, without a trailing
+        slash: the ``saas_connector_base.public_base_url`` system parameter, else
+        ``web.base.url``. The webhook URLs shown to users start with it, and providers that
+        sign the URL they called verify against it — so behind a proxy set it to the public
+        address, which the request's Host header is not."""
+        params = self.env["ir.config_parameter"].sudo()
+        base_url = params.get_param(PUBLIC_BASE_URL_PARAM) or params.get_param("web.base.url")
+        return (base_url or "").strip().rstrip("/")
+
     @api.depends("webhook_token")
     def _compute_webhook_url(self):
-        base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "")
+        base_url = self._webhook_public_base_url()
         for backend in self:
             backend.webhook_url = (
-                f"{base_url.rstrip('/')}/saas/webhook/{backend.webhook_token}"
+                f"{base_url}/saas/webhook/{backend.webhook_token}"
                 if backend.webhook_token
                 else False
             )
@@ -375,16 +390,22 @@ class SaasBackend(models.Model):
     # Provider contract: provider add-ons override these for their own ``provider`` value and
     # call ``super()`` for the others.
     # ---------------------------------------------------------------------------------------
-    def _provider_parse_webhook(self, body, headers, signing_secrets):
-        """Verify a delivery and return its :class:`~..lib.inbound.InboundEvent` list.
+    def _provider_parse_webhook(self, request, signing_secrets):
+        """Verify a delivery and return its :class:`~..lib.inbound.InboundEvent` list, in the
+        order of the delivery: one per event, each with its own external id (the key of
+        duplicates: an event already received is skipped, the others of the delivery are
+        stored), object id and source time.
 
-        ``body`` is the raw request body (bytes), ``headers`` a case-insensitive mapping and
-        ``signing_secrets`` the live webhook signing secrets (never empty). Raise
-        :class:`~..lib.errors.WebhookRejected` for anything that must not be stored. Runs inside
-        the webhook request: no API calls, nothing slow. There, ``self`` comes from the token
-        lookup with its stored fields in cache (``provider``, ``environment``, the provider's
-        own settings): read them freely, but anything else (a related record's fields, a
-        search) is a query on every delivery.
+        ``request`` is a :class:`~..lib.inbound.WebhookRequest`: the HTTP method, the public
+        URL the sender called (query included; see :meth:`_webhook_public_base_url`), the
+        headers (case-insensitive) and the raw body (bytes), and ``signing_secrets`` the live
+        webhook signing secrets (never empty). Raise :class:`~..lib.errors.WebhookRejected`
+        for anything that must not be stored; the delivery is then refused whole. Parse XML
+        with :func:`~..lib.safe_xml.parse` (no entities, DTD or network; a DOCTYPE is
+        refused). Runs inside the webhook request: no API calls, nothing
+        slow. There, ``self`` comes from the token lookup with its stored fields in cache
+        (``provider``, ``environment``, the provider's own settings): read them freely, but
+        anything else (a related record's fields, a search) is a query on every delivery.
         """
         raise WebhookRejected("this backend's provider does not accept webhooks", status=404)
 
@@ -393,9 +414,23 @@ class SaasBackend(models.Model):
         sends; any other ``Content-Type`` is refused with 415 before verification."""
         return ("application/json",)
 
-    def _provider_event_handlers(self):
-        """``{event type: method(event) -> records touched}``. Types not listed are ignored."""
-        return {}
+    def _provider_webhook_audit_headers(self):
+        """The request headers kept with each event for audit (names as the provider sends
+        them): never one that carries a credential."""
+        return AUDIT_HEADERS
+
+    def _provider_webhook_answer(self, request, duplicate):
+        """The :class:`~..lib.inbound.WebhookAnswer` to a delivery once stored (``duplicate``:
+        it brought no new event), the one the sender takes as an acknowledgement. A sender
+        that retries the same delivery must get the same acknowledgement, or it retries
+        forever. Called after the events are stored, before the commit."""
+        return WebhookAnswer.json(200, received=True, duplicate=duplicate)
+
+    def _provider_webhook_rejection(self, request, status, reason):
+        """The :class:`~..lib.inbound.WebhookAnswer` refusing ``request`` with HTTP ``status``
+        for ``reason`` (short, safe to send): a provider whose senders read the body of a
+        refusal shapes it here. Nothing of the delivery is stored."""
+        return WebhookAnswer.json(status, error=reason)
 
     def _provider_is_transient(self, error):
         """Whether an exception raised by a handler is worth retrying (e.g. an API 429)."""

@@ -29,6 +29,7 @@ RECEIVED_FIELDS = frozenset(
         "payload",
         "headers",
         "correlation_id",
+        "delivery_id",
     }
 )
 # Where an event stands: written by the engine (processing, and the audited actions below)
@@ -75,9 +76,22 @@ class SaasEvent(models.Model):
         string="Created at Source", readonly=True, help="When the provider says it happened."
     )
     received_at = fields.Datetime(readonly=True, default=fields.Datetime.now, index=True)
-    payload = fields.Text(readonly=True, help="The event exactly as received.")
+    payload = fields.Text(
+        readonly=True,
+        help="The event exactly as received; for one event of a batch, its own part of the "
+        "delivery, which is kept verbatim beside it.",
+    )
     payload_pretty = fields.Text(string="Payload (formatted)", compute="_compute_payload_pretty")
     headers = fields.Text(readonly=True, help="The request headers that matter for audit.")
+    delivery_id = fields.Many2one(
+        "saas.delivery",
+        readonly=True,
+        ondelete="restrict",
+        index="btree_not_null",
+        help="The delivery this event came in, kept verbatim, when the event is one part of "
+        "it (a batch, an XML envelope).",
+    )
+    delivery_body = fields.Text(related="delivery_id.body", string="Delivery as Received")
     correlation_id = fields.Char(
         readonly=True,
         index="btree_not_null",
@@ -208,27 +222,31 @@ class SaasEvent(models.Model):
     # Intake
     # ---------------------------------------------------------------------------------------
     @api.model
-    def _receive(self, backend, inbound_events, headers, dispatch=True):
+    def _receive(self, backend, inbound_events, headers, dispatch=True, body=None):
         """Store the new events of a verified delivery and make sure a dispatcher job will
         pick them up: what the webhook route does, and the entry point of any other source of
         events (backfills, re-synchronizations). ``headers`` is the audit text kept with each
-        event. Returns the new ``(id, object id)`` pairs.
+        event; ``body`` the raw delivery (bytes), kept verbatim as a ``saas.delivery`` beside
+        its events when they are not the body itself (a batch). Returns the new ``(id, object
+        id)`` pairs; none for a duplicate delivery.
 
         With ``dispatch=False`` the caller sees to the processing of the new events itself
         (e.g. a backfill's own jobs): they are stored *queued*, which the dispatcher leaves
         alone, and the periodic sweep takes over any that stay waiting.
         """
-        stored = self._store_delivery(backend, inbound_events, headers, dispatch)
+        stored = self._store_delivery(backend, inbound_events, headers, dispatch, body)
         # Every row carries the same answer: whether a pending dispatcher got share-locked.
         if dispatch and stored and not stored[0][2]:
             backend._create_dispatcher()
         return [(event_id, object_id) for event_id, object_id, _dispatcher in stored]
 
     @api.model
-    def _store_delivery(self, backend, inbound_events, headers, dispatch=True):
+    def _store_delivery(self, backend, inbound_events, headers, dispatch=True, body=None):
         """Insert the events of a verified delivery, ignoring the ones already received, and
         share-lock a pending dispatcher of the backend if there are new ones (unless
-        ``dispatch`` is false: then they are stored *queued* and nothing is locked).
+        ``dispatch`` is false: then they are stored *queued* and nothing is locked). The
+        ``body`` is kept as a ``saas.delivery`` when an event's payload is not the body
+        itself and at least one event is new.
 
         One SQL statement, so that a webhook request stays a couple of round trips whatever
         the payload size. Returns ``(id, object_external_id, dispatcher locked)`` per new
@@ -261,32 +279,71 @@ class SaasEvent(models.Model):
             )
             for event in inbound_events
         ]
+        body_text = body.decode() if body is not None else None
+        keep_body = body_text is not None and any(
+            event.payload != body_text for event in inbound_events
+        )
+        # The delivery's id is drawn first so that its events can point to it, and the
+        # delivery is inserted only when one of them is new: a re-delivered batch leaves
+        # nothing behind.
+        delivery_sql = "(SELECT id FROM delivery_id)" if keep_body else "NULL"
         values_sql = ", ".join(
-            ["(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 0, %s, %s, %s, %s)"] * len(rows)
+            [
+                "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 0, %s, %s, %s, %s, "
+                f"{delivery_sql})"
+            ]
+            * len(rows)
         )
         params = [
             value for row in rows for value in (*row[:-2], row[-2], row[-1], row[-2], row[-1])
         ]
+        if keep_body:
+            delivery_cte = """
+            delivery_id AS (SELECT nextval('saas_delivery_id_seq') AS id),
+            """
+            delivery_insert = """,
+            delivery AS (
+                INSERT INTO saas_delivery (id, backend_id, company_id, received_at, body,
+                                           create_uid, create_date, write_uid, write_date)
+                SELECT id, %s, %s, %s, %s, %s, %s, %s, %s FROM delivery_id
+                 WHERE EXISTS (SELECT 1 FROM new_event)
+            )"""
+            delivery_params = [
+                backend.id,
+                backend.company_id.id,
+                now,
+                body_text,
+                self.env.uid,
+                now,
+                self.env.uid,
+                now,
+            ]
+        else:
+            delivery_cte = delivery_insert = ""
+            delivery_params = []
         if dispatch:
             lock_sql, lock_params = backend._pending_dispatcher_lock()
         else:
             lock_sql, lock_params = "SELECT 1", []
         # The lock runs once, and only when the insert returns a row: no new event, no lock.
+        # (A data-modifying CTE runs whether or not the outer query reads it; the events'
+        # foreign key to their delivery is checked at the end of the statement.)
         self.env.cr.execute(
             f"""
-            WITH new_event AS (
+            WITH {delivery_cte}
+            new_event AS (
                 INSERT INTO saas_event (backend_id, company_id, external_id, event_type,
                                         object_type, object_external_id, source_created,
                                         received_at, payload, headers, correlation_id, state,
                                         attempts, create_uid, create_date, write_uid,
-                                        write_date)
+                                        write_date, delivery_id)
                 VALUES {values_sql}
                 ON CONFLICT (backend_id, external_id) DO NOTHING
                 RETURNING id, object_external_id
-            )
+            ){delivery_insert}
             SELECT id, object_external_id, EXISTS ({lock_sql}) FROM new_event
             """,
-            params + lock_params,
+            params + delivery_params + lock_params,
         )
         return self.env.cr.fetchall()
 
@@ -422,10 +479,16 @@ class SaasEvent(models.Model):
         by hand, a crash between commit and enqueue). Jobs are keyed by object, so enqueuing an
         object that already has one creates nothing."""
         cutoff = fields.Datetime.subtract(fields.Datetime.now(), minutes=older_than_minutes)
+        return self._enqueue_waiting([("received_at", "<", cutoff)])
+
+    @api.model
+    def _enqueue_waiting(self, domain):
+        """Enqueue the objects of the waiting events within ``domain`` whose retry time has
+        come; how many events."""
         waiting = self.search(
             [
                 ("state", "in", WAITING_STATES),
-                ("received_at", "<", cutoff),
+                *domain,
                 "|",
                 ("next_attempt_at", "=", False),
                 ("next_attempt_at", "<", fields.Datetime.now()),

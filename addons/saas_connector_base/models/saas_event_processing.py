@@ -25,6 +25,10 @@ CONCURRENCY_PGCODES = frozenset(
 # Errors whose message is written for a finance user and can be shown as is.
 READABLE_ERRORS = (PermanentError, UserError, ValidationError)
 
+# The failure of a job whose connection to the database was lost (an outage, a failover, a
+# terminated session), as queue_job records it: the bare classes, not an error of a query.
+CONNECTION_LOST = frozenset({"psycopg2.InterfaceError", "psycopg2.OperationalError"})
+
 
 class SaasBackend(models.Model):
     """Event processing: one queue job per external object, its events in source order."""
@@ -78,6 +82,16 @@ class SaasBackend(models.Model):
         for object_external_id in object_ids:
             self._enqueue_object_processing(object_external_id)
         return self.env._("%s objects to process.", len(object_ids))
+
+    def _on_processing_job_failed(self, exc_name=None, exc_message=None, exc_info=None):
+        """queue_job calls this when a dispatching or processing job of this backend failed.
+        One that lost its database connection did nothing — its transaction went with the
+        connection — but queue_job fails it, and its events would wait for the periodic sweep:
+        the backend's waiting objects are enqueued again at once (objects with a job waiting
+        get no second one). Any other failure is a crash of the engine, left failed to be
+        looked at."""
+        if exc_name in CONNECTION_LOST:
+            self.env["saas.event"]._enqueue_waiting([("backend_id", "in", self.ids)])
 
     def _object_identity_key(self, object_external_id):
         return f"saas.event:{self.id}:{object_external_id}"
@@ -144,6 +158,11 @@ class SaasBackend(models.Model):
                 break
         return "\n".join(outcomes) or self.env._("Nothing to process.")
 
+    def _event_handler(self, event_type):
+        """The callable applying an event of ``event_type`` (it takes the event), from the
+        table of handler models (``saas.event.handler``); ``None``: the type is ignored."""
+        return self.env["saas.event.handler"]._handler(self, event_type)
+
     def _in_source_order(self, events):
         """``(events, tied)``: the waiting events of an object in source order, and those
         whose place in it time cannot decide.
@@ -153,7 +172,6 @@ class SaasBackend(models.Model):
         arrival. Events with a handler that share their second are *tied* — unless all of
         them are reads of the provider (``_provider_event_is_read``), which come in the order
         they were read."""
-        handlers = self._provider_event_handlers()
         ranked = events.sorted(
             lambda event: (
                 not event.source_created,
@@ -163,7 +181,7 @@ class SaasBackend(models.Model):
             )
         )
         by_second = ranked.filtered(
-            lambda event: event.source_created and event.event_type in handlers
+            lambda event: event.source_created and self._event_handler(event.event_type)
         ).grouped("source_created")
         tied = self.env["saas.event"].concat(
             *(
@@ -187,7 +205,7 @@ class SaasBackend(models.Model):
             saas_connector_processing=True,
             saas_correlation_id=event.correlation_id,
         )
-        handler = backend._provider_event_handlers().get(event.event_type)
+        handler = backend._event_handler(event.event_type)
         if handler is None:
             event.sudo().write(
                 {
@@ -250,14 +268,14 @@ class SaasBackend(models.Model):
         Those applied before are skipped. Returns the records of ``event`` when it is itself
         among them (it carries the current state), else ``None``: it stays stale, with a note
         naming the events that replaced it."""
-        handlers = self._provider_event_handlers()
         own = None
         for read in current:
+            handler = self._event_handler(read.event_type)
             if read == event:
-                own = handlers[event.event_type](event)
-            elif read.state != "done" and read.event_type in handlers:
+                own = handler(event)
+            elif read.state != "done" and handler:
                 started = time.monotonic()
-                self._finish_event(read, handlers[read.event_type](read), started)
+                self._finish_event(read, handler(read), started)
         if own is not None:
             return own
         names = ", ".join(current.mapped("external_id"))

@@ -16,6 +16,26 @@ class SaasEventRecord(models.Model):
     _event_record_unique = models.Constraint("UNIQUE (event_id, res_model, res_id)")
 
     @api.model
+    def _move_references(self, src_records, dst_record):
+        # An event that touched two of the merged records keeps one link, to the kept record.
+        if src_records:
+            self.flush_model()
+            self.env.cr.execute(
+                """
+                DELETE FROM saas_event_record link
+                 WHERE link.res_model = %(model)s AND link.res_id IN %(src)s
+                   AND EXISTS (SELECT 1 FROM saas_event_record other
+                                WHERE other.event_id = link.event_id
+                                  AND other.res_model = link.res_model
+                                  AND (other.res_id = %(dst)s
+                                       OR (other.res_id IN %(src)s AND other.id < link.id)))
+                """,
+                {"model": dst_record._name, "src": tuple(src_records.ids), "dst": dst_record.id},
+            )
+            self.invalidate_model()
+        return super()._move_references(src_records, dst_record)
+
+    @api.model
     def _link(self, event, records):
         """Link ``records`` (one recordset or an iterable of recordsets) to ``event``."""
         if isinstance(records, models.BaseModel):

@@ -1,14 +1,12 @@
-import io
 import logging
 import traceback
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import xlsxwriter
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from ..lib.money import odoo_decimal
 from ..lib.reconciliation import (
     AMOUNT_MISMATCH,
     ITEMS_MISMATCH,
@@ -22,8 +20,8 @@ from ..lib.reconciliation import (
     item_pairs,
     summarize,
 )
+from ..lib.xlsx import Amount, Sheet, workbook
 from .saas_event_processing import READABLE_ERRORS
-from .saas_subscription_item import monetary_decimal
 
 _logger = logging.getLogger(__name__)
 
@@ -496,7 +494,7 @@ class SaasReconciliationRun(models.Model):
         if record:
             comparison.record = record
             comparison.odoo_currency = record.currency_id.name
-            comparison.odoo_amount = monetary_decimal(record.mrr_in_currency, record.currency_id)
+            comparison.odoo_amount = odoo_decimal(record.mrr_in_currency, record.currency_id)
             comparison.odoo_status = record.state or False
             comparison.odoo_items = item_pairs(
                 (item.price_ref, item.quantity) for item in record.item_ids
@@ -562,71 +560,54 @@ class SaasReconciliationRun(models.Model):
 
     def _xlsx_content(self):
         """The run as a workbook: a summary sheet (the period, then one row per object type
-        and currency) and a drift sheet (one row per drift line)."""
+        and currency) and a drift sheet (one row per drift line), every amount with the
+        decimals of its currency."""
         self.ensure_one()
-        output = io.BytesIO()
-        workbook = xlsxwriter.Workbook(output, {"in_memory": True})
-        bold = workbook.add_format({"bold": True})
-        money_formats = {}
 
-        def money(currency):
-            if currency not in money_formats:
-                decimals = currency.decimal_places
-                money_formats[currency] = workbook.add_format(
-                    {"num_format": "#,##0" + ("." + "0" * decimals if decimals else "")}
-                )
-            return money_formats[currency]
+        def amount(value, currency):
+            return Amount(value, currency.decimal_places) if currency else value
 
-        summary = workbook.add_worksheet(self.env._("Summary"))
-        for row, (label, value) in enumerate(
+        def labels(model, name):
+            return dict(self.env[model]._fields[name]._description_selection(self.env))
+
+        kinds = labels("saas.reconciliation.drift", "kind")
+        states = labels("saas.reconciliation.drift", "state")
+        summary = Sheet(
+            self.env._("Summary"),
             [
+                self.env._("Object Type"),
+                self.env._("Currency"),
+                self.env._("Count at Provider"),
+                self.env._("Total at Provider"),
+                self.env._("Count in Odoo"),
+                self.env._("Total in Odoo"),
+                self.env._("Count Difference"),
+                self.env._("Difference"),
+            ],
+            [
+                [
+                    line.name,
+                    line.currency_id.name,
+                    line.provider_count,
+                    amount(line.provider_total, line.currency_id),
+                    line.odoo_count,
+                    amount(line.odoo_total, line.currency_id),
+                    line.count_difference,
+                    amount(line.difference, line.currency_id),
+                ]
+                for line in self.line_ids
+            ],
+            preamble=(
                 (self.env._("Backend"), self.backend_id.name),
                 (self.env._("Period"), f"{self.date_from} to {self.date_to}"),
-                (
-                    self.env._("State"),
-                    dict(self._fields["state"]._description_selection(self.env))[self.state],
-                ),
+                (self.env._("State"), labels(self._name, "state")[self.state]),
                 (self.env._("Run at"), fields.Datetime.to_string(self.started_at) or ""),
                 (self.env._("Open drift"), self.open_drift_count),
                 (self.env._("Notes"), self.note or ""),
-            ]
-        ):
-            summary.write(row, 0, label, bold)
-            summary.write(row, 1, value)
-        headers = [
-            self.env._("Object Type"),
-            self.env._("Currency"),
-            self.env._("Count at Provider"),
-            self.env._("Total at Provider"),
-            self.env._("Count in Odoo"),
-            self.env._("Total in Odoo"),
-            self.env._("Count Difference"),
-            self.env._("Difference"),
-        ]
-        summary.write_row(7, 0, headers, bold)
-        for row, line in enumerate(self.line_ids, start=8):
-            fmt = money(line.currency_id)
-            summary.write(row, 0, line.name)
-            summary.write(row, 1, line.currency_id.name)
-            summary.write_number(row, 2, line.provider_count)
-            summary.write_number(row, 3, line.provider_total, fmt)
-            summary.write_number(row, 4, line.odoo_count)
-            summary.write_number(row, 5, line.odoo_total, fmt)
-            summary.write_number(row, 6, line.count_difference)
-            summary.write_number(row, 7, line.difference, fmt)
-        summary.set_column(0, 0, 28)
-        summary.set_column(1, 7, 16)
-
-        drift_sheet = workbook.add_worksheet(self.env._("Drift"))
-        kinds = dict(
-            self.env["saas.reconciliation.drift"]._fields["kind"]._description_selection(self.env)
+            ),
         )
-        states = dict(
-            self.env["saas.reconciliation.drift"]._fields["state"]._description_selection(self.env)
-        )
-        drift_sheet.write_row(
-            0,
-            0,
+        drift = Sheet(
+            self.env._("Drift"),
             [
                 self.env._("Object Type"),
                 self.env._("External ID"),
@@ -641,25 +622,25 @@ class SaasReconciliationRun(models.Model):
                 self.env._("State"),
                 self.env._("Message"),
             ],
-            bold,
+            [
+                [
+                    drift.object_label or drift.object_type,
+                    drift.external_id,
+                    kinds[drift.kind],
+                    drift.currency_id.name or "",
+                    amount(drift.provider_amount, drift.currency_id),
+                    drift.provider_status or "",
+                    amount(drift.odoo_amount, drift.currency_id),
+                    drift.odoo_status or "",
+                    amount(drift.difference, drift.currency_id),
+                    drift.record_name or "",
+                    states[drift.state],
+                    drift.message or "",
+                ]
+                for drift in self.drift_ids
+            ],
         )
-        for row, drift in enumerate(self.drift_ids, start=1):
-            fmt = money(drift.currency_id) if drift.currency_id else None
-            drift_sheet.write(row, 0, drift.object_label or drift.object_type)
-            drift_sheet.write(row, 1, drift.external_id)
-            drift_sheet.write(row, 2, kinds[drift.kind])
-            drift_sheet.write(row, 3, drift.currency_id.name or "")
-            drift_sheet.write_number(row, 4, drift.provider_amount, fmt)
-            drift_sheet.write(row, 5, drift.provider_status or "")
-            drift_sheet.write_number(row, 6, drift.odoo_amount, fmt)
-            drift_sheet.write(row, 7, drift.odoo_status or "")
-            drift_sheet.write_number(row, 8, drift.difference, fmt)
-            drift_sheet.write(row, 9, drift.record_name or "")
-            drift_sheet.write(row, 10, states[drift.state])
-            drift_sheet.write(row, 11, drift.message or "")
-        drift_sheet.set_column(0, 11, 18)
-        workbook.close()
-        return output.getvalue()
+        return workbook([summary, drift])
 
     @api.constrains("date_from", "date_to")
     def _check_period(self):

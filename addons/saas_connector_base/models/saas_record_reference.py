@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.tools import SQL
 
 
 class SaasRecordReference(models.AbstractModel):
@@ -31,6 +32,25 @@ class SaasRecordReference(models.AbstractModel):
         for reference in self:
             record = self.env[reference.res_model].browse(reference.res_id).exists()
             reference.record_name = record.display_name if record else False
+
+    @api.model
+    def _move_references(self, src_records, dst_record):
+        """Point the references to ``src_records`` at ``dst_record`` instead: what a merge of
+        records (partners) does to them, so that the next event of an external object bound
+        to a merged record finds the kept one."""
+        if not src_records:
+            return
+        self.flush_model()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE %s SET res_id = %s WHERE res_model = %s AND res_id IN %s",
+                SQL.identifier(self._table),
+                dst_record.id,
+                dst_record._name,
+                tuple(src_records.ids),
+            )
+        )
+        self.invalidate_model(["res_id"])
 
     def action_open_record(self):
         self.ensure_one()

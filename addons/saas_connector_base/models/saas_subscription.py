@@ -1,7 +1,7 @@
 from odoo import Command, api, fields, models
 
+from ..lib.money import odoo_decimal
 from ..lib.mrr import classify, counts, round_amount
-from .saas_subscription_item import monetary_decimal
 
 # Every status a billing provider reports; Stripe's list is the widest known.
 SUBSCRIPTION_STATES = [
@@ -204,7 +204,7 @@ class SaasSubscription(models.Model):
             )
             subscription.mrr_in_currency = float(in_currency)
             subscription.mrr = mrr
-            subscription.arr = float(monetary_decimal(mrr, company_currency) * 12)
+            subscription.arr = float(odoo_decimal(mrr, company_currency) * 12)
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -253,8 +253,8 @@ class SaasSubscription(models.Model):
         # The movement is the customer's, in the currency they pay: an exchange rate between
         # two changes shows in the delta, never as an expansion or a contraction.
         movement = classify(
-            monetary_decimal(in_currency_before, self.currency_id),
-            monetary_decimal(self.mrr_in_currency, self.currency_id),
+            odoo_decimal(in_currency_before, self.currency_id),
+            odoo_decimal(self.mrr_in_currency, self.currency_id),
             had_mrr_before,
         )
         return self.env["saas.subscription.history"].create(

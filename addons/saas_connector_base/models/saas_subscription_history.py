@@ -1,8 +1,8 @@
 from odoo import api, fields, models
 
+from ..lib.money import odoo_decimal
 from ..lib.mrr import CHURN, CONTRACTION, EXPANSION, NEW, REACTIVATION
 from .saas_subscription import SUBSCRIPTION_STATES
-from .saas_subscription_item import monetary_decimal
 
 MOVEMENTS = [
     (NEW, "New"),
@@ -55,6 +55,5 @@ class SaasSubscriptionHistory(models.Model):
         for row in self:
             currency = row.company_currency_id
             row.mrr_delta = float(
-                monetary_decimal(row.mrr_after, currency)
-                - monetary_decimal(row.mrr_before, currency)
+                odoo_decimal(row.mrr_after, currency) - odoo_decimal(row.mrr_before, currency)
             )

@@ -1,8 +1,8 @@
 from decimal import Decimal
 
 from odoo import api, fields, models
-from odoo.tools import float_repr
 
+from ..lib.money import odoo_decimal
 from ..lib.mrr import MONTHS_PER_INTERVAL, monthly_amount, round_amount
 
 INTERVALS = [(interval, interval.title()) for interval in MONTHS_PER_INTERVAL]
@@ -66,10 +66,4 @@ class SaasSubscriptionItem(models.Model):
             return Decimal(self.unit_amount_exact)
         if not self.unit_amount:
             return None
-        return monetary_decimal(self.unit_amount, self.currency_id)
-
-
-def monetary_decimal(amount, currency):
-    """A Monetary value as the exact ``Decimal`` it stands for: it is rounded to its currency,
-    so its repr at the currency's precision is exact."""
-    return Decimal(float_repr(amount, currency.decimal_places))
+        return odoo_decimal(self.unit_amount, self.currency_id)

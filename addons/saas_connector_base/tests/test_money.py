@@ -6,6 +6,7 @@ from odoo.addons.saas_connector_base.lib.money import (
     allocate,
     currency_exponent,
     from_minor_units,
+    odoo_decimal,
     to_minor_units,
 )
 
@@ -70,3 +71,25 @@ def test_allocation_is_proportional_and_sums_to_the_total(total, weights, expect
 def test_weights_summing_to_zero_are_refused():
     with pytest.raises(ValueError):
         allocate(100, [1, -1])
+
+
+class _Currency:
+    def __init__(self, decimal_places):
+        self.decimal_places = decimal_places
+
+
+@pytest.mark.parametrize(
+    ("amount", "decimal_places", "expected"),
+    [
+        (0.1 + 0.2, 2, "0.30"),
+        (19.99, 2, "19.99"),
+        (123456789.12, 2, "123456789.12"),
+        (1500.0, 0, "1500"),
+        (1.5, 3, "1.500"),
+        (-0.001, 2, "0.00"),
+        (-12.5, 2, "-12.50"),
+    ],
+)
+def test_odoo_amount_is_the_decimal_it_stands_for(amount, decimal_places, expected):
+    decimal = odoo_decimal(amount, _Currency(decimal_places))
+    assert str(decimal) == expected

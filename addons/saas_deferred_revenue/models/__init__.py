@@ -5,8 +5,5 @@ from . import saas_revenue_schedule
 from . import saas_revenue_schedule_line
 from . import account_move_line
 from . import account_move
-from . import saas_revenue_report_xlsx
-from . import saas_revenue_waterfall
-from . import saas_revenue_rollforward
 from . import saas_subscription
 from . import saas_backend

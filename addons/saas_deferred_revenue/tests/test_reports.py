@@ -3,10 +3,12 @@ month, through billing, recognition and a full credit note."""
 
 from datetime import date
 
-from odoo.fields import Command
-from odoo.tests import tagged
+from lxml import etree
 
-from ..models.saas_revenue_rollforward import ROLLFORWARD_AMOUNTS
+from odoo.fields import Command
+from odoo.tests import new_test_user, tagged
+
+from ..report.saas_revenue_rollforward import ROLLFORWARD_AMOUNTS
 from .common import DeferredRevenueCase
 
 
@@ -153,3 +155,62 @@ class TestReports(DeferredRevenueCase):
             {(self.partner_a, self.plan): 90000, (self.partner_b, self.support): 40000},
         )
         self.assertEqual(self.rollforward(date(2025, 3, 1))[5], 130000)
+
+    def test_reports_read_as_finance_reads_them(self):
+        """Months read as months ("Jan 2025", not the first day); recognized and planned rows
+        look different in the list and are measures of their own in the pivot."""
+        self.recognize("2025-01-31")
+        billing = new_test_user(
+            self.env,
+            login="dr_reports_billing",
+            groups="account.group_account_invoice",
+            company_id=self.company.id,
+            company_ids=[self.company.id],
+        )
+        waterfall = self.env["saas.revenue.waterfall"].with_user(billing)
+        views = waterfall.get_views([(False, "list"), (False, "pivot")])["views"]
+        listed = etree.fromstring(views["list"]["arch"])
+        self.assertEqual(listed.get("decoration-muted"), "state == 'planned'")
+        names = [field.get("name") for field in listed.iter("field")]
+        self.assertLess(names.index("billed_month_label"), names.index("amount"))
+        self.assertIn("recognition_month_label", names)
+        self.assertTrue(listed.xpath("//header/button[@name='action_export_xlsx']"))
+        pivot = etree.fromstring(views["pivot"]["arch"])
+        self.assertEqual(
+            [field.get("name") for field in pivot.xpath("//field[@type='measure']")],
+            ["recognized_amount", "planned_amount"],
+        )
+        self.assertEqual(
+            pivot.xpath("//field[@type='row']")[0].attrib,
+            {"name": "billed_month", "type": "row", "interval": "month"},
+        )
+        rows = waterfall.search_read(
+            [("move_id", "=", self.invoice.id)],
+            [
+                "billed_month_label",
+                "recognition_month_label",
+                "recognized_amount",
+                "planned_amount",
+            ],
+            order="recognition_month",
+        )
+        self.assertEqual(
+            [(row["billed_month_label"], row["recognition_month_label"]) for row in rows[:2]],
+            [("Jan 2025", "Jan 2025"), ("Jan 2025", "Feb 2025")],
+        )
+        self.assertEqual(
+            [(row["recognized_amount"], row["planned_amount"]) for row in rows[:2]],
+            [(100.0, 0.0), (0.0, 100.0)],
+        )
+
+        rollforward = self.env["saas.revenue.rollforward"].with_user(billing)
+        listed = etree.fromstring(
+            rollforward.get_views([(False, "list")])["views"]["list"]["arch"]
+        )
+        self.assertIn("month_label", [field.get("name") for field in listed.iter("field")])
+        self.env.flush_all()
+        [row] = rollforward.search_read(
+            [("account_id", "=", self.deferred_account.id), ("date", "=", "2025-01-01")],
+            ["month_label"],
+        )
+        self.assertEqual(row["month_label"], "Jan 2025")

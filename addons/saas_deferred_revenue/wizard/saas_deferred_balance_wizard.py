@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.addons.saas_connector_base.lib.xlsx import Sheet
 
 
 class SaasDeferredBalanceWizard(models.TransientModel):
@@ -39,15 +40,22 @@ class SaasDeferredBalanceWizard(models.TransientModel):
             ("posted_date", ">", self.date),
         ]
 
-    def action_export_xlsx(self):
+    def _xlsx_export(self):
         """The balance on the date as a spreadsheet: its total by customer, product and
-        subscription, then every schedule line it is made of."""
+        subscription in the company currency, then every schedule line it is made of, in its
+        invoice's currency and in the company's."""
         self.ensure_one()
         lines = self.env["saas.revenue.schedule.line"]
+        company_currency = self.env.company.currency_id
         domain = self._balance_domain()
         groupby = ["partner_id", "product_id", "subscription_id"]
         totals = [
-            [partner.display_name, product.display_name, subscription.display_name or "", amount]
+            [
+                partner.display_name,
+                product.display_name,
+                subscription.display_name or "",
+                self._xlsx_amount(amount, company_currency),
+            ]
             for partner, product, subscription, amount in lines._read_group(
                 domain, groupby, ["amount:sum"]
             )
@@ -60,7 +68,9 @@ class SaasDeferredBalanceWizard(models.TransientModel):
                 line.schedule_id.move_id.display_name,
                 line.billed_date,
                 line.date,
-                line.amount,
+                line.currency_id.name,
+                self._xlsx_amount(line.amount_currency, line.currency_id),
+                self._xlsx_amount(line.amount, line.company_currency_id),
             ]
             for line in lines.search(domain, order="partner_id, product_id, date, id")
         ]
@@ -68,20 +78,19 @@ class SaasDeferredBalanceWizard(models.TransientModel):
         def label(name):
             return lines._fields[name].get_description(self.env)["string"]
 
-        return self._xlsx_download(
-            self.env._("Deferred Revenue at %s", self.date),
-            [
-                (self.env._("By Customer"), [*map(label, groupby), label("amount")], totals),
-                (
-                    self.env._("Schedule Lines"),
-                    [
-                        *map(label, groupby),
-                        self.env._("Invoice"),
-                        label("billed_date"),
-                        label("date"),
-                        label("amount"),
-                    ],
-                    details,
-                ),
-            ],
-        )
+        return self.env._("Deferred revenue balance %s", self.date), [
+            Sheet(self.env._("By Customer"), [*map(label, groupby), label("amount")], totals),
+            Sheet(
+                self.env._("Schedule Lines"),
+                [
+                    *map(label, groupby),
+                    self.env._("Invoice"),
+                    label("billed_date"),
+                    label("date"),
+                    label("currency_id"),
+                    label("amount_currency"),
+                    label("amount"),
+                ],
+                details,
+            ),
+        ]

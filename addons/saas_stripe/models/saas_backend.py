@@ -1,25 +1,45 @@
 import json
+import logging
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
-import stripe
-
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.addons.saas_connector_base.lib.errors import PermanentError, WebhookRejected
 from odoo.addons.saas_connector_base.lib.inbound import InboundEvent
 from odoo.exceptions import UserError
 
+from ..lib.api import StripeApi, StripeApiError
 from ..lib.normalize import NormalizeError, normalize_event
 from ..lib.signature import DEFAULT_TOLERANCE, SignatureError, verify_header, verify_livemode
 
+_logger = logging.getLogger(__name__)
+
 SIGNATURE_HEADER = "Stripe-Signature"
+# Stages of a Stripe object's lifecycle, by the last word of an event type: events stamped
+# in the same second apply first to last, and when the object cannot be read from the API,
+# only a later stage replaces a state of the same second. The other types are in between.
+FIRST_STAGES = frozenset({"created", "pending"})
+LAST_STAGES = frozenset(
+    {
+        "deleted",
+        "paid",
+        "payment_succeeded",
+        "voided",
+        "marked_uncollectible",
+        "refunded",
+        "closed",
+        "failed",
+        "canceled",
+    }
+)
 
 
 class SaasBackend(models.Model):
-    """A Stripe account: its credentials, the webhook verification and the table of handlers.
+    """A Stripe account: its settings, credentials and the provider contract.
 
-    The handlers themselves live in one file per Stripe concept (``stripe_customer.py``,
-    ``stripe_product.py``, ``stripe_price.py``), each adding its entries to
-    ``_stripe_event_handlers``.
+    The events are handled by one handler model per Stripe concept
+    (``saas.stripe.customer.handler``, ``saas.stripe.invoice.handler``…, each in the file
+    named after it), which receive the backend with each event.
     """
 
     _inherit = "saas.backend"
@@ -76,7 +96,7 @@ class SaasBackend(models.Model):
         help="A Stripe customer not yet linked to a partner is linked to an existing partner "
         "with the same email (ignoring case) instead of creating one.",
     )
-    # Invoices and payments (stripe_invoice.py, stripe_payment.py)
+    # Invoices and payments (stripe_invoice_handler.py, stripe_payment_handler.py)
     stripe_journal_id = fields.Many2one(
         "account.journal",
         string="Stripe Sales Journal",
@@ -112,7 +132,15 @@ class SaasBackend(models.Model):
         help="Expense account of the uncollectible invoices written off.",
     )
     stripe_tax_map_ids = fields.One2many("saas.stripe.tax.map", "backend_id", string="Tax Mapping")
-    # Refunds (stripe_refund.py)
+    stripe_tax_match_by_rate = fields.Boolean(
+        string="Match Taxes by Rate",
+        help="A Stripe tax rate without a mapping is mapped to the Odoo sales tax with the "
+        "same percentage, included in the price or not as in Stripe, and of the rate's "
+        "country, when exactly one such tax exists. The mapping is recorded (marked as matched "
+        "by rate) for review. Without this, or when several taxes or none match, the invoice "
+        "waits for a mapping made by hand.",
+    )
+    # Refunds (stripe_refund_handler.py)
     stripe_refund_without_credit_note = fields.Selection(
         [("credit_note", "Credit Note"), ("contra_revenue", "Contra-Revenue Entry")],
         string="Refunds without Stripe Credit Note",
@@ -132,6 +160,56 @@ class SaasBackend(models.Model):
         domain="[('account_type', 'in', ('income', 'income_other'))]",
         help="Account debited with refunds issued without a credit note under the "
         "Contra-Revenue Entry policy.",
+    )
+
+    # Disputes (stripe_dispute_handler.py)
+    stripe_dispute_account_id = fields.Many2one(
+        "account.account",
+        string="Disputed Funds Account",
+        check_company=True,
+        help="Holds the money Stripe withdrew from the balance for open disputes (a current "
+        "asset): debited when funds are withdrawn, credited when they are reinstated or the "
+        "dispute is lost.",
+    )
+    stripe_dispute_loss_policy = fields.Selection(
+        [("expense", "Expense"), ("contra_revenue", "Contra Revenue")],
+        string="Lost Disputes",
+        default="expense",
+        required=True,
+        help="Where the money of a lost dispute goes: an expense (chargeback losses), or a "
+        "contra revenue account that lowers the revenue it was once recognized as.",
+    )
+    stripe_dispute_loss_account_id = fields.Many2one(
+        "account.account",
+        string="Dispute Losses Account",
+        check_company=True,
+        help="Expense account of lost disputes.",
+    )
+    stripe_dispute_contra_revenue_account_id = fields.Many2one(
+        "account.account",
+        string="Dispute Contra Revenue Account",
+        check_company=True,
+        help="Contra revenue account of lost disputes.",
+    )
+    # Stripe balances, fees and payouts (stripe_balance_handler.py, stripe_fee.py)
+    stripe_balance_ids = fields.One2many(
+        "saas.stripe.balance", "backend_id", string="Stripe Balances"
+    )
+    stripe_fee_account_id = fields.Many2one(
+        "account.account",
+        string="Stripe Fees Account",
+        check_company=True,
+        help="Expense account of the fees Stripe takes on charges, refunds and disputes; "
+        "booked daily for the day before (or by the payout that settles them, if it comes "
+        "first).",
+    )
+    stripe_other_balance_account_id = fields.Many2one(
+        "account.account",
+        string="Other Stripe Movements Account",
+        check_company=True,
+        help="Counterpart of the balance movements a payout settles that no Odoo document "
+        "stands for (Stripe's own fees billed on the balance, manual adjustments, "
+        "top-ups…).",
     )
 
     _stripe_signature_tolerance_positive = models.Constraint(
@@ -166,13 +244,14 @@ class SaasBackend(models.Model):
     # ---------------------------------------------------------------------------------------
     # Provider contract
     # ---------------------------------------------------------------------------------------
-    def _provider_parse_webhook(self, body, headers, signing_secrets):
+    def _provider_parse_webhook(self, request, signing_secrets):
         if self.provider != "stripe":
-            return super()._provider_parse_webhook(body, headers, signing_secrets)
+            return super()._provider_parse_webhook(request, signing_secrets)
+        body = request.body
         try:
             verify_header(
                 body,
-                headers.get(SIGNATURE_HEADER),
+                request.headers.get(SIGNATURE_HEADER),
                 signing_secrets,
                 tolerance=self.stripe_signature_tolerance or DEFAULT_TOLERANCE,
             )
@@ -199,87 +278,58 @@ class SaasBackend(models.Model):
         except (KeyError, TypeError, AttributeError) as error:
             raise WebhookRejected(f"not a Stripe event: {error}") from None
 
-    def _provider_event_handlers(self):
-        if self.provider != "stripe":
-            return super()._provider_event_handlers()
-        return self._stripe_event_handlers()
+    def _provider_webhook_audit_headers(self):
+        audit_headers = super()._provider_webhook_audit_headers()
+        return (*audit_headers, SIGNATURE_HEADER) if self.provider == "stripe" else audit_headers
 
-    def _stripe_event_handlers(self):
-        """``{event type: handler}``; each Stripe concept's file adds its own entries."""
-        return {}
-
-    def _provider_is_transient(self, error):
+    def _provider_event_rank(self, event_type):
         if self.provider != "stripe":
-            return super()._provider_is_transient(error)
-        if isinstance(error, (stripe.RateLimitError, stripe.APIConnectionError)):
-            return True
-        return isinstance(error, stripe.APIError) and (error.http_status or 0) >= 500
+            return super()._provider_event_rank(event_type)
+        stage = event_type.rsplit(".", 1)[-1]
+        if stage in FIRST_STAGES:
+            return 0
+        return 2 if stage in LAST_STAGES else 1
 
     def _provider_test_connection(self):
         if self.provider != "stripe":
             return super()._provider_test_connection()
         try:
-            account = self._stripe_client().v1.accounts.retrieve_current()
-        except stripe.StripeError as error:
-            raise UserError(self._stripe_readable_error(error)) from None
-        if self.stripe_account_id and account.id != self.stripe_account_id:
+            account_id = self._stripe_api().current_account()["id"]
+        except StripeApiError as error:
+            raise UserError(error.readable) from None
+        if self.stripe_account_id and account_id != self.stripe_account_id:
             raise UserError(
                 self.env._(
                     "The API key belongs to Stripe account %(key_account)s, not to "
                     "%(configured)s.",
-                    key_account=account.id,
+                    key_account=account_id,
                     configured=self.stripe_account_id,
                 )
             )
-        return self.env._("Connected to Stripe account %s.", account.id)
-
-    def _stripe_readable_error(self, error):
-        """What a finance user can act on, for an error of the ``stripe`` SDK: which of the
-        key, the network, the key's permissions or Stripe itself is at fault — never Stripe's
-        raw answer alone, nor the key."""
-        key = self._stripe_api_key_secret().masked or ""
-        api_base = self.stripe_api_base or "https://api.stripe.com"
-        status = getattr(error, "http_status", None) or 0
-        if isinstance(error, stripe.AuthenticationError):
-            message = self.env._(
-                "Stripe rejected the API key %s: it is mistyped, revoked or rolled. Paste a "
-                "current secret key (sk_…) or restricted key (rk_…) of the account.",
-                key,
-            )
-        elif isinstance(error, stripe.PermissionError):
-            message = self.env._(
-                "The API key %s is valid but not allowed to read this account: give the "
-                "restricted key read access (at least Account, Customers, Invoices, Charges, "
-                "Balance) in Stripe's dashboard, or use a secret key.",
-                key,
-            )
-        elif isinstance(error, stripe.APIConnectionError):
-            message = self.env._(
-                "Stripe could not be reached at %s: check the server's network access "
-                "(firewall, proxy, DNS) and the API base URL.",
-                api_base,
-            )
-        elif isinstance(error, stripe.RateLimitError):
-            message = self.env._("Stripe is limiting requests right now: try again in a minute.")
-        elif status >= 500:
-            message = self.env._(
-                "Stripe had a problem on its side (HTTP %s): try again in a few minutes.", status
-            )
-        elif status == 404:
-            message = self.env._(
-                "Stripe does not know this address: check the API base URL (%s).", api_base
-            )
-        else:
-            message = self.env._(
-                "Stripe refused the request (HTTP %(status)s): %(reason)s",
-                status=status or "?",
-                reason=error.user_message or self.env._("no reason given"),
-            )
-        return message
+        return self.env._("Connected to Stripe account %s.", account_id)
 
     # ---------------------------------------------------------------------------------------
     # Setup
     # ---------------------------------------------------------------------------------------
+    @api.depends("company_id")
+    def _compute_stripe_journal_id(self):
+        for backend in self:
+            if backend.stripe_journal_id.company_id != backend.company_id:
+                backend.stripe_journal_id = backend._stripe_company_sales_journal()
+
+    def _stripe_company_sales_journal(self):
+        return self.env["account.journal"].search(
+            [
+                *self.env["account.journal"]._check_company_domain(self.company_id),
+                ("type", "=", "sale"),
+            ],
+            limit=1,
+        )
+
+    def action_stripe_create_payment_journal(self):
+        for backend in self:
+            self.env["saas.stripe.payment.handler"]._payment_journal(backend)
+
     def _compute_stripe_api_key_status(self):
         for backend in self:
             backend.stripe_api_key_status = backend._secret_status("api_key")
@@ -373,16 +423,28 @@ class SaasBackend(models.Model):
         self.ensure_one()
         return bool(self.env["saas.secret"]._live_values(self, "api_key"))
 
-    def _stripe_client(self):
+    def _stripe_api(self):
+        """The account's API (``lib/api``), reached with the key in use."""
         self.ensure_one()
         api_keys = self.env["saas.secret"]._live_values(self, "api_key")
         if not api_keys:
             raise UserError(self.env._("Set the Stripe secret key of %s first.", self.name))
-        return stripe.StripeClient(
+        return StripeApi(
             api_keys[0],
-            stripe_version=self.stripe_api_version or None,
-            base_addresses={"api": self.stripe_api_base} if self.stripe_api_base else None,
+            api_version=self.stripe_api_version,
+            api_base=self.stripe_api_base,
+            key_hint=self._stripe_api_key_secret().masked or "",
+            gettext=self.env._,
         )
+
+    def _stripe_date(self, moment):
+        """The calendar date of a timestamp in the company's time zone: an aware one from
+        ``lib/normalize`` or a naive UTC one as Odoo stores them (an event's time)."""
+        if not moment:
+            return False
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(ZoneInfo(self.company_id.partner_id.tz or "UTC")).date()
 
     def _stripe_object(self, event):
         """The canonical object of a stored event (see ``lib/normalize``)."""
@@ -402,6 +464,29 @@ class SaasBackend(models.Model):
         if not currency:
             raise PermanentError(self.env._("Currency %s does not exist in Odoo.", code.upper()))
         return currency
+
+    # ---------------------------------------------------------------------------------------
+    # Jobs
+    # ---------------------------------------------------------------------------------------
+    def _stripe_complete_stand_in(self, customer_id):
+        """Job: read a customer still known only by its id and apply it through the inbox, as
+        a webhook would. A customer deleted in Stripe leaves the stand-in as it is."""
+        binding = self.env["saas.binding"].search(
+            [
+                ("backend_id", "=", self.id),
+                ("res_model", "=", "res.partner"),
+                ("external_id", "=", customer_id),
+            ],
+            limit=1,
+        )
+        # Without a secret key only the customer's event can fill the stand-in in.
+        if not binding or binding.external_updated or not self._stripe_reads():
+            return
+        customer = self._stripe_fetch(self._stripe_api(), "customer", customer_id)
+        if customer is None:
+            _logger.info("Stripe customer %s of a stand-in partner does not exist", customer_id)
+            return
+        self._stripe_sync_objects([customer])
 
 
 def _text(mapping, key):

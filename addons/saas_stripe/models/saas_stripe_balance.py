@@ -56,5 +56,9 @@ class SaasStripeBalance(models.Model):
             if not vals.get("account_id"):
                 backend = self.env["saas.backend"].browse(vals["backend_id"])
                 currency = self.env["res.currency"].browse(vals["currency_id"])
-                vals["account_id"] = backend._stripe_new_balance_account(currency).id
+                vals["account_id"] = (
+                    self.env["saas.stripe.balance.handler"]
+                    ._new_balance_account(backend, currency)
+                    .id
+                )
         return super().create(vals_list)

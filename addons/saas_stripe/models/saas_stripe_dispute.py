@@ -18,8 +18,8 @@ class SaasStripeDispute(models.Model):
     """A dispute (chargeback) or inquiry a cardholder's bank opened on a Stripe charge.
 
     Stripe owns it: Odoo keeps its status, the deadline for evidence and the journal entries
-    of the money it moved on the Stripe balance (``stripe_dispute.py``). The Stripe id is on
-    the record's binding too (External IDs), like every imported record's.
+    of the money it moved on the Stripe balance (``stripe_dispute_handler.py``). The Stripe id
+    is on the record's binding too (External IDs), like every imported record's.
     """
 
     _name = "saas.stripe.dispute"

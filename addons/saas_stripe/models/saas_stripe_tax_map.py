@@ -1,8 +1,8 @@
-import stripe
-
 from odoo import api, fields, models
 from odoo.addons.saas_connector_base.lib.errors import PermanentError
 from odoo.tools import float_compare
+
+from ..lib.api import StripePermanentError
 
 
 class SaasStripeTaxMap(models.Model):
@@ -142,10 +142,8 @@ class SaasStripeTaxMap(models.Model):
         """The Stripe tax rate ``tax_rate_id`` as a dict; transient API errors propagate so
         that the event is retried."""
         try:
-            return backend._stripe_client().v1.tax_rates.retrieve(tax_rate_id).to_dict()
-        except stripe.StripeError as error:
-            if backend._provider_is_transient(error):
-                raise
+            return backend._stripe_api().retrieve("tax_rates", tax_rate_id)
+        except StripePermanentError as error:
             raise PermanentError(
                 self.env._(
                     "Stripe did not describe tax rate %(rate)s: %(error)s",

@@ -2,10 +2,11 @@ import itertools
 from datetime import UTC, datetime
 from urllib.parse import urlparse
 
-import stripe
-
 from odoo import models
 from odoo.addons.saas_connector_base.lib.backfill import BackfillPage, BackfillType
+from odoo.addons.saas_connector_base.lib.errors import TransientError
+
+from ..lib.api import StripeApiError
 
 # Objects per API page: Stripe's largest.
 PAGE_SIZE = 100
@@ -65,7 +66,7 @@ class SaasBackend(models.Model):
     def _provider_check_reads(self):
         if self.provider != "stripe":
             return super()._provider_check_reads()
-        self._stripe_client()
+        self._stripe_api()
         return None
 
     def _provider_backfill_page(self, run, object_type, cursor, limit):
@@ -81,17 +82,17 @@ class SaasBackend(models.Model):
                 for key, value in (("gte", run.date_from), ("lt", run.date_to))
                 if value
             } or None
-        service = getattr(self._stripe_client().v1, service_name)
+        api = self._stripe_api()
         objects = []
         page = BackfillPage()
         try:
-            listing = service.list(params={key: value for key, value in params.items() if value})
-            page.total = getattr(listing, "total_count", None)
-            for obj in itertools.islice(listing.auto_paging_iter(), limit):
-                objects.append(obj.to_dict(for_json=True))
-        except stripe.StripeError as error:
+            page.total, listed = api.iterate(
+                service_name, {key: value for key, value in params.items() if value}
+            )
+            objects.extend(itertools.islice(listed, limit))
+        except StripeApiError as error:
             page.error = error.user_message or str(error) or error.__class__.__name__
-            page.transient = self._provider_is_transient(error)
+            page.transient = isinstance(error, TransientError)
         page.read = len(objects)
         page.cursor = objects[-1]["id"] if objects else None
         page.objects = [obj for obj in objects if _in_period(run, object_type, obj)]

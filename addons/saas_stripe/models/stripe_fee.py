@@ -2,10 +2,8 @@ import logging
 from collections import defaultdict
 from datetime import UTC, datetime, time, timedelta
 
-import stripe
-
 from odoo import api, fields, models
-from odoo.addons.saas_connector_base.lib.errors import PermanentError
+from odoo.addons.saas_connector_base.lib.errors import PermanentError, TransientError
 from odoo.exceptions import UserError
 
 from ..lib.normalize import NormalizeError, normalize_object
@@ -27,7 +25,7 @@ class SaasBackend(models.Model):
     the entry that booked it (``<transaction>:fee``), so that whichever comes first books it
     and the others leave it: the daily scheduled action (fees of the day before, so that a
     month's fees are in that month), a backfill of balance transactions, or the payout that
-    settles the transaction (``stripe_payout.py``).
+    settles the transaction (``stripe_payout_handler.py``).
     """
 
     _inherit = "saas.backend"  # pylint: disable=consider-merging-classes-inherited
@@ -50,14 +48,11 @@ class SaasBackend(models.Model):
         since = self.stripe_fees_booked_until or self._stripe_first_fee_day(until)
         if since >= until:
             return self.env["account.move"]
-        listing = self._stripe_client().v1.balance_transactions.list(
-            params={
-                "created": {"gte": _timestamp(since), "lt": _timestamp(until)},
-                "limit": 100,
-            }
-        )
         transactions = self._stripe_read_transactions(
-            item.to_dict() for item in listing.auto_paging_iter()
+            self._stripe_api().list(
+                "balance_transactions",
+                {"created": {"gte": _timestamp(since), "lt": _timestamp(until)}, "limit": 100},
+            )
         )
         moves = self._stripe_book_fees(transactions)
         self.stripe_fees_booked_until = until
@@ -88,7 +83,7 @@ class SaasBackend(models.Model):
             try:
                 with self.env.cr.savepoint():
                     backend.stripe_book_fees()
-            except (stripe.StripeError, UserError, PermanentError) as error:
+            except (TransientError, UserError, PermanentError) as error:
                 _logger.warning("Stripe fees of backend %s not booked: %s", backend.id, error)
                 backend.message_post(body=self.env._("Stripe fees could not be booked: %s", error))
 
@@ -150,14 +145,17 @@ class SaasBackend(models.Model):
                 self.env["account.move"]
                 .with_company(self.company_id)
                 .create(
-                    self._stripe_balance_move_values(
-                        self._stripe_payment_journal(),
+                    self.env["saas.stripe.balance.handler"]._balance_move_values(
+                        self,
+                        self.env["saas.stripe.payment.handler"]._payment_journal(self),
                         day,
                         label,
                         [
                             (
                                 self._stripe_fee_account(label),
-                                self._stripe_balance_account(currency),
+                                self.env["saas.stripe.balance.handler"]._balance_account(
+                                    self, currency
+                                ),
                                 currency,
                                 sum(transaction.fee for transaction in booked),
                                 self.env._(

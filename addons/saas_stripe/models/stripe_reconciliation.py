@@ -2,10 +2,8 @@ import time
 from collections import defaultdict
 from decimal import Decimal
 
-import stripe
-
 from odoo import models
-from odoo.addons.saas_connector_base.lib.money import from_minor_units
+from odoo.addons.saas_connector_base.lib.money import from_minor_units, odoo_decimal
 from odoo.addons.saas_connector_base.lib.reconciliation import (
     OdooRecord,
     ProviderRecord,
@@ -14,9 +12,10 @@ from odoo.addons.saas_connector_base.lib.reconciliation import (
     SubscriptionState,
 )
 
+from ..lib.api import StripeApiError
 from ..lib.normalize import PAYMENT_SUCCEEDED, NormalizeError, normalize_object
-from .stripe_invoice import FINALIZED_STATUSES, odoo_decimal
-from .stripe_refund import REFUND_SENT
+from .stripe_invoice_handler import FINALIZED_STATUSES
+from .stripe_refund_handler import REFUND_SENT
 
 # The SDK service that lists the documents of each reconciled type; fees have a summary
 # line only.
@@ -102,7 +101,7 @@ class SaasBackend(models.Model):
     def _provider_reconcile(self, run):
         if self.provider != "stripe":
             return super()._provider_reconcile(run)
-        client = self._stripe_client()
+        client = self._stripe_api()
         start, end = run._period_bounds()
         period = (int(start.timestamp()), int(end.timestamp()))
         unfiltered = []
@@ -166,13 +165,13 @@ class SaasBackend(models.Model):
     def _provider_has_object(self, object_type, external_id):
         if self.provider != "stripe":
             return super()._provider_has_object(object_type, external_id)
-        obj = self._stripe_fetch(self._stripe_client(), OBJECT_OF_TYPE[object_type], external_id)
+        obj = self._stripe_fetch(self._stripe_api(), OBJECT_OF_TYPE[object_type], external_id)
         return obj is not None
 
     def _provider_resync(self, drifts):
         if self.provider != "stripe":
             return super()._provider_resync(drifts)
-        client = self._stripe_client()
+        client = self._stripe_api()
         failures = {}
         objects = []
         for drift in drifts:
@@ -197,7 +196,7 @@ class SaasBackend(models.Model):
     def _provider_recompare(self, drifts):
         if self.provider != "stripe":
             return super()._provider_recompare(drifts)
-        client = self._stripe_client()
+        client = self._stripe_api()
         comparisons = {}
         for drift in drifts:
             object_type = drift.object_type
@@ -230,9 +229,7 @@ class SaasBackend(models.Model):
             return super()._provider_refresh_stale_event(event)
         if event.object_type not in SERVICE_OF_OBJECT or not self._stripe_reads():
             return None
-        obj = self._stripe_fetch(
-            self._stripe_client(), event.object_type, event.object_external_id
-        )
+        obj = self._stripe_fetch(self._stripe_api(), event.object_type, event.object_external_id)
         return self._current_events(obj) if obj else None
 
     def _stripe_reconciliation_labels(self):
@@ -256,8 +253,8 @@ class SaasBackend(models.Model):
         ``unfiltered`` when the list had to be read whole."""
         start, end = period
         try:
-            return self._stripe_list(client, service, {"created": {"gte": start, "lt": end}})
-        except stripe.StripeError as error:
+            return client.list(service, {"created": {"gte": start, "lt": end}, "limit": 100})
+        except StripeApiError as error:
             status = error.http_status or 0
             if status == 404:
                 return self._stripe_not_offered(run, label)
@@ -265,18 +262,12 @@ class SaasBackend(models.Model):
                 raise
         unfiltered.append(label)
         try:
-            objects = self._stripe_list(client, service, {})
-        except stripe.StripeError as error:
+            objects = client.list(service, {"limit": 100})
+        except StripeApiError as error:
             if error.http_status != 404:
                 raise
             return self._stripe_not_offered(run, label)
         return [obj for obj in objects if start <= obj.get("created", obj.get("date")) < end]
-
-    def _stripe_list(self, client, service, params):
-        """Every object of an SDK service's list (dicts), page after page: the one place
-        reconciliation lists Stripe."""
-        listing = getattr(client.v1, service).list(params={**params, "limit": 100})
-        return [obj.to_dict() for obj in listing.auto_paging_iter()]
 
     def _stripe_not_offered(self, run, label):
         run._add_note(self.env._("%s: not offered by this Stripe account; not compared.", label))
@@ -289,8 +280,8 @@ class SaasBackend(models.Model):
         if object_type == "charge" and external_id.startswith("pi_"):
             service = "payment_intents"
         try:
-            return getattr(client.v1, service).retrieve(external_id).to_dict()
-        except stripe.StripeError as error:
+            return client.retrieve(service, external_id)
+        except StripeApiError as error:
             if error.http_status == 404:
                 return None
             raise
@@ -446,14 +437,14 @@ class SaasBackend(models.Model):
         A Stripe stand-in that refuses ``status=all`` lists the others; the engine asks for
         the subscriptions of Odoo it did not list one by one."""
         try:
-            objects = self._stripe_list(client, "subscriptions", {"status": "all"})
-        except stripe.StripeError as error:
+            objects = client.list("subscriptions", {"status": "all", "limit": 100})
+        except StripeApiError as error:
             status = error.http_status or 0
             if status == 404:
                 return self._stripe_not_offered(run, label)
             if status != 400:
                 raise
-            objects = self._stripe_list(client, "subscriptions", {})
+            objects = client.list("subscriptions", {"limit": 100})
 
         def fetch(external_id):
             obj = self._stripe_fetch(client, "subscription", external_id)

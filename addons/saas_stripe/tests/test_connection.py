@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import stripe
 
+from odoo.addons.saas_connector_base.lib.errors import PermanentError, TransientError
 from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, tagged
 
@@ -95,6 +96,7 @@ class TestStripeConnection(TransactionCase):
         self.assertFalse(FakeStripe.requests)
 
     def test_rate_limits_outages_and_5xx_are_transient(self):
+        api = self.backend._stripe_api()
         transient = [
             stripe.RateLimitError("slow down", http_status=429),
             stripe.APIConnectionError("connection reset"),
@@ -105,10 +107,11 @@ class TestStripeConnection(TransactionCase):
             stripe.APIError("odd answer", http_status=400),
             stripe.InvalidRequestError("no such price", param="price", http_status=404),
             stripe.AuthenticationError("bad key", http_status=401),
-            ValueError("not a Stripe error"),
         ]
         for error in transient:
-            self.assertTrue(self.backend._provider_is_transient(error), error)
-            self.assertTrue(self.backend._is_transient(error), error)
+            self.assertIsInstance(api.translate(error), TransientError, error)
+            self.assertTrue(self.backend._is_transient(api.translate(error)), error)
         for error in permanent:
-            self.assertFalse(self.backend._provider_is_transient(error), error)
+            self.assertIsInstance(api.translate(error), PermanentError, error)
+            self.assertFalse(self.backend._is_transient(api.translate(error)), error)
+        self.assertFalse(self.backend._is_transient(ValueError("not a Stripe error")))

@@ -91,7 +91,7 @@ class TestStripeDispute(StripeAccountingCase):
         return round(sum(lines.mapped("amount_currency" if currency else "balance")), 2)
 
     def stripe_balance(self, code="USD"):
-        return self.backend._stripe_balance_account(code)
+        return self.env["saas.stripe.balance.handler"]._balance_account(self.backend, code)
 
     def assertApplied(self, events):
         for event in events:
@@ -328,7 +328,9 @@ class TestStripeDispute(StripeAccountingCase):
         # The balance transaction as a payout lists it (GET /v1/balance_transactions).
         transaction = normalize_object(payload["data"]["object"]["balance_transactions"][0])
         self.assertEqual(
-            self.backend._stripe_transaction_document(transaction),
+            self.env["saas.stripe.payout.handler"]._transaction_document(
+                self.backend, transaction
+            ),
             self.bound("account.move", LAGO_WITHDRAWAL),
         )
 

@@ -95,7 +95,9 @@ class TestStripeFees(StripeBalanceCase):
 
     def test_fees_are_booked_per_currency_on_the_day_stripe_takes_them(self):
         moves = self.book_until(datetime(2017, 10, 3))
-        usd_clearing = self.backend._stripe_balance_account("USD")
+        usd_clearing = self.env["saas.stripe.balance.handler"]._balance_account(
+            self.backend, "USD"
+        )
         self.assertEqual(moves, self.fee_entries())
         self.assertEqual(
             [

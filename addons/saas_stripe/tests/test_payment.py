@@ -64,7 +64,8 @@ class TestStripePayment(StripeAccountingCase):
             payment.outstanding_account_id.name, f"Stripe Balance {self.backend.name} (EUR)"
         )
         self.assertEqual(
-            payment.outstanding_account_id, self.backend._stripe_balance_account("EUR")
+            payment.outstanding_account_id,
+            self.env["saas.stripe.balance.handler"]._balance_account(self.backend, "EUR"),
         )
         self.assertRecordValues(
             payment,
@@ -224,7 +225,9 @@ class TestStripePayment(StripeAccountingCase):
         self.assertRecordValues(
             journal, [{"type": "bank", "code": "STR1", "company_id": self.company.id}]
         )
-        clearing = self.backend._stripe_payment_method_line("inbound", self.env.ref("base.EUR"))
+        clearing = self.env["saas.stripe.payment.handler"]._payment_method_line(
+            self.backend, "inbound", self.env.ref("base.EUR")
+        )
         self.assertEqual(clearing.journal_id, journal)
         self.assertRecordValues(
             clearing.payment_account_id,

@@ -162,7 +162,7 @@ class StripeBalanceCase(StripeAccountingCase):
         self.refund = self.apply(refund_event(amount=2000))
         self.assertEqual(self.refund.state, "done", self.refund.last_error)
         self.refund = self.bound("account.payment", REFUND)
-        self.balance = self.backend._stripe_balance(self.eur)
+        self.balance = self.env["saas.stripe.balance.handler"]._balance(self.backend, self.eur)
         self.balance.payout_journal_id = self.bank_journal
         self.clearing = self.balance.account_id
 
@@ -190,7 +190,10 @@ class TestStripePayout(StripeBalanceCase):
         self.assertEqual(self.refund.outstanding_account_id, self.clearing)
         # 77.35 received, 20.00 sent back: what Stripe holds before fees.
         self.assertEqual(self.clearing_balance(), 57.35)
-        self.assertEqual(self.backend._stripe_balance_account("EUR"), self.clearing)
+        self.assertEqual(
+            self.env["saas.stripe.balance.handler"]._balance_account(self.backend, "EUR"),
+            self.clearing,
+        )
 
     def test_balance_added_by_hand_gets_its_clearing_account(self):
         """A currency's payout journal can be set before its first payment."""
@@ -208,7 +211,10 @@ class TestStripePayout(StripeBalanceCase):
                 }
             ],
         )
-        self.assertEqual(self.backend._stripe_balance_account("JPY"), balance.account_id)
+        self.assertEqual(
+            self.env["saas.stripe.balance.handler"]._balance_account(self.backend, "JPY"),
+            balance.account_id,
+        )
 
     def test_paid_payout_books_its_fees_and_transfer_in_one_entry(self):
         self.assert_applied(payout_event("payout.paid", status="paid"))
@@ -250,7 +256,9 @@ class TestStripePayout(StripeBalanceCase):
         self.assertEqual(move.state, "posted")
         self.assertEqual(move.journal_id, self.bank_journal)
         self.assertEqual(str(move.date), "2017-10-02")
-        outstanding = self.backend._stripe_bank_outstanding_account(self.bank_journal)
+        outstanding = self.env["saas.stripe.payout.handler"]._bank_outstanding_account(
+            self.backend, self.bank_journal
+        )
         amounts = {}
         for line in move.line_ids:
             key = line.account_id
@@ -361,7 +369,9 @@ class TestStripePayout(StripeBalanceCase):
         self.assertEqual(failure.state, "posted")
         # The fees stay booked; the 49.81 is on the Stripe balance again, not at the bank.
         self.assertEqual(self.clearing_balance(), 49.81)
-        outstanding = self.backend._stripe_bank_outstanding_account(self.bank_journal)
+        outstanding = self.env["saas.stripe.payout.handler"]._bank_outstanding_account(
+            self.backend, self.bank_journal
+        )
         at_bank = (payout.move_id | failure).line_ids.filtered(
             lambda line: line.account_id == outstanding
         )

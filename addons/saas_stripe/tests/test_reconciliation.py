@@ -267,7 +267,7 @@ class TestStripeReconciliation(StripeReconciliationCase):
         )
         run.action_run()
         self.assertEqual(run.state, "failed")
-        self.assertIn("APIConnectionError", run.note)
+        self.assertIn("Stripe could not be reached at http://127.0.0.1:9", run.note)
 
     def test_stale_event_fetches_the_current_state(self):
         self.apply_all()

@@ -81,6 +81,31 @@ def backend_ticks(dbname):
     return total
 
 
+def storing_route(args, token):
+    """The storing part of the route, and the cursor it commits on."""
+    # Importable once the configuration has set up the addons path.
+    from odoo.addons.saas_connector_base.lib.inbound import WebhookRequest  # noqa: PLC0415
+
+    store_cr = Registry(args.db).cursor()
+    store_env = api.Environment(store_cr, SUPERUSER_ID, {})
+    stored = events(f"inprocess_store_{os.getpid()}", args.requests * (args.rounds + 1))
+
+    def storing():
+        """What our route does beyond the no-op, without HTTP or request: find the endpoint,
+        verify, store the event (with the dispatcher lock) and commit, on one cursor."""
+        signature, body = next(stored)
+        backend, secrets = store_env["saas.secret"]._webhook_endpoint(token)
+        headers = {"X-Test-Signature": signature}
+        delivery = WebhookRequest(
+            "POST", f"/saas/webhook/{token}", headers, body.encode(), "application/json"
+        )
+        inbound = backend._provider_parse_webhook(delivery, secrets)
+        store_env["saas.event"]._store_delivery(backend, inbound, "{}")
+        store_cr.commit()
+
+    return storing, store_cr
+
+
 def main():
     args = parse_args()
     config.parse_config(["-c", args.conf, "-d", args.db, "--log-level=warn"])
@@ -102,19 +127,7 @@ def main():
         response = client.post("/saas_test/noop", data=noop_body, headers=headers)
         assert response.status_code == 200, response.get_data()
 
-    store_cr = Registry(args.db).cursor()
-    store_env = api.Environment(store_cr, SUPERUSER_ID, {})
-    stored = events(f"inprocess_store_{os.getpid()}", args.requests * (args.rounds + 1))
-
-    def storing():
-        """What our route does beyond the no-op, without HTTP or request: find the endpoint,
-        verify, store the event (with the dispatcher lock) and commit, on one cursor."""
-        signature, body = next(stored)
-        backend, secrets = store_env["saas.secret"]._webhook_endpoint(token)
-        headers = {"X-Test-Signature": signature}
-        inbound = backend._provider_parse_webhook(body.encode(), headers, secrets)
-        store_env["saas.event"]._store_delivery(backend, inbound, "{}")
-        store_cr.commit()
+    storing, store_cr = storing_route(args, token)
 
     for _warm_up in range(10):
         ours()

@@ -1,1 +1,2 @@
 from . import saas_backend
+from . import saas_test_contact_handler

@@ -1,17 +1,19 @@
+import base64
 import hashlib
 import hmac
 import json
 import time
 from datetime import UTC, datetime
 
+from lxml import etree
+
 from odoo import fields, models
+from odoo.addons.saas_connector_base.lib import safe_xml
 from odoo.addons.saas_connector_base.lib.backfill import BackfillPage, BackfillType
 from odoo.addons.saas_connector_base.lib.errors import (
-    PermanentError,
-    TransientError,
     WebhookRejected,
 )
-from odoo.addons.saas_connector_base.lib.inbound import InboundEvent
+from odoo.addons.saas_connector_base.lib.inbound import InboundEvent, WebhookAnswer
 from odoo.addons.saas_connector_base.lib.reconciliation import (
     OdooRecord,
     ProviderRecord,
@@ -20,6 +22,14 @@ from odoo.addons.saas_connector_base.lib.reconciliation import (
 from odoo.addons.saas_connector_base.lib.sync import ObjectEvent
 
 SIGNATURE_HEADER = "X-Test-Signature"
+# The XML deliveries are signed the way HubSpot signs (v3): method, public URL, body and a
+# timestamp in milliseconds, so that the engine's public URL is exercised.
+XML_SIGNATURE_HEADER = "X-Test-Signature-V3"
+XML_TIMESTAMP_HEADER = "X-Test-Request-Timestamp"
+XML_TOLERANCE_MS = 300_000
+XML_MEDIA_TYPE = "text/xml"
+SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
+OUTBOUND_NS = "urn:saas-connector-test:outbound"
 # The provider's own records, as its API would list them: ``{contact id: {"id", "name",
 # "created" (Unix time), "archived"}}``. Tests fill it; it stands for the far side of the network.
 REMOTE_CONTACTS = {}
@@ -28,16 +38,31 @@ REMOTE_OUTAGES = []
 
 
 def sign(body, secret):
-    """Hex HMAC-SHA256 of the raw body: the whole signing scheme of this provider."""
+    """Hex HMAC-SHA256 of the raw body: the signing scheme of this provider's JSON."""
     return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-class SaasBackend(models.Model):
-    """A minimal provider: ``contact.*`` events create and update partners.
+def sign_xml(method, url, body, timestamp_ms, secret):
+    """Base64 HMAC-SHA256 of method + URL + body + timestamp: the signing scheme of this
+    provider's XML deliveries."""
+    message = method.encode() + url.encode() + body + str(timestamp_ms).encode()
+    return base64.b64encode(hmac.new(secret.encode(), message, hashlib.sha256).digest()).decode()
 
-    Deliveries are a JSON event ``{"id", "type", "created", "data": {"object": {...}}}`` or a
-    list of them, signed in ``X-Test-Signature``. An object may ask for failures to exercise
-    the engine: ``"fail": "permanent"``, or ``"fail": "transient"`` with ``"fail_times": N``.
+
+class SaasBackend(models.Model):
+    """A minimal provider: ``contact.*`` events create and update partners (see
+    ``saas.test.contact.handler``).
+
+    Deliveries come in two shapes, as a CRM's do:
+
+    - JSON: an event ``{"id", "type", "created", "data": {"object": {...}}}`` or a list of
+      them, signed in ``X-Test-Signature`` (hex HMAC of the body), answered in JSON;
+    - XML (``text/xml``), an outbound message like Salesforce's: a SOAP envelope whose
+      ``notifications`` carry ``Notification`` elements (``Id``, ``Type``, ``Created`` and a
+      ``Contact`` with ``Id``, ``Name``, ``Email``), signed like HubSpot's v3 over the method,
+      the public URL, the body and ``X-Test-Request-Timestamp``, and acknowledged with
+      ``<Ack>true</Ack>``; refusals are SOAP faults. Each notification is stored as an event
+      of the JSON shape, which the same handlers process.
     """
 
     _inherit = "saas.backend"
@@ -46,10 +71,25 @@ class SaasBackend(models.Model):
         selection_add=[("test", "Test (HMAC)")], ondelete={"test": "cascade"}
     )
 
-    def _provider_parse_webhook(self, body, headers, signing_secrets):
+    def _provider_webhook_content_types(self):
         if self.provider != "test":
-            return super()._provider_parse_webhook(body, headers, signing_secrets)
-        signature = headers.get(SIGNATURE_HEADER, "")
+            return super()._provider_webhook_content_types()
+        return ("application/json", XML_MEDIA_TYPE)
+
+    def _provider_webhook_audit_headers(self):
+        audit_headers = super()._provider_webhook_audit_headers()
+        if self.provider != "test":
+            return audit_headers
+        return (*audit_headers, XML_TIMESTAMP_HEADER)
+
+    def _provider_parse_webhook(self, request, signing_secrets):
+        if self.provider != "test":
+            return super()._provider_parse_webhook(request, signing_secrets)
+        if request.mimetype == XML_MEDIA_TYPE:
+            _verify_xml_signature(request, signing_secrets)
+            return _xml_events(request.body)
+        body = request.body
+        signature = request.headers.get(SIGNATURE_HEADER, "")
         if not any(hmac.compare_digest(signature, sign(body, s)) for s in signing_secrets):
             raise WebhookRejected("invalid signature")
         try:
@@ -59,26 +99,29 @@ class SaasBackend(models.Model):
         deliveries = document if isinstance(document, list) else [document]
         try:
             return [
-                InboundEvent(
-                    external_id=str(item["id"]),
-                    event_type=str(item["type"]),
-                    object_type=str(item["data"]["object"]["object"]),
-                    object_external_id=str(item["data"]["object"]["id"]),
-                    source_created=datetime.fromtimestamp(int(item["created"]), UTC),
-                    payload=json.dumps(item) if len(deliveries) > 1 else body.decode(),
-                )
+                _event(item, json.dumps(item) if len(deliveries) > 1 else body.decode())
                 for item in deliveries
             ]
         except (KeyError, TypeError, ValueError) as error:
             raise WebhookRejected(f"not an event: missing or invalid {error}") from error
 
-    def _provider_event_handlers(self):
-        if self.provider != "test":
-            return super()._provider_event_handlers()
-        return {
-            "contact.updated": self._test_handle_contact_updated,
-            "contact.deleted": self._test_handle_contact_deleted,
-        }
+    def _provider_webhook_answer(self, request, duplicate):
+        if self.provider != "test" or request.mimetype != XML_MEDIA_TYPE:
+            return super()._provider_webhook_answer(request, duplicate)
+        # The same acknowledgement for a re-delivery: anything else is delivered again.
+        response = etree.Element(
+            etree.QName(OUTBOUND_NS, "notificationsResponse"), nsmap={None: OUTBOUND_NS}
+        )
+        etree.SubElement(response, etree.QName(OUTBOUND_NS, "Ack")).text = "true"
+        return WebhookAnswer(200, _soap_envelope(response), XML_MEDIA_TYPE)
+
+    def _provider_webhook_rejection(self, request, status, reason):
+        if self.provider != "test" or request.mimetype != XML_MEDIA_TYPE:
+            return super()._provider_webhook_rejection(request, status, reason)
+        fault = etree.Element(etree.QName(SOAP_NS, "Fault"), nsmap={"soapenv": SOAP_NS})
+        etree.SubElement(fault, "faultcode").text = "soapenv:Client"
+        etree.SubElement(fault, "faultstring").text = reason
+        return WebhookAnswer(status, _soap_envelope(fault), XML_MEDIA_TYPE)
 
     def _provider_test_connection(self):
         if self.provider != "test":
@@ -214,32 +257,83 @@ class SaasBackend(models.Model):
         page.objects = [contact for contact in read if not start or contact["created"] >= start]
         return page
 
-    def _test_handle_contact_updated(self, event):
-        contact = event.payload_json()["data"]["object"]
-        if contact.get("fail") == "permanent":
-            raise PermanentError(
-                f"Contact {contact['id']}: country {contact.get('country')!r} is not configured."
-            )
-        if contact.get("fail") == "transient" and event.attempts < contact.get("fail_times", 1):
-            raise TransientError("the provider answered 503")
-        bindings = self.env["saas.binding"]
-        partner = bindings.lookup_or_create(
-            self,
-            "res.partner",
-            contact["id"],
-            lambda: {"name": contact["name"]},
-            updated=event.source_created,
-        )
-        partner.write({"name": contact["name"], "email": contact.get("email")})
-        bindings.bind(self, partner, contact["id"], updated=event.source_created)
-        return partner
 
-    def _test_handle_contact_deleted(self, event):
-        contact = event.payload_json()["data"]["object"]
-        partner = self.env["saas.binding"].lookup(self, "res.partner", contact["id"])
-        partner.active = False
-        self.env["saas.binding"].bind(self, partner, contact["id"], updated=event.source_created)
-        return partner
+def _event(item, payload):
+    """The inbound event of one JSON-shaped event ``item``, stored as ``payload``."""
+    return InboundEvent(
+        external_id=str(item["id"]),
+        event_type=str(item["type"]),
+        object_type=str(item["data"]["object"]["object"]),
+        object_external_id=str(item["data"]["object"]["id"]),
+        source_created=datetime.fromtimestamp(int(item["created"]), UTC),
+        payload=payload,
+    )
+
+
+def _verify_xml_signature(request, signing_secrets):
+    timestamp = request.headers.get(XML_TIMESTAMP_HEADER, "")
+    if not (timestamp.isascii() and timestamp.isdigit()):
+        raise WebhookRejected("missing or malformed timestamp")
+    signature = request.headers.get(XML_SIGNATURE_HEADER, "").encode()
+    expected = (
+        sign_xml(request.method, request.url, request.body, timestamp, secret).encode()
+        for secret in signing_secrets
+    )
+    if not any(hmac.compare_digest(signature, mac) for mac in expected):
+        raise WebhookRejected("invalid signature")
+    if abs(time.time() * 1000 - int(timestamp)) > XML_TOLERANCE_MS:
+        raise WebhookRejected("timestamp outside the tolerance window")
+
+
+def _xml_events(body):
+    """One event per ``Notification`` of an outbound message, in the JSON shape."""
+    try:
+        root = safe_xml.parse(body)
+    except safe_xml.XMLRefused as error:
+        raise WebhookRejected(str(error)) from None
+    notifications = root.find(f"{{{SOAP_NS}}}Body/{{{OUTBOUND_NS}}}notifications")
+    if root.tag != f"{{{SOAP_NS}}}Envelope" or notifications is None:
+        raise WebhookRejected("not an outbound message")
+    events = []
+    for notification in notifications.iterfind(f"{{{OUTBOUND_NS}}}Notification"):
+        contact = notification.find(f"{{{OUTBOUND_NS}}}Contact")
+        if contact is None:
+            raise WebhookRejected("a notification carries no contact")
+        item = {
+            "id": _xml_text(notification, "Id"),
+            "type": _xml_text(notification, "Type"),
+            "created": _xml_text(notification, "Created"),
+            "data": {
+                "object": {
+                    "object": "contact",
+                    **{
+                        field.lower(): _xml_text(contact, field)
+                        for field in ("Id", "Name", "Email")
+                        if contact.find(f"{{{OUTBOUND_NS}}}{field}") is not None
+                    },
+                }
+            },
+        }
+        try:
+            events.append(_event(item, json.dumps(item)))
+        except (KeyError, ValueError) as error:
+            raise WebhookRejected(f"not an event: missing or invalid {error}") from None
+    if not events:
+        raise WebhookRejected("an outbound message without notifications")
+    return events
+
+
+def _xml_text(element, name):
+    child = element.find(f"{{{OUTBOUND_NS}}}{name}")
+    if child is None or not child.text:
+        raise WebhookRejected(f"not an event: missing {name}")
+    return child.text
+
+
+def _soap_envelope(content):
+    envelope = etree.Element(etree.QName(SOAP_NS, "Envelope"), nsmap={"soapenv": SOAP_NS})
+    etree.SubElement(envelope, etree.QName(SOAP_NS, "Body")).append(content)
+    return etree.tostring(envelope, xml_declaration=True, encoding="UTF-8")
 
 
 def _status(contact):

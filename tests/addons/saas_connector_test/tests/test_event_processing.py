@@ -238,6 +238,25 @@ class TestEventProcessing(TransactionCase):
         self.assertEqual(event.state, "failed", "still failing: the cause was not fixed")
         self.assertEqual(event.attempts, 1)
 
+    def test_a_job_that_lost_its_database_connection_puts_its_events_back_at_once(self):
+        config = self.env["queue.job.function"].job_config("<saas.backend>._process_object_events")
+        self.assertEqual(config.on_fail_method_name, "_on_processing_job_failed")
+        event = deliver(self.env, self.backend, make_event("c_1"))
+        run_jobs(self.env, limit=1)  # the dispatcher: the object's job is enqueued
+        job = self.env["queue.job"].search([("identity_key", "like", "saas.event:%")])
+        # What queue_job records when the connection goes under a running job.
+        job.write({"state": "failed", "exc_name": "psycopg2.InterfaceError"})
+        self.assertEqual(event.state, "queued")
+
+        self.backend._on_processing_job_failed(exc_name="builtins.KeyError", exc_message="x")
+        self.assertFalse(run_jobs(self.env), "a crash of the engine is left to be looked at")
+        self.backend._on_processing_job_failed(
+            exc_name="psycopg2.InterfaceError", exc_message="cursor already closed"
+        )
+        self.assertEqual(run_jobs(self.env), 1)
+        self.assertEqual(event.state, "done")
+        self.assertEqual(self.partner_of("c_1").name, "Contact c_1")
+
     def test_received_payload_cannot_be_edited(self):
         event = deliver(self.env, self.backend, make_event("c_1"))
         with self.assertRaisesRegex(Exception, "kept verbatim"):

@@ -85,6 +85,9 @@ class TestWebhookBadInput(HttpCase):
                 response = self.post_signed(body_of(make_event("c_1", event_id="e" * size)))
                 self.assertRefused(response, 400, "external_id longer than 255 characters")
 
+    def test_a_signed_delivery_without_any_event_gets_400(self):
+        self.assertRefused(self.post_signed(b"[]"), 400, "no event in the delivery")
+
     def test_options_never_stores(self):
         response = self.post_signed(body_of(make_event("c_1")), method="OPTIONS")
         self.assertRefused(response, 405, "method not allowed")
@@ -102,7 +105,7 @@ class TestWebhookBadInput(HttpCase):
 
     def test_other_media_types_get_415(self):
         body = body_of(make_event("c_1"))
-        for content_type in ("text/plain", "application/x-www-form-urlencoded", "text/xml", ""):
+        for content_type in ("text/plain", "application/x-www-form-urlencoded", "text/html", ""):
             with self.subTest(content_type=content_type):
                 response = self.post_signed(body, content_type=content_type)
                 self.assertRefused(response, 415, "unsupported content type")

@@ -5,6 +5,7 @@ from unittest.mock import patch
 
 import psycopg2
 
+from odoo.addons.saas_connector_base.lib.inbound import WebhookRequest
 from odoo.tests import HttpCase, tagged
 
 from .common import SECRET, body_of, create_backend, make_event, signed_headers
@@ -146,14 +147,19 @@ class TestWebhookIntake(HttpCase):
 
     def test_batch_delivery_stores_each_event(self):
         events = [make_event("c_1", event_id="evt_a"), make_event("c_2", event_id="evt_b")]
-        response = self.post(body_of(events))
+        body = body_of(events)
+        response = self.post(body)
         self.assertEqual(response.status_code, 200)
         self.assertEqual(sorted(self.stored().mapped("external_id")), ["evt_a", "evt_b"])
+        self.assertEqual(self.stored().delivery_id.body, body.decode(), "kept verbatim, once")
+        again = self.post(body_of([*events, make_event("c_3", event_id="evt_c")]))
+        self.assertEqual(again.json(), {"received": True, "duplicate": False})
+        self.assertEqual(len(self.stored()), 3, "only the new event of the batch is stored")
         self.backend._dispatch_received_events()
         objects = {
             job.args[0] for job in self.queued_jobs() if job.method_name.startswith("_process")
         }
-        self.assertEqual(objects, {"c_1", "c_2"})
+        self.assertEqual(objects, {"c_1", "c_2", "c_3"})
 
     def test_provider_crash_on_odd_input_gets_400(self):
         # A timestamp no datetime can hold: the provider raises what it does not expect.
@@ -195,7 +201,8 @@ class TestWebhookIntake(HttpCase):
                 ("test", "test", self.env.company, "Test account"),
             )
             body = body_of(make_event("c_1", event_id="evt_cached"))
-            inbound = backend._provider_parse_webhook(body, signed_headers(body), secrets)
+            delivery = WebhookRequest("POST", self.url, signed_headers(body), body)
+            inbound = backend._provider_parse_webhook(delivery, secrets)
         self.assertEqual([event.external_id for event in inbound], ["evt_cached"])
 
     def test_a_changed_backend_applies_to_the_next_delivery(self):

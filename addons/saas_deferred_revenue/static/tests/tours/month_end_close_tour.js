@@ -105,8 +105,29 @@ registry.category("web_tour.tours").add("saas_deferred_revenue_billing_menus", {
         ...openDeferredRevenueMenu("menu_saas_revenue_waterfall"),
         { content: "The waterfall", trigger: ".o_pivot_view .o_pivot table" },
         noErrorDialog,
+        {
+            content: "The pivot's gear menu",
+            trigger: ".o_pivot_view .o_cp_action_menus i.fa-cog",
+            run: "click",
+        },
+        {
+            content: "It exports the report's workbook",
+            trigger: ".o-dropdown--menu .o_saas_report_export_xlsx",
+        },
+        {
+            content: "Close the gear menu",
+            trigger: ".o_pivot_view .o_cp_action_menus i.fa-cog",
+            run: "click",
+        },
         { content: "As a list", trigger: ".o_switch_view.o_list", run: "click" },
-        { content: "Its rows", trigger: ".o_list_view .o_data_row" },
+        {
+            content: "Its rows, months read as months",
+            trigger: ".o_list_view .o_data_row .o_data_cell[name=billed_month_label]:contains(' 20')",
+        },
+        {
+            content: "The list exports too",
+            trigger: ".o_control_panel button[name=action_export_xlsx]",
+        },
         noErrorDialog,
         ...openDeferredRevenueMenu("menu_saas_revenue_rollforward"),
         { content: "The roll-forward", trigger: ".o_list_view .o_data_row" },
