@@ -25,6 +25,7 @@
         "views/product_template_views.xml",
         "views/saas_subscription_views.xml",
         "views/saas_reconciliation_views.xml",
+        "views/saas_backfill_views.xml",
         "wizard/saas_event_ignore_wizard_views.xml",
         "wizard/saas_document_override_wizard_views.xml",
         "views/saas_connector_menus.xml",

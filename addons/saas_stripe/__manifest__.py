@@ -2,7 +2,7 @@
     "name": "SaaS Stripe Connector",
     "summary": "Stripe Billing in Odoo: customers, plans, subscriptions, invoices and payments "
     "as posted, reconciled documents",
-    "version": "19.0.1.2.0",
+    "version": "19.0.1.3.0",
     "category": "Accounting/Accounting",
     "license": "LGPL-3",
     "author": "SaaS Finance Suite",
@@ -21,7 +21,6 @@
         "views/account_move_views.xml",
         "views/res_partner_views.xml",
         "views/saas_stripe_dispute_views.xml",
-        "views/saas_stripe_backfill_views.xml",
         "views/saas_stripe_payout_views.xml",
         "views/saas_stripe_menus.xml",
     ],

@@ -62,7 +62,7 @@ def account():
 
 def run_jobs(env, run):
     return env["queue.job"].search(
-        [("identity_key", "=like", f"saas.stripe.backfill:{run.id}:%")], order="id"
+        [("identity_key", "=like", f"saas.backfill:{run.id}:%")], order="id"
     )
 
 
@@ -147,7 +147,7 @@ def test_interrupted_backfill_resumes_to_the_same_documents_as_a_clean_import(
 ):
     url, expected = account
     resumed = create_backend(env, url, "whsec_e2e_backfill", name="Backfill (interrupted)")
-    run = resumed.stripe_backfill(object_types=OBJECT_TYPES)
+    run = resumed.backfill(object_types=OBJECT_TYPES)
     env.cr.commit()
 
     killed = kill_a_batch_mid_way(env, run)
@@ -164,7 +164,7 @@ def test_interrupted_backfill_resumes_to_the_same_documents_as_a_clean_import(
     assert run.with_env(env).state == "done", run.with_env(env).last_error
 
     clean = create_backend(env, url, "whsec_e2e_backfill", name="Backfill (clean)")
-    clean_run = clean.stripe_backfill(object_types=OBJECT_TYPES)
+    clean_run = clean.backfill(object_types=OBJECT_TYPES)
     env.cr.commit()
     assert wait_until(finished(clean_run), env, timeout=TIMEOUT), "the clean import timed out"
     assert clean_run.with_env(env).state == "done", clean_run.with_env(env).last_error

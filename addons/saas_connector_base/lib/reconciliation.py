@@ -6,7 +6,7 @@ quantity of each price they sell, and their MRR in the currency the customer pay
 ``lib/mrr``), computed alike for both sides from the provider's prices.
 """
 
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -42,6 +42,65 @@ class Comparison:
     listed: bool = True
     items: tuple | None = None
     odoo_items: tuple | None = None
+
+
+@dataclass(frozen=True)
+class ReconciledType:
+    """An object type a provider reconciles: ``model`` is the Odoo model its objects are
+    bound to; ``by_status`` gives the summary one line per status (e.g. invoices paid,
+    open, void) instead of one for the type."""
+
+    key: str
+    label: str
+    model: str
+    by_status: bool = False
+
+
+@dataclass(frozen=True)
+class ProviderRecord:
+    """One object as the provider lists it, in its own words. ``keys`` are the ids its Odoo
+    document may be bound to, in the order to look them up (the object's own id when empty);
+    an ``optional`` object is compared only when Odoo has it (one that makes no document
+    unless something else does)."""
+
+    external_id: str
+    currency: str | None
+    amount: Decimal | None = None
+    status: str | None = None
+    keys: tuple = ()
+    optional: bool = False
+
+    def lookup_keys(self):
+        return self.keys or (self.external_id,)
+
+
+@dataclass(frozen=True)
+class OdooRecord:
+    """An Odoo document as the provider would describe it: its currency (ISO code), amount
+    and the provider status it stands for."""
+
+    currency: str | None
+    amount: Decimal | None = None
+    status: str | None = None
+
+
+def summarize(comparisons, by_status=frozenset()):
+    """Count and total of each side, per ``(object type, status, currency)``: ``{key:
+    [provider count, provider total, Odoo count, Odoo total]}``. The status is None unless the
+    object type is in ``by_status``; each side is counted under its own status and currency
+    (a provider object the Odoo side does not have counts on the provider's side only)."""
+    totals = defaultdict(lambda: [0, Decimal(0), 0, Decimal(0)])
+    for c in comparisons:
+        split = c.object_type in by_status
+        if c.listed:
+            figures = totals[(c.object_type, c.status if split else None, c.currency)]
+            figures[0] += 1
+            figures[1] += c.amount or 0
+        if c.record:
+            figures = totals[(c.object_type, c.odoo_status if split else None, c.odoo_currency)]
+            figures[2] += 1
+            figures[3] += c.odoo_amount or 0
+    return dict(totals)
 
 
 def classify(comparison):

@@ -8,6 +8,7 @@ from . import saas_event
 from . import saas_event_record
 from . import saas_event_handler
 from . import saas_event_processing
+from . import saas_backend_sync
 from . import res_partner
 from . import account_move
 from . import account_move_line
@@ -20,3 +21,6 @@ from . import saas_reconciliation_run
 from . import saas_reconciliation_line
 from . import saas_reconciliation_drift
 from . import saas_backend_reconciliation
+from . import saas_backfill_line
+from . import saas_backfill
+from . import saas_backend_backfill

@@ -478,12 +478,42 @@ class SaasBackend(models.Model):
         return False
 
     def _provider_reconcile(self, run):
-        """Compare the provider's objects of ``run``'s period, read through its API, with the
-        Odoo documents bound to them, and fill ``run`` with ``run._record_summary()`` (count
-        and total per object type and currency on each side), ``run._record_drift()`` (one line
-        per object that differs) and ``run._add_note()`` (what could not be compared). See
-        ``saas.reconciliation.run._period_bounds`` for the period's instants."""
+        """Read the provider's documents of ``run``'s period through its API and hand them to
+        ``run._reconcile_documents()`` as plain records of each type of
+        ``_provider_reconciled_types``: the engine finds the Odoo documents bound to them,
+        compares, classifies and records the summary and the drift. Anything else the
+        provider compares goes through ``run._record_summary()``, ``run._record_comparisons()``
+        or ``run._reconcile_subscriptions()``; ``run._add_note()`` says what could not be
+        compared. See ``saas.reconciliation.run._period_bounds`` for the period's instants."""
         raise UserError(self.env._("This provider cannot be reconciled with Odoo."))
+
+    def _provider_reconciled_types(self):
+        """The document types ``_provider_reconcile`` lists, in the order of the summary: a
+        list of :class:`~..lib.reconciliation.ReconciledType`."""
+        return []
+
+    def _provider_odoo_record(self, object_type, record):
+        """The Odoo document ``record`` bound to an object of ``object_type``, as the
+        provider would describe it: a :class:`~..lib.reconciliation.OdooRecord` whose status
+        is in the provider's words."""
+        raise NotImplementedError(object_type)
+
+    def _provider_statuses_agree(self, object_type, status, odoo_status):
+        """Whether the provider's ``status`` and the one the Odoo document stands for mean
+        the same (a provider may have several statuses for one Odoo state)."""
+        return status == odoo_status
+
+    def _provider_period_documents(self, object_type, start, end):
+        """``(external id, record)`` of the Odoo documents of ``object_type`` bound to this
+        backend and dated in the period (``start``/``end``: aware UTC bounds), a document
+        bound under several ids first under the one to name it by: those the provider did
+        not list are asked for with ``_provider_has_object``."""
+        return []
+
+    def _provider_has_object(self, object_type, external_id):
+        """Whether the provider has the object (read through its API): an Odoo document of
+        the period it did not list and does not have is missing there."""
+        return True
 
     def _provider_resync(self, drifts):
         """Read the objects of ``drifts`` (``saas.reconciliation.drift`` of this backend) from

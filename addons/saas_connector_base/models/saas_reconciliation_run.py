@@ -18,6 +18,7 @@ from ..lib.reconciliation import (
     classify,
     describe_items,
     item_pairs,
+    summarize,
 )
 from ..lib.xlsx import Amount, Sheet, workbook
 from .saas_event_processing import READABLE_ERRORS
@@ -29,10 +30,12 @@ class SaasReconciliationRun(models.Model):
     """One comparison of a provider account with Odoo over a period.
 
     The provider reads its own side through its API — not through the bindings, so that an
-    object whose events never arrived is found too — and fills the run through
-    ``saas.backend._provider_reconcile``: a summary line per object type and currency (count
-    and total on each side), and a drift line per object that differs. Drift leaves an activity
-    for the backend's responsible; each drift line can be re-synchronized from the provider.
+    object whose events never arrived is found too — and hands it to the run
+    (``saas.backend._provider_reconcile`` → ``_reconcile_documents``) as plain records; the
+    run finds the Odoo documents bound to them, compares both sides, classifies the drift
+    and writes a summary line per object type and currency (count and total on each side)
+    and a drift line per object that differs. Drift leaves an activity for the backend's
+    responsible; each drift line can be re-synchronized from the provider.
     """
 
     _name = "saas.reconciliation.run"
@@ -217,6 +220,130 @@ class SaasReconciliationRun(models.Model):
         start = datetime.combine(self.date_from, time.min, zone)
         end = datetime.combine(self.date_to + timedelta(days=1), time.min, zone)
         return start.astimezone(UTC), end.astimezone(UTC)
+
+    def _reconcile_documents(self, listings):
+        """Compare the documents a provider lists for the period with Odoo's, and record the
+        summary and the drift. ``listings`` maps the keys of
+        ``_provider_reconciled_types`` to the :class:`~..lib.reconciliation.ProviderRecord`
+        list of each type; a type left out (or None) is not compared — the provider notes
+        why. Odoo documents of the period (``_provider_period_documents``) that the provider
+        did not list are asked for one by one (``_provider_has_object``): the provider dates
+        objects by creation, Odoo by finalization or payment, so one created just before the
+        period is no drift; one the provider does not have is missing there. Returns the
+        comparisons."""
+        self.ensure_one()
+        kinds = self.backend_id._provider_reconciled_types()
+        comparisons = []
+        for kind in kinds:
+            listed = listings.get(kind.key)
+            if listed is None:
+                continue
+            found = self._compare_listed(kind.key, listed)
+            comparisons += found + self._compare_unlisted(kind.key, found)
+        self._record_summary(self._summary_values(comparisons, kinds))
+        self._record_comparisons(comparisons, {kind.key: kind.label for kind in kinds})
+        return comparisons
+
+    def _reconciled_type(self, object_type):
+        kinds = self.backend_id._provider_reconciled_types()
+        return next(kind for kind in kinds if kind.key == object_type)
+
+    def _compare_listed(self, object_type, listed):
+        """The comparisons of the provider's records of one type with the Odoo documents
+        bound to them, read in one query."""
+        backend = self.backend_id
+        model = self._reconciled_type(object_type).model
+        keys = {key for item in listed for key in item.lookup_keys()}
+        bound = self.env["saas.binding"].lookup_many(backend, model, keys)
+        comparisons = []
+        for item in listed:
+            record = next((bound[key] for key in item.lookup_keys() if key in bound), None)
+            if not record and item.optional:
+                continue
+            comparison = Comparison(
+                object_type, item.external_id, item.currency, item.amount, item.status
+            )
+            if record:
+                self._compare_odoo_side(comparison, record)
+            comparisons.append(comparison)
+        return comparisons
+
+    def _compare_unlisted(self, object_type, listed):
+        """The Odoo documents of the period that the provider did not list and does not
+        have."""
+        backend = self.backend_id
+        start, end = self._period_bounds()
+        documents = backend._provider_period_documents(object_type, start, end)
+        # A listed object counts under every id its document is bound to (a payment under its
+        # payment intent and its charge).
+        listed_records = {c.record for c in listed if c.record}
+        seen = {c.external_id for c in listed} | {
+            external_id for external_id, record in documents if record in listed_records
+        }
+        comparisons = []
+        # A document the provider did not list is checked once, under the first id it is
+        # bound to.
+        checked = set(listed_records)
+        for external_id, record in documents:
+            if external_id in seen or record in checked:
+                continue
+            checked.add(record)
+            if backend._provider_has_object(object_type, external_id):
+                continue  # created outside the period by the provider's clock
+            comparisons.append(self._compare_missing(object_type, external_id, record))
+        return comparisons
+
+    def _compare_missing(self, object_type, external_id, record):
+        """The comparison of an object the provider does not have with its Odoo
+        ``record`` (which may be gone too)."""
+        comparison = Comparison(object_type, external_id, None, listed=False)
+        if record:
+            self._compare_odoo_side(comparison, record)
+        return comparison
+
+    def _compare_odoo_side(self, comparison, record):
+        """Fill the Odoo side of ``comparison`` from ``record``, as the provider describes
+        it; a status the provider takes as its own is shown in its words."""
+        backend = self.backend_id
+        odoo = backend._provider_odoo_record(comparison.object_type, record)
+        comparison.record = record
+        comparison.odoo_currency = odoo.currency
+        comparison.odoo_amount = odoo.amount
+        comparison.odoo_status = odoo.status
+        if comparison.listed:
+            comparison.status_matches = backend._provider_statuses_agree(
+                comparison.object_type, comparison.status, odoo.status
+            )
+            if comparison.status_matches:
+                comparison.odoo_status = comparison.status
+        return comparison
+
+    def _summary_values(self, comparisons, kinds):
+        """Summary lines of the documents compared, in the order of ``kinds``."""
+        order = {kind.key: sequence for sequence, kind in enumerate(kinds)}
+        labels = {kind.key: kind.label for kind in kinds}
+        totals = summarize(comparisons, {kind.key for kind in kinds if kind.by_status})
+        return [
+            {
+                "sequence": order[object_type],
+                "object_type": f"{object_type}:{status}" if status else object_type,
+                "name": f"{labels[object_type]} ({status})" if status else labels[object_type],
+                # Objects without money (contacts) are counted in the company's currency.
+                "currency_id": (
+                    self._currency_of(currency) if currency else self.company_id.currency_id
+                ).id,
+                "provider_count": count,
+                "provider_total": float(total),
+                "odoo_count": odoo_count,
+                "odoo_total": float(odoo_total),
+            }
+            for (object_type, status, currency), (
+                count,
+                total,
+                odoo_count,
+                odoo_total,
+            ) in totals.items()
+        ]
 
     def _add_note(self, text):
         self.ensure_one()

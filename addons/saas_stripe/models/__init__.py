@@ -15,8 +15,6 @@ from . import stripe_refund_handler
 from . import saas_stripe_dispute
 from . import stripe_dispute_handler
 from . import stripe_sync
-from . import saas_stripe_backfill_line
-from . import saas_stripe_backfill
 from . import stripe_backfill
 from . import saas_stripe_balance
 from . import stripe_balance_handler

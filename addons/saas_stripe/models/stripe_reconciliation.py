@@ -5,7 +5,9 @@ from decimal import Decimal
 from odoo import models
 from odoo.addons.saas_connector_base.lib.money import from_minor_units, odoo_decimal
 from odoo.addons.saas_connector_base.lib.reconciliation import (
-    Comparison,
+    OdooRecord,
+    ProviderRecord,
+    ReconciledType,
     SubscriptionItemState,
     SubscriptionState,
 )
@@ -15,24 +17,15 @@ from ..lib.normalize import PAYMENT_SUCCEEDED, NormalizeError, normalize_object
 from .stripe_invoice_handler import FINALIZED_STATUSES
 from .stripe_refund_handler import REFUND_SENT
 
-# Object types compared, in the order of the summary, with the SDK service that lists them;
-# fees have a summary line only.
-RECONCILED_TYPES = {
+# The SDK service that lists the documents of each reconciled type; fees have a summary
+# line only.
+LISTED_SERVICES = {
     "invoice": "invoices",
     "payment": "charges",
     "refund": "refunds",
     "credit_note": "credit_notes",
     "dispute": "disputes",
     "payout": "payouts",
-}
-# The Odoo model bound to the objects of each reconciled type.
-BOUND_MODELS = {
-    "invoice": "account.move",
-    "payment": "account.payment",
-    "refund": "account.payment",
-    "credit_note": "account.move",
-    "dispute": "saas.stripe.dispute",
-    "payout": "saas.stripe.payout",
 }
 # SDK service that retrieves an object of a Stripe ``object`` type: how Re-sync and stale
 # events fetch an object's current state.
@@ -64,8 +57,9 @@ PAYMENT_POSTED = frozenset({"in_process", "paid"})
 
 class SaasBackend(models.Model):
     """Stripe ↔ Odoo reconciliation: the objects Stripe lists for a period, read through the
-    API (so that an object whose events never arrived is found), compared with the Odoo
-    documents bound to them.
+    API (so that an object whose events never arrived is found), described as the plain
+    records the engine compares with the Odoo documents bound to them
+    (``run._reconcile_documents``), which Stripe describes in its own words too.
 
     - Invoices by status (drafts excluded: they make nothing in Odoo): the posted invoice's
       total to the cent and its state — *paid* is a paid (or in payment) invoice, *open* an
@@ -88,8 +82,9 @@ class SaasBackend(models.Model):
       prices and quantities, MRR per currency.
 
     Odoo documents bound to the backend and dated in the period that Stripe does not list are
-    fetched one by one: Stripe dates objects by creation, Odoo by finalization or payment, so
-    one created just before the period is no drift; one Stripe answers 404 for is missing there.
+    fetched one by one (``_provider_has_object``): Stripe dates objects by creation, Odoo by
+    finalization or payment, so one created just before the period is no drift; one Stripe
+    answers 404 for is missing there.
 
     The period is listed with Stripe's ``created`` filter. A Stripe stand-in that refuses the
     filter (localstripe) is listed whole and filtered here, with a note on the run.
@@ -109,23 +104,17 @@ class SaasBackend(models.Model):
         client = self._stripe_api()
         start, end = run._period_bounds()
         period = (int(start.timestamp()), int(end.timestamp()))
-        labels = self._stripe_reconciliation_labels()
         unfiltered = []
-        comparisons = []
-        for object_type, service in RECONCILED_TYPES.items():
+        listings = {}
+        for kind in self._provider_reconciled_types():
             objects = self._stripe_list_period(
-                client, service, period, run, labels[object_type], unfiltered=unfiltered
+                client, LISTED_SERVICES[kind.key], period, run, kind.label, unfiltered=unfiltered
             )
-            if objects is None:
-                continue
-            compare = getattr(self, f"_stripe_compare_{object_type}")
-            bound = self._stripe_bound(object_type, objects)
-            listed = [c for c in (compare(obj, bound) for obj in objects) if c]
-            comparisons += listed
-            comparisons += self._stripe_unlisted(client, object_type, listed, start, end)
-        run._record_summary(
-            self._stripe_summary(comparisons) + self._stripe_fees(client, period, run, unfiltered)
-        )
+            if objects is not None:
+                listed = getattr(self, f"_stripe_listed_{kind.key}")
+                listings[kind.key] = [item for item in map(listed, objects) if item]
+        run._reconcile_documents(listings)
+        run._record_summary(self._stripe_fees(client, period, run, unfiltered))
         if unfiltered:
             run._add_note(
                 self.env._(
@@ -134,8 +123,50 @@ class SaasBackend(models.Model):
                     ", ".join(unfiltered),
                 )
             )
-        run._record_comparisons(comparisons, labels)
-        self._stripe_reconcile_subscriptions(client, run, labels["subscription"])
+        self._stripe_reconcile_subscriptions(
+            client, run, self._stripe_reconciliation_labels()["subscription"]
+        )
+
+    def _provider_reconciled_types(self):
+        if self.provider != "stripe":
+            return super()._provider_reconciled_types()
+        labels = self._stripe_reconciliation_labels()
+        return [
+            ReconciledType("invoice", labels["invoice"], "account.move", by_status=True),
+            ReconciledType("payment", labels["payment"], "account.payment"),
+            ReconciledType("refund", labels["refund"], "account.payment"),
+            ReconciledType("credit_note", labels["credit_note"], "account.move"),
+            ReconciledType("dispute", labels["dispute"], "saas.stripe.dispute"),
+            ReconciledType("payout", labels["payout"], "saas.stripe.payout"),
+        ]
+
+    def _provider_odoo_record(self, object_type, record):
+        if self.provider != "stripe":
+            return super()._provider_odoo_record(object_type, record)
+        amount = record.amount_total if record._name == "account.move" else record.amount
+        return OdooRecord(
+            record.currency_id.name,
+            odoo_decimal(amount, record.currency_id),
+            _record_status(object_type, record),
+        )
+
+    def _provider_statuses_agree(self, object_type, status, odoo_status):
+        """An uncollectible invoice is open or written off, as the backend's policy has it;
+        a payment or a refund is posted when it succeeded, and not posted (whatever its
+        state) otherwise."""
+        if self.provider != "stripe":
+            return super()._provider_statuses_agree(object_type, status, odoo_status)
+        if object_type == "invoice" and status == "uncollectible":
+            return odoo_status in ("uncollectible", "open", "paid")
+        if object_type in ("payment", "refund"):
+            return (odoo_status == "succeeded") == (status == "succeeded")
+        return status == odoo_status
+
+    def _provider_has_object(self, object_type, external_id):
+        if self.provider != "stripe":
+            return super()._provider_has_object(object_type, external_id)
+        obj = self._stripe_fetch(self._stripe_api(), OBJECT_OF_TYPE[object_type], external_id)
+        return obj is not None
 
     def _provider_resync(self, drifts):
         if self.provider != "stripe":
@@ -169,34 +200,37 @@ class SaasBackend(models.Model):
         comparisons = {}
         for drift in drifts:
             object_type = drift.object_type
+            run = drift.run_id
             obj = self._stripe_fetch(client, OBJECT_OF_TYPE.get(object_type), drift.external_id)
             if object_type == "subscription":
                 record = self.env["saas.binding"].lookup(
                     self, "saas.subscription", drift.external_id
                 )
                 state = obj and self._stripe_subscription_state(obj)
-                comparison = drift.run_id._compare_subscription(state, record or None)
+                comparison = run._compare_subscription(state, record or None)
                 comparison.listed = state is not None
             elif obj is None:
                 record = drift.res_model and self.env[drift.res_model].browse(drift.res_id)
-                comparison = Comparison(object_type, drift.external_id, None, listed=False)
-                comparison.record = record and record.exists()
+                comparison = run._compare_missing(
+                    object_type, drift.external_id, record and record.exists()
+                )
             else:
-                compare = getattr(self, f"_stripe_compare_{object_type}")
-                comparison = compare(obj, self._stripe_bound(object_type, [obj]))
+                item = getattr(self, f"_stripe_listed_{object_type}")(obj)
+                found = run._compare_listed(object_type, [item]) if item else []
+                comparison = found[0] if found else None
             comparisons[drift.id] = comparison
         return comparisons
 
     def _provider_refresh_stale_event(self, event):
         """The object's current state, read from Stripe and stored as the events that apply
-        it (``_stripe_current_events``); ``None`` without an API key or when Stripe does not
+        it (``_current_events``); ``None`` without an API key or when Stripe does not
         have the object."""
         if self.provider != "stripe":
             return super()._provider_refresh_stale_event(event)
         if event.object_type not in SERVICE_OF_OBJECT or not self._stripe_reads():
             return None
         obj = self._stripe_fetch(self._stripe_api(), event.object_type, event.object_external_id)
-        return self._stripe_current_events(obj) if obj else None
+        return self._current_events(obj) if obj else None
 
     def _stripe_reconciliation_labels(self):
         return {
@@ -281,148 +315,65 @@ class SaasBackend(models.Model):
         return objects
 
     # ---------------------------------------------------------------------------------------
-    # Comparing, one object type at a time
+    # Stripe's side, one object type at a time: the records the engine compares
     # ---------------------------------------------------------------------------------------
-    def _stripe_bound(self, object_type, objects):
-        """``{Stripe id: Odoo record}`` of the listed objects, read in one query (a charge's
-        payment is bound to its payment intent when it has one): each ``_stripe_compare_*``
-        method takes it with the object."""
-        keys = {obj["id"] for obj in objects}
-        if object_type == "payment":
-            keys.update(filter(None, (_id(obj.get("payment_intent")) for obj in objects)))
-        return self.env["saas.binding"].lookup_many(self, BOUND_MODELS[object_type], keys)
-
-    def _stripe_compare_invoice(self, obj, bound):
+    def _stripe_listed_invoice(self, obj):
         invoice = normalize_object(obj)
         if invoice.status not in FINALIZED_STATUSES:
-            return None
-        comparison = Comparison(
-            "invoice", invoice.id, invoice.currency, invoice.total, invoice.status
-        )
-        return self._stripe_compare_move(comparison, bound.get(invoice.id), _invoice_status)
+            return None  # a draft makes nothing in Odoo
+        return ProviderRecord(invoice.id, invoice.currency, invoice.total, invoice.status)
 
-    def _stripe_compare_credit_note(self, obj, bound):
+    def _stripe_listed_credit_note(self, obj):
         credit_note = normalize_object(obj)
-        comparison = Comparison(
-            "credit_note",
-            credit_note.id,
-            credit_note.currency,
-            credit_note.total,
-            credit_note.status,
-        )
-        return self._stripe_compare_move(
-            comparison, bound.get(credit_note.id), _credit_note_status
+        return ProviderRecord(
+            credit_note.id, credit_note.currency, credit_note.total, credit_note.status
         )
 
-    def _stripe_compare_move(self, comparison, move, status_of):
-        if move:
-            comparison.record = move
-            comparison.odoo_currency = move.currency_id.name
-            comparison.odoo_amount = odoo_decimal(move.amount_total, move.currency_id)
-            comparison.odoo_status = status_of(move)
-            comparison.status_matches = comparison.odoo_status == comparison.status or (
-                comparison.status == "uncollectible" and comparison.odoo_status in ("open", "paid")
-            )
-            if comparison.status_matches:
-                comparison.odoo_status = comparison.status
-        return comparison
-
-    def _stripe_compare_payment(self, obj, bound):
+    def _stripe_listed_payment(self, obj):
+        """A succeeded charge, bound through its payment intent when it has one; only
+        invoice payments are imported, so a charge that names no invoice is compared only
+        when Odoo has it."""
         try:
             payment = normalize_object(obj)
         except NormalizeError:
             return None  # a charge status no payment is made of
         if payment.status != PAYMENT_SUCCEEDED:
             return None
-        record = next(
-            (bound[key] for key in (payment.payment_intent_id, payment.charge_id) if key in bound),
-            None,
+        return ProviderRecord(
+            payment.id,
+            payment.currency,
+            payment.amount,
+            "succeeded",
+            keys=tuple(filter(None, (payment.payment_intent_id, payment.charge_id))),
+            optional=not payment.invoice_id,
         )
-        if not record and not payment.invoice_id:
-            return None
-        comparison = Comparison(
-            "payment", payment.id, payment.currency, payment.amount, "succeeded"
-        )
-        return self._stripe_compare_payment_record(comparison, record, "succeeded")
 
-    def _stripe_compare_refund(self, obj, bound):
+    def _stripe_listed_refund(self, obj):
         refund = normalize_object(obj)
-        record = bound.get(refund.id)
         status = "succeeded" if refund.status in REFUND_SENT else (refund.status or "pending")
-        if not record and status != "succeeded":
-            return None  # a refund that never left makes no payment
-        comparison = Comparison("refund", refund.id, refund.currency, refund.amount, status)
-        return self._stripe_compare_payment_record(comparison, record, status)
-
-    def _stripe_compare_payment_record(self, comparison, record, status):
-        if record:
-            comparison.record = record
-            comparison.odoo_currency = record.currency_id.name
-            comparison.odoo_amount = odoo_decimal(record.amount, record.currency_id)
-            posted = record.state in PAYMENT_POSTED
-            comparison.odoo_status = "succeeded" if posted else record.state
-            comparison.status_matches = posted == (status == "succeeded")
-            if comparison.status_matches:
-                comparison.odoo_status = status
-        return comparison
-
-    def _stripe_compare_dispute(self, obj, bound):
-        return self._stripe_compare_record("dispute", obj, bound.get(obj["id"]), "status")
-
-    def _stripe_compare_payout(self, obj, bound):
-        return self._stripe_compare_record("payout", obj, bound.get(obj["id"]), "state")
-
-    def _stripe_compare_record(self, object_type, obj, record, status_field):
-        currency = obj["currency"].upper()
-        comparison = Comparison(
-            object_type,
-            obj["id"],
-            currency,
-            from_minor_units(obj["amount"], currency),
-            obj.get("status"),
+        # A refund that never left makes no payment.
+        return ProviderRecord(
+            refund.id, refund.currency, refund.amount, status, optional=status != "succeeded"
         )
-        if record:
-            comparison.record = record
-            comparison.odoo_currency = record.currency_id.name
-            comparison.odoo_amount = odoo_decimal(record.amount, record.currency_id)
-            comparison.odoo_status = record[status_field]
-            comparison.status_matches = comparison.odoo_status == comparison.status
-        return comparison
+
+    def _stripe_listed_dispute(self, obj):
+        return self._stripe_listed_amount(obj)
+
+    def _stripe_listed_payout(self, obj):
+        return self._stripe_listed_amount(obj)
+
+    def _stripe_listed_amount(self, obj):
+        currency = obj["currency"].upper()
+        return ProviderRecord(
+            obj["id"], currency, from_minor_units(obj["amount"], currency), obj.get("status")
+        )
 
     # ---------------------------------------------------------------------------------------
-    # Odoo documents of the period Stripe did not list
+    # Odoo documents of the period
     # ---------------------------------------------------------------------------------------
-    def _stripe_unlisted(self, client, object_type, listed, start, end):
-        documents = self._stripe_period_documents(object_type, start, end)
-        # A listed object counts under every id its document is bound to (a payment under its
-        # payment intent and its charge).
-        listed_records = {c.record for c in listed if c.record}
-        seen = {c.external_id for c in listed} | {
-            external_id for external_id, record in documents if record in listed_records
-        }
-        comparisons = []
-        # A document Stripe did not list is checked once, under the first id it is bound to.
-        checked = set(listed_records)
-        for external_id, record in documents:
-            if external_id in seen or record in checked:
-                continue
-            checked.add(record)
-            if self._stripe_fetch(client, OBJECT_OF_TYPE[object_type], external_id) is not None:
-                continue  # created outside the period by Stripe's clock
-            comparison = Comparison(
-                object_type, external_id, record.currency_id.name, listed=False
-            )
-            comparison.record = record
-            comparison.odoo_currency = record.currency_id.name
-            amount = record.amount_total if record._name == "account.move" else record.amount
-            comparison.odoo_amount = odoo_decimal(amount, record.currency_id)
-            comparison.odoo_status = _record_status(object_type, record)
-            comparisons.append(comparison)
-        return comparisons
-
-    def _stripe_period_documents(self, object_type, start, end):
-        """``(external id, record)`` of the Odoo documents of one object type dated in the
-        period (``start``/``end``: aware UTC bounds) and bound to this backend."""
+    def _provider_period_documents(self, object_type, start, end):
+        if self.provider != "stripe":
+            return super()._provider_period_documents(object_type, start, end)
         model, prefixes, date_field, domain = {
             "invoice": (
                 "account.move",
@@ -529,37 +480,6 @@ class SaasBackend(models.Model):
     # ---------------------------------------------------------------------------------------
     # Results
     # ---------------------------------------------------------------------------------------
-    def _stripe_summary(self, comparisons):
-        labels = self._stripe_reconciliation_labels()
-        totals = defaultdict(lambda: [0, Decimal(0), 0, Decimal(0)])
-        for c in comparisons:
-            if c.listed:
-                figures = totals[(_summary_key(c.object_type, c.status), c.currency)]
-                figures[0] += 1
-                figures[1] += c.amount
-            if c.record:
-                figures = totals[(_summary_key(c.object_type, c.odoo_status), c.odoo_currency)]
-                figures[2] += 1
-                figures[3] += c.odoo_amount
-        order = {key: sequence for sequence, key in enumerate(RECONCILED_TYPES)}
-        lines = []
-        for (key, currency), (count, total, odoo_count, odoo_total) in totals.items():
-            object_type, _sep, status = key.partition(":")
-            name = labels[object_type]
-            lines.append(
-                {
-                    "sequence": order[object_type],
-                    "object_type": key,
-                    "name": f"{name} ({status})" if status else name,
-                    "currency_id": self._stripe_currency(currency).id,
-                    "provider_count": count,
-                    "provider_total": float(total),
-                    "odoo_count": odoo_count,
-                    "odoo_total": float(odoo_total),
-                }
-            )
-        return lines
-
     def _stripe_fees(self, client, period, run, unfiltered):
         label = self._stripe_reconciliation_labels()["fee"]
         transactions = self._stripe_list_period(
@@ -585,7 +505,7 @@ class SaasBackend(models.Model):
                 figures[3] += amount
         return [
             {
-                "sequence": len(RECONCILED_TYPES),
+                "sequence": len(LISTED_SERVICES),
                 "object_type": "fee",
                 "name": label,
                 "currency_id": self._stripe_currency(currency).id,
@@ -622,10 +542,6 @@ def _record_status(object_type, record):
     if record._name == "account.payment":
         return "succeeded" if record.state in PAYMENT_POSTED else record.state
     return record.status if object_type == "dispute" else record.state
-
-
-def _summary_key(object_type, status):
-    return f"{object_type}:{status}" if object_type == "invoice" else object_type
 
 
 def _id(value):

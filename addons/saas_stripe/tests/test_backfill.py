@@ -13,11 +13,12 @@ from unittest.mock import patch
 from freezegun import freeze_time
 
 from odoo.addons.queue_job.job import Job
+from odoo.addons.saas_connector_base.models import saas_backfill
 from odoo.addons.saas_connector_base.tests.common import run_jobs
 from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, tagged
 
-from ..models import saas_stripe_backfill
+from ..models import stripe_backfill
 from .common import create_stripe_backend, fixture
 from .stripe_api_peer import error_body, start_api_peer
 
@@ -63,8 +64,8 @@ def list_answer(objects, path, with_total=False):
 
 
 @tagged("post_install", "-at_install")
-@patch.object(saas_stripe_backfill, "BATCH_SIZE", 3)
-@patch.object(saas_stripe_backfill, "PAGE_SIZE", 2)
+@patch.object(saas_backfill, "BATCH_SIZE", 3)
+@patch.object(stripe_backfill, "PAGE_SIZE", 2)
 class TestStripeBackfill(TransactionCase):
     @classmethod
     def setUpClass(cls):
@@ -84,8 +85,8 @@ class TestStripeBackfill(TransactionCase):
         """The run's pending jobs, reading and applying, oldest first."""
         return self.env["queue.job"].search(
             [
-                ("model_name", "=", "saas.stripe.backfill"),
-                ("identity_key", "=like", f"saas.stripe.backfill:{run.id}:%"),
+                ("model_name", "=", "saas.backfill"),
+                ("identity_key", "=like", f"saas.backfill:{run.id}:%"),
                 ("state", "=", "pending"),
             ],
             order="id",
@@ -120,7 +121,7 @@ class TestStripeBackfill(TransactionCase):
         return self.env["res.partner"].search([("email", "=like", "customer%@example.com")])
 
     def test_backfill_imports_every_page_and_finishes(self):
-        run = self.backend.stripe_backfill(object_types=["customers"])
+        run = self.backend.backfill(object_types=["customers"])
         self.assertEqual(run.state, "running")
         self.run_all(run)
         self.assertEqual(run.state, "done", run.last_error)
@@ -139,7 +140,7 @@ class TestStripeBackfill(TransactionCase):
         self.assertEqual(run.objects_done, 7)
         self.assertRecordValues(
             self.backend,
-            [{"stripe_backfill_state": "done", "stripe_backfill_objects": 7}],
+            [{"backfill_state": "done", "backfill_objects": 7}],
         )
         self.assertEqual(len(self.partners()), 7)
         partner = self.bindings.lookup(self.backend, "res.partner", "cus_Bf0004")
@@ -155,7 +156,7 @@ class TestStripeBackfill(TransactionCase):
 
     def test_types_are_read_in_dependency_order(self):
         self.peer.answers["/v1/invoices"] = list_answer([], "/v1/invoices")
-        run = self.backend.stripe_backfill(object_types=["invoices", "customers"])
+        run = self.backend.backfill(object_types=["invoices", "customers"])
         self.assertEqual(run.line_ids.mapped("object_type"), ["customers", "invoices"])
         self.assertEqual(run.current_object_type, "customers")
         self.run_all(run)
@@ -163,7 +164,7 @@ class TestStripeBackfill(TransactionCase):
         self.assertEqual([path for path, _query in self.peer.requests][-1:], ["/v1/invoices"])
 
     def test_resume_after_a_crash_continues_from_the_cursor_without_duplicates(self):
-        run = self.backend.stripe_backfill(object_types=["customers"])
+        run = self.backend.backfill(object_types=["customers"])
         self.perform(self.backfill_jobs(run))
         self.assertEqual(run.line_ids.cursor, "cus_Bf0003")
         # The server dies: the next batch's job is lost with it.
@@ -183,7 +184,7 @@ class TestStripeBackfill(TransactionCase):
 
     def test_reading_runs_ahead_and_each_type_waits_for_the_previous_one_applied(self):
         self.peer.answers["/v1/invoices"] = list_answer([], "/v1/invoices")
-        run = self.backend.stripe_backfill(object_types=["customers", "invoices"])
+        run = self.backend.backfill(object_types=["customers", "invoices"])
         for _batch in range(3):
             self.perform(self.backfill_jobs(run))
         # Every customer read and stored, none applied yet: each batch waits for its job.
@@ -206,7 +207,7 @@ class TestStripeBackfill(TransactionCase):
         self.assertIn("/v1/invoices", [path for path, _query in self.peer.requests])
 
     def test_resume_takes_up_an_application_a_dead_worker_left(self):
-        run = self.backend.stripe_backfill(object_types=["customers"])
+        run = self.backend.backfill(object_types=["customers"])
         self.perform(self.backfill_jobs(run))
         [application] = self.apply_jobs(run)
         application.state = "started"  # and its worker died
@@ -220,7 +221,7 @@ class TestStripeBackfill(TransactionCase):
         self.assertEqual(len(self.partners()), 7)
 
     def test_a_batch_read_twice_stores_no_second_event(self):
-        run = self.backend.stripe_backfill(object_types=["customers"])
+        run = self.backend.backfill(object_types=["customers"])
         self.run_all(run)
         # As if the commit of the last cursor had been lost: the same objects are read again.
         run.line_ids.write({"cursor": "cus_Bf0003", "is_done": False})
@@ -247,7 +248,7 @@ class TestStripeBackfill(TransactionCase):
 
         self.peer.answers[CUSTOMERS_PATH] = rate_limited
         with freeze_time(start):
-            run = self.backend.stripe_backfill(object_types=["customers"])
+            run = self.backend.backfill(object_types=["customers"])
             self.perform(self.backfill_jobs(run))
             self.perform(self.backfill_jobs(run))
         self.assertEqual(run.state, "running")
@@ -263,7 +264,7 @@ class TestStripeBackfill(TransactionCase):
         self.assertEqual(len(self.partners()), 7)
 
     def test_a_permanent_api_error_fails_the_run_with_stripe_message(self):
-        run = self.backend.stripe_backfill(object_types=["customers", "prices"])
+        run = self.backend.backfill(object_types=["customers", "prices"])
         self.run_all(run)
         self.assertEqual(run.state, "failed")
         self.assertEqual(run.last_error, "Stripe answered: No such object")
@@ -276,7 +277,7 @@ class TestStripeBackfill(TransactionCase):
         self.assertEqual(run.state, "done", run.last_error)
 
     def test_pause_stops_after_the_batch_at_work(self):
-        run = self.backend.stripe_backfill(object_types=["customers"])
+        run = self.backend.backfill(object_types=["customers"])
         run.action_pause()
         self.run_all(run)
         self.assertEqual(run.state, "paused")
@@ -292,7 +293,7 @@ class TestStripeBackfill(TransactionCase):
         )
         start = datetime(2026, 1, 5, 9, 0, 0)
         with freeze_time(start):
-            run = self.backend.stripe_backfill(object_types=["customers"])
+            run = self.backend.backfill(object_types=["customers"])
         with freeze_time(start + timedelta(seconds=30)):
             self.perform(self.backfill_jobs(run))
             run.invalidate_recordset()
@@ -308,7 +309,7 @@ class TestStripeBackfill(TransactionCase):
             for number, created in enumerate((1704067199, 1704067200, 1706745599, 1706745600))
         ]
         self.peer.answers["/v1/payouts"] = list_answer(payouts, "/v1/payouts")
-        run = self.backend.stripe_backfill(
+        run = self.backend.backfill(
             date_from=datetime(2024, 1, 1), date_to=datetime(2024, 2, 1), object_types=["payouts"]
         )
         self.run_all(run)
@@ -319,7 +320,7 @@ class TestStripeBackfill(TransactionCase):
 
     def test_start_needs_an_api_key_and_an_object_type(self):
         backend = create_stripe_backend(self.env, name="No key")
-        run = self.env["saas.stripe.backfill"].create({"backend_id": backend.id})
+        run = self.env["saas.backfill"].create({"backend_id": backend.id})
         self.assertEqual(len(run.line_ids), 11)
         with self.assertRaisesRegex(UserError, "Set the Stripe secret key of No key first"):
             run.action_start()
@@ -327,6 +328,6 @@ class TestStripeBackfill(TransactionCase):
         with self.assertRaisesRegex(UserError, "Choose at least one object type"):
             run.action_start()
         with self.assertRaisesRegex(UserError, "Unknown Stripe object types: balance"):
-            self.backend.stripe_backfill(object_types=["customers", "balance"])
+            self.backend.backfill(object_types=["customers", "balance"])
         with self.assertRaisesRegex(UserError, "must end after it starts"):
             run.write({"date_from": datetime(2024, 2, 1), "date_to": datetime(2024, 1, 1)})

@@ -157,7 +157,7 @@ class TestStripeFees(StripeBalanceCase):
         self.assertEqual(self.clearing_balance(), -15.0)  # the dispute fee, not paid out yet
 
     def test_backfill_of_balance_transactions_books_the_fees_of_the_past(self):
-        run = self.backend.stripe_backfill(
+        run = self.backend.backfill(
             date_from=datetime(2017, 10, 1),
             date_to=datetime(2017, 10, 3),
             object_types=["balance_transactions"],

@@ -4,7 +4,7 @@ whether the Odoo workers' memory stays flat while it does.
 localstripe plays the Stripe account: N objects are created through the ``stripe`` SDK
 (customers, concurrently, plus one subscriber in a hundred, each with a subscription, a paid
 invoice and its charge). A production-like Odoo server (2 HTTP workers running the queue
-jobs, the queue_job runner) then runs ``backend.stripe_backfill()`` until every object is a
+jobs, the queue_job runner) then runs ``backend.backfill()`` until every object is a
 processed event. Meanwhile the resident memory (RSS) of the server's processes is sampled
 every second.
 
@@ -157,8 +157,7 @@ def progress(cnx, backend_id):
         )
         processed, waiting, failed = cr.fetchone()
         cr.execute(
-            "SELECT state FROM saas_stripe_backfill WHERE backend_id = %s ORDER BY id DESC "
-            "LIMIT 1",
+            "SELECT state FROM saas_backfill WHERE backend_id = %s ORDER BY id DESC LIMIT 1",
             (backend_id,),
         )
         (state,) = cr.fetchone() or ("missing",)
@@ -182,7 +181,7 @@ def run_backfill(args, conf, url, expected_events):
         benchkit.odoo_shell(
             conf,
             args.db,
-            f"env['saas.backend'].browse({backend_id}).stripe_backfill("
+            f"env['saas.backend'].browse({backend_id}).backfill("
             f"object_types={OBJECT_TYPES!r})\nenv.cr.commit()\n",
         )
         started = time.monotonic()

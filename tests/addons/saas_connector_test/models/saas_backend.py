@@ -9,11 +9,17 @@ from lxml import etree
 
 from odoo import fields, models
 from odoo.addons.saas_connector_base.lib import safe_xml
+from odoo.addons.saas_connector_base.lib.backfill import BackfillPage, BackfillType
 from odoo.addons.saas_connector_base.lib.errors import (
     WebhookRejected,
 )
 from odoo.addons.saas_connector_base.lib.inbound import InboundEvent, WebhookAnswer
-from odoo.addons.saas_connector_base.lib.reconciliation import Comparison
+from odoo.addons.saas_connector_base.lib.reconciliation import (
+    OdooRecord,
+    ProviderRecord,
+    ReconciledType,
+)
+from odoo.addons.saas_connector_base.lib.sync import ObjectEvent
 
 SIGNATURE_HEADER = "X-Test-Signature"
 # The XML deliveries are signed the way HubSpot signs (v3): method, public URL, body and a
@@ -24,11 +30,11 @@ XML_TOLERANCE_MS = 300_000
 XML_MEDIA_TYPE = "text/xml"
 SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 OUTBOUND_NS = "urn:saas-connector-test:outbound"
-# Stored in place of a delivery's headers on the events made from a read of the provider.
-READ_HEADERS = json.dumps({"Origin": "Test provider API (read)"})
 # The provider's own records, as its API would list them: ``{contact id: {"id", "name",
 # "created" (Unix time), "archived"}}``. Tests fill it; it stands for the far side of the network.
 REMOTE_CONTACTS = {}
+# Messages of the outages the provider's next listings meet (a backfill postpones its batch).
+REMOTE_OUTAGES = []
 
 
 def sign(body, secret):
@@ -127,53 +133,51 @@ class SaasBackend(models.Model):
         return self.provider == "test" or super()._provider_reconciles()
 
     def _provider_reconcile(self, run):
-        """Contacts created in the period at the provider against their partners: a contact
-        is ``active`` or ``archived``; a partner bound to a contact the provider does not
-        have is missing there."""
+        """Contacts created in the period at the provider, for the engine to compare with
+        their partners: a contact is ``active`` or ``archived``."""
         if self.provider != "test":
             return super()._provider_reconcile(run)
         start, end = run._period_bounds()
-        remote = {
-            contact_id: contact
-            for contact_id, contact in REMOTE_CONTACTS.items()
-            if start.timestamp() <= contact["created"] < end.timestamp()
-        }
+        run._reconcile_documents(
+            {
+                "contact": [
+                    ProviderRecord(contact_id, None, status=_status(contact))
+                    for contact_id, contact in REMOTE_CONTACTS.items()
+                    if start.timestamp() <= contact["created"] < end.timestamp()
+                ]
+            }
+        )
+        run._add_note("Contacts carry no amounts.")
+
+    def _provider_reconciled_types(self):
+        if self.provider != "test":
+            return super()._provider_reconciled_types()
+        return [ReconciledType("contact", "Contacts", "res.partner")]
+
+    def _provider_odoo_record(self, object_type, record):
+        if self.provider != "test":
+            return super()._provider_odoo_record(object_type, record)
+        return OdooRecord(None, status="active" if record.active else "archived")
+
+    def _provider_period_documents(self, object_type, start, end):
+        """The partners bound to a contact and created in the period."""
+        if self.provider != "test":
+            return super()._provider_period_documents(object_type, start, end)
         bindings = self.env["saas.binding"].search(
             [("backend_id", "=", self.id), ("res_model", "=", "res.partner")]
         )
-        local = {
-            binding.external_id: self.env["res.partner"]
-            .with_context(active_test=False)
-            .browse(binding.res_id)
+        partners = self.env["res.partner"].with_context(active_test=False)
+        low, high = start.replace(tzinfo=None), end.replace(tzinfo=None)
+        return [
+            (binding.external_id, partner)
             for binding in bindings
-        }
-        drift = []
-        for contact_id, contact in remote.items():
-            partner = local.get(contact_id)
-            status = "archived" if contact.get("archived") else "active"
-            if not partner:
-                drift.append(_drift(contact_id, "missing_in_odoo", status))
-            elif (odoo_status := "active" if partner.active else "archived") != status:
-                drift.append(_drift(contact_id, "status_mismatch", status, partner, odoo_status))
-        for contact_id, partner in local.items():
-            if contact_id not in REMOTE_CONTACTS and partner.create_date >= start.replace(
-                tzinfo=None
-            ):
-                drift.append(_drift(contact_id, "missing_in_provider", False, partner, "active"))
-        currency = self.company_id.currency_id
-        run._record_summary(
-            [
-                {
-                    "object_type": "contact",
-                    "name": "Contacts",
-                    "currency_id": currency.id,
-                    "provider_count": len(remote),
-                    "odoo_count": len(set(remote) & set(local)),
-                }
-            ]
-        )
-        run._record_drift([{**values, "currency_id": currency.id} for values in drift])
-        run._add_note("Contacts carry no amounts.")
+            if low <= (partner := partners.browse(binding.res_id)).create_date < high
+        ]
+
+    def _provider_has_object(self, object_type, external_id):
+        if self.provider != "test":
+            return super()._provider_has_object(object_type, external_id)
+        return external_id in REMOTE_CONTACTS
 
     def _provider_resync(self, drifts):
         """Each contact as it is now at the provider, stored as a synthetic event of this
@@ -181,35 +185,29 @@ class SaasBackend(models.Model):
         if self.provider != "test":
             return super()._provider_resync(drifts)
         failures = {}
-        inbound = []
+        contacts = []
         for drift in drifts:
             contact = REMOTE_CONTACTS.get(drift.external_id)
             if contact is None:
                 failures[drift.id] = f"Contact {drift.external_id} does not exist at the provider."
                 continue
-            inbound.append(_read_event(contact, salt=f"resync_{time.time_ns()}"))
-        new = self.env["saas.event"]._receive(self, inbound, READ_HEADERS, dispatch=False)
-        return self.env["saas.event"].browse([event_id for event_id, _object in new]), failures
+            contacts.append(contact)
+        events = self._sync_objects(contacts, dispatch=False, salt=f"resync {time.time_ns()}")
+        return events, failures
 
     def _provider_recompare(self, drifts):
-        """Each contact against its partner, as ``_provider_reconcile`` compares them."""
+        """Each contact against its partner, as ``_provider_reconcile`` lists it."""
         if self.provider != "test":
             return super()._provider_recompare(drifts)
         comparisons = {}
         for drift in drifts:
             contact = REMOTE_CONTACTS.get(drift.external_id)
-            partner = (
-                self.env["saas.binding"]
-                .with_context(active_test=False)
-                .lookup(self, "res.partner", drift.external_id)
-            )
-            comparison = Comparison("contact", drift.external_id, None, listed=bool(contact))
-            if contact:
-                comparison.status = "archived" if contact.get("archived") else "active"
-            if partner:
-                comparison.record = partner
-                comparison.odoo_status = "active" if partner.active else "archived"
-                comparison.status_matches = comparison.odoo_status == comparison.status
+            if contact is None:
+                partner = self.env["res.partner"].browse(drift.res_id).exists()
+                comparison = drift.run_id._compare_missing("contact", drift.external_id, partner)
+            else:
+                listed = ProviderRecord(drift.external_id, None, status=_status(contact))
+                (comparison,) = drift.run_id._compare_listed("contact", [listed])
             comparisons[drift.id] = comparison
         return comparisons
 
@@ -218,13 +216,7 @@ class SaasBackend(models.Model):
         if self.provider != "test":
             return super()._provider_refresh_stale_event(event)
         contact = REMOTE_CONTACTS.get(event.object_external_id)
-        if contact is None:
-            return None
-        read = _read_event(contact)
-        self.env["saas.event"]._receive(self, [read], READ_HEADERS, dispatch=False)
-        return self.env["saas.event"].search(
-            [("backend_id", "=", self.id), ("external_id", "=", read.external_id)]
-        )
+        return self._current_events(contact) if contact is not None else None
 
     def _provider_event_rank(self, event_type):
         """A contact is deleted last."""
@@ -232,10 +224,38 @@ class SaasBackend(models.Model):
             return super()._provider_event_rank(event_type)
         return 1 if event_type == "contact.deleted" else 0
 
-    def _provider_event_is_read(self, event):
+    # Reads of REMOTE_CONTACTS: Re-sync, stale events and backfills -------------------------
+    def _provider_object_events(self, obj):
+        """An archived contact is deleted, any other updated."""
         if self.provider != "test":
-            return super()._provider_event_is_read(event)
-        return event.headers == READ_HEADERS
+            return super()._provider_object_events(obj)
+        event_type = "contact.deleted" if obj.get("archived") else "contact.updated"
+        return [ObjectEvent(event_type, "contact", obj["id"])]
+
+    def _provider_backfill_types(self):
+        if self.provider != "test":
+            return super()._provider_backfill_types()
+        return [BackfillType("contacts", "Contacts")]
+
+    def _provider_backfill_page(self, run, object_type, cursor, limit):
+        """The contacts in the order of their ids, after ``cursor``; an outage queued in
+        ``REMOTE_OUTAGES`` interrupts the read after half of them."""
+        if self.provider != "test":
+            return super()._provider_backfill_page(run, object_type, cursor, limit)
+        after = sorted(
+            (contact for contact in REMOTE_CONTACTS.values() if contact["id"] > (cursor or "")),
+            key=lambda contact: contact["id"],
+        )
+        read = after[:limit]
+        page = BackfillPage(total=len(REMOTE_CONTACTS))
+        if REMOTE_OUTAGES:
+            read = read[: len(read) // 2]
+            page.error, page.transient = REMOTE_OUTAGES.pop(0), True
+        page.read = len(read)
+        page.cursor = read[-1]["id"] if read else None
+        start = run.date_from and run.date_from.replace(tzinfo=UTC).timestamp()
+        page.objects = [contact for contact in read if not start or contact["created"] >= start]
+        return page
 
 
 def _event(item, payload):
@@ -316,33 +336,5 @@ def _soap_envelope(content):
     return etree.tostring(envelope, xml_declaration=True, encoding="UTF-8")
 
 
-def _read_event(contact, salt=""):
-    """The contact as the provider has it now, as a synthetic event dated now: what a read of
-    its API gives. ``salt`` makes the event of a re-sync new."""
-    item = {
-        "id": f"sync_{contact['id']}_{len(json.dumps(contact))}{salt}",
-        "type": "contact.deleted" if contact.get("archived") else "contact.updated",
-        "created": int(datetime.now(UTC).timestamp()),
-        "data": {"object": {"object": "contact", **contact}},
-    }
-    return InboundEvent(
-        external_id=item["id"],
-        event_type=item["type"],
-        object_type="contact",
-        object_external_id=contact["id"],
-        source_created=datetime.fromtimestamp(item["created"], UTC),
-        payload=json.dumps(item),
-    )
-
-
-def _drift(contact_id, kind, status, partner=None, odoo_status=False):
-    return {
-        "object_type": "contact",
-        "object_label": "Contact",
-        "external_id": contact_id,
-        "kind": kind,
-        "provider_status": status,
-        "odoo_status": odoo_status,
-        "res_model": partner and "res.partner",
-        "res_id": partner and partner.id,
-    }
+def _status(contact):
+    return "archived" if contact.get("archived") else "active"

@@ -8,7 +8,7 @@ from freezegun import freeze_time
 from odoo.addons.saas_connector_base.tests.common import run_jobs
 from odoo.tests import TransactionCase, tagged
 
-from ..models.saas_backend import READ_HEADERS, REMOTE_CONTACTS, _read_event
+from ..models.saas_backend import REMOTE_CONTACTS
 from .common import create_backend, deliver, events_of, make_event
 
 SECOND = 1_700_000_100
@@ -117,9 +117,7 @@ class TestEventSameSecond(TransactionCase):
             for name in ("Read first", "Read second"):
                 # Read, then the provider goes out of reach before the read is applied.
                 self.provider_has("c_1", name)
-                self.env["saas.event"]._receive(
-                    self.backend, [_read_event(REMOTE_CONTACTS.pop("c_1"))], READ_HEADERS
-                )
+                self.backend._sync_objects([REMOTE_CONTACTS.pop("c_1")])
                 run_jobs(self.env)
         self.assertEqual(
             events_of(self.env, self.backend, "c_1").mapped("state"), ["done", "done"]

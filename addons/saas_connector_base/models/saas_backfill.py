@@ -1,39 +1,16 @@
-import itertools
 import zlib
-from datetime import UTC, datetime, timedelta
-from urllib.parse import urlparse
+from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.addons.queue_job.job import ENQUEUED, PENDING, STARTED
-from odoo.addons.saas_connector_base.lib.errors import TransientError
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Command
 
-from ..lib.api import StripeApiError
-from .saas_stripe_backfill_line import DEFAULT_TYPES, OBJECT_TYPES, UNDATED_TYPES
-
 # Objects a job reads and imports in one transaction: two API pages of Stripe's largest size.
 BATCH_SIZE = 200
-PAGE_SIZE = 100
 # Batches read and waiting for their application at most: reading does not run far ahead of
 # the workers, so that events do not wait long enough for the engine's sweep to step in.
 BATCHES_AHEAD = 4
-# The SDK service of each object type, and the list parameters it needs beyond the defaults.
-LISTINGS = {
-    "customers": ("customers", {}),
-    "products": ("products", {}),
-    "prices": ("prices", {}),
-    "plans": ("plans", {}),
-    # Without it Stripe leaves out canceled subscriptions.
-    "subscriptions": ("subscriptions", {"status": "all"}),
-    "invoices": ("invoices", {}),
-    "credit_notes": ("credit_notes", {}),
-    "charges": ("charges", {}),
-    "refunds": ("refunds", {}),
-    "disputes": ("disputes", {}),
-    "payouts": ("payouts", {}),
-    "balance_transactions": ("balance_transactions", {}),
-}
 STATES = [
     ("draft", "Draft"),
     ("running", "Running"),
@@ -42,22 +19,22 @@ STATES = [
     ("failed", "Failed"),
 ]
 # Namespace of the advisory lock that keeps two jobs of one run from importing at once.
-LOCK_NAMESPACE = zlib.crc32(b"saas.stripe.backfill") - 2**31
+LOCK_NAMESPACE = zlib.crc32(b"saas.backfill") - 2**31
 
 
-class SaasStripeBackfill(models.Model):
-    """An import of a Stripe account's history: customers, catalogue, subscriptions and the
-    money documents of a period, read from the API and applied through the event engine
-    exactly as webhooks are (see ``saas.backend._stripe_sync_objects``), so that the
-    documents, their bindings and their deduplication are those of webhooks.
+class SaasBackfill(models.Model):
+    """An import of a provider account's history, read from its API and applied through the
+    event engine exactly as webhooks are (see ``saas.backend._sync_objects``), so that the
+    documents, their bindings and their deduplication are those of webhooks. The provider
+    only lists one page of an object type after a cursor (``_provider_backfill_page``); the
+    run owns everything else.
 
     A run is a chain of queue jobs on the backend's channel, each reading up to
-    ``BATCH_SIZE`` objects with the SDK's auto-pagination from the cursor of the object type
-    at hand, storing them as events, moving the cursor and enqueuing the job that applies
-    them, in one transaction: after a crash or a restart the run resumes from the last
-    committed cursor, and a batch read twice only yields duplicate events, which the intake
-    ignores. A rate limit or an outage of the API postpones the batch with the engine's
-    backoff instead of failing it.
+    ``BATCH_SIZE`` objects from the cursor of the object type at hand, storing them as
+    events, moving the cursor and enqueuing the job that applies them, in one transaction:
+    after a crash or a restart the run resumes from the last committed cursor, and a batch
+    read twice only yields duplicate events, which the intake ignores. A rate limit or an
+    outage of the API postpones the batch with the engine's backoff instead of failing it.
 
     Reading goes on while earlier batches are applied, and batches of one object type are
     applied side by side (as many at once as the channel allows); the next object type is
@@ -66,34 +43,36 @@ class SaasStripeBackfill(models.Model):
     taken over by the engine's sweep, or at once by *Resume*.
     """
 
-    _name = "saas.stripe.backfill"
-    _description = "Stripe Backfill"
+    _name = "saas.backfill"
+    _description = "Backfill"
     _inherit = ["mail.thread"]
     _order = "id desc"
+    _check_company_auto = True
 
     name = fields.Char(compute="_compute_name", store=True)
     backend_id = fields.Many2one(
         "saas.backend",
-        string="Stripe Account",
+        string="Account",
         required=True,
         ondelete="cascade",
         index=True,
-        domain=[("provider", "=", "stripe")],
+        domain=[("active", "=", True)],
     )
-    company_id = fields.Many2one(related="backend_id.company_id", store=True)
+    company_id = fields.Many2one(related="backend_id.company_id", store=True, index=True)
     date_from = fields.Datetime(
         string="From",
-        help="Money documents (invoices, credit notes, charges, refunds, disputes, payouts) "
-        "created from this moment on are imported. Customers, products, prices and "
-        "subscriptions are imported whatever their date, since the documents refer to them.",
+        help="Documents created from this moment on are imported. What they refer to "
+        "(customers, the catalogue, subscriptions) is imported whatever its date.",
     )
-    date_to = fields.Datetime(string="Until", help="Money documents created before this moment.")
+    date_to = fields.Datetime(string="Until", help="Documents created before this moment.")
     state = fields.Selection(STATES, default="draft", required=True, readonly=True, tracking=True)
     line_ids = fields.One2many(
-        "saas.stripe.backfill.line",
+        "saas.backfill.line",
         "backfill_id",
         string="Progress",
-        default=lambda self: [Command.create({"object_type": kind}) for kind in DEFAULT_TYPES],
+        compute="_compute_line_ids",
+        store=True,
+        readonly=False,
     )
     started_at = fields.Datetime(readonly=True)
     finished_at = fields.Datetime(readonly=True)
@@ -105,7 +84,9 @@ class SaasStripeBackfill(models.Model):
     )
     last_error = fields.Text(readonly=True)
     objects_done = fields.Integer(string="Imported", compute="_compute_progress")
-    current_object_type = fields.Selection(OBJECT_TYPES, compute="_compute_progress")
+    current_object_type = fields.Selection(
+        "_selection_object_type", string="Reading", compute="_compute_progress"
+    )
     current_cursor = fields.Char(compute="_compute_progress")
     rate_per_minute = fields.Float(
         string="Objects per Minute", compute="_compute_progress", digits=(16, 1)
@@ -113,8 +94,8 @@ class SaasStripeBackfill(models.Model):
     eta = fields.Datetime(
         string="Estimated End",
         compute="_compute_progress",
-        help="From the rate so far and the remaining objects, when Stripe says how many the "
-        "listings hold.",
+        help="From the rate so far and the remaining objects, when the provider says how "
+        "many the listings hold.",
     )
     job_ids = fields.Many2many(
         "queue.job",
@@ -124,6 +105,10 @@ class SaasStripeBackfill(models.Model):
     )
     job_count = fields.Integer(compute="_compute_job_ids")
 
+    @api.model
+    def _selection_object_type(self):
+        return self.env["saas.backfill.line"]._selection_object_type()
+
     @api.depends("backend_id", "date_from", "date_to")
     def _compute_name(self):
         for run in self:
@@ -132,6 +117,20 @@ class SaasStripeBackfill(models.Model):
                 for value in (run.date_from, run.date_to)
             )
             run.name = f"{run.backend_id.name or ''} ({period})"
+
+    @api.depends("backend_id")
+    def _compute_line_ids(self):
+        """A new run reads the provider's default object types; the user may leave some out
+        before starting it."""
+        for run in self:
+            if run.state != "draft":
+                run.line_ids = run.line_ids
+                continue
+            run.line_ids = [Command.clear()] + [
+                Command.create({"object_type": kind.key})
+                for kind in run.backend_id._provider_backfill_types()
+                if kind.default
+            ]
 
     @api.depends(
         "line_ids.done_count",
@@ -177,6 +176,24 @@ class SaasStripeBackfill(models.Model):
             if run.date_from and run.date_to and run.date_from >= run.date_to:
                 raise ValidationError(self.env._("The backfill period must end after it starts."))
 
+    @api.constrains("backend_id", "line_ids")
+    def _check_object_types(self):
+        for run in self:
+            known = {kind.key for kind in run.backend_id._provider_backfill_types()}
+            if not known:
+                raise ValidationError(
+                    self.env._("The provider of %s has no history to import.", run.backend_id.name)
+                )
+            unknown = set(run.line_ids.mapped("object_type")) - known
+            if unknown:
+                raise ValidationError(
+                    self.env._(
+                        "%(provider)s has no object types %(types)s.",
+                        provider=run.backend_id._provider_label(),
+                        types=", ".join(sorted(unknown)),
+                    )
+                )
+
     # ---------------------------------------------------------------------------------------
     # Actions
     # ---------------------------------------------------------------------------------------
@@ -186,7 +203,7 @@ class SaasStripeBackfill(models.Model):
                 raise UserError(self.env._("Backfill %s was already started.", run.name))
             if not run.line_ids:
                 raise UserError(self.env._("Choose at least one object type to import."))
-            run.backend_id._stripe_api()  # a clear error now rather than in the job
+            run.backend_id._provider_check_reads()  # a clear error now rather than in the job
             run.write({"started_at": fields.Datetime.now()})
             run._run()
 
@@ -244,8 +261,11 @@ class SaasStripeBackfill(models.Model):
     def _current_line(self):
         return self.line_ids.filtered(lambda line: not line.is_done).sorted("sequence")[:1]
 
+    def _type_label(self, object_type):
+        return dict(self._selection_object_type()).get(object_type, object_type)
+
     def _job_key_prefix(self):
-        return f"saas.stripe.backfill:{self.id}:"
+        return f"saas.backfill:{self.id}:"
 
     def _enqueue_batch(self, eta=None):
         """Enqueue the job importing the next batch, unless one for the same cursor already
@@ -258,7 +278,7 @@ class SaasStripeBackfill(models.Model):
             key = f"{line.object_type}:{line.cursor or ''}"
             description = self.env._(
                 "Backfill %(type)s of %(backend)s after %(cursor)s",
-                type=dict(OBJECT_TYPES)[line.object_type],
+                type=self._type_label(line.object_type),
                 backend=self.backend_id.name,
                 cursor=line.cursor or self.env._("the start"),
             )
@@ -295,48 +315,54 @@ class SaasStripeBackfill(models.Model):
         if not line:
             self._finish()
             return self.env._("Nothing left to import.")
-        objects, error = self._read_batch(line)
-        in_period = [obj for obj in objects if self._in_period(line, obj)]
-        if in_period:
-            self._store(line, in_period)
+        page = self.backend_id._provider_backfill_page(
+            self, line.object_type, line.cursor or None, BATCH_SIZE
+        )
+        if page.objects:
+            self._store(line, page.objects)
         values = {
-            "read_count": line.read_count + len(objects),
-            "done_count": line.done_count + len(in_period),
+            "read_count": line.read_count + page.read,
+            "done_count": line.done_count + len(page.objects),
         }
-        if objects:
-            values["cursor"] = objects[-1]["id"]
-        if error is None:
+        if page.cursor:
+            values["cursor"] = page.cursor
+        if page.total and not line.expected_count:
+            values["expected_count"] = page.total
+        if page.error is None:
             # A short batch means the listing is exhausted; a full one that happened to be
             # the last is noticed by the next job, which reads nothing.
-            values["is_done"] = len(objects) < BATCH_SIZE
+            values["is_done"] = page.read < BATCH_SIZE
         line.write(values)
         summary = self.env._(
             "%(type)s: %(count)s imported, %(total)s in all, cursor %(cursor)s.",
-            type=dict(OBJECT_TYPES)[line.object_type],
-            count=len(in_period),
+            type=self._type_label(line.object_type),
+            count=len(page.objects),
             total=line.done_count,
             cursor=line.cursor or "-",
         )
-        if error is None:
-            self.retry_count = 0
+        if page.error is None:
+            # The run's row is written only when a retry ends: a user's Pause or Resume
+            # meanwhile does not collide with every batch.
+            if self.retry_count:
+                self.retry_count = 0
             self._enqueue_batch()
-        elif isinstance(error, TransientError):
-            self._postpone(error)
-            summary = f"{summary}\n{self.last_error}"
+            return summary
+        if page.transient:
+            self._postpone(page.error)
         else:
-            self._fail(self.env._("Stripe answered: %s", _stripe_message(error)))
-            summary = f"{summary}\n{self.last_error}"
-        return summary
+            self._fail(
+                self.env._(
+                    "%(provider)s answered: %(error)s",
+                    provider=self.backend_id._provider_label(),
+                    error=page.error,
+                )
+            )
+        return f"{summary}\n{self.last_error}"
 
     def _store(self, line, objects):
-        """Store the objects of a batch as events and enqueue the job applying them.
-        Balance transactions are no event of their own: their fees are booked at once
-        (``stripe_fee.py``)."""
+        """Store the objects of a batch as events and enqueue the job applying them."""
         backend = self.backend_id
-        if line.object_type == "balance_transactions":
-            backend._stripe_book_fees(backend._stripe_read_transactions(objects))
-            return
-        events = backend._stripe_sync_objects(objects, dispatch=False)
+        events = backend._provider_backfill_store(self, line.object_type, objects)
         object_ids = list(dict.fromkeys(events.mapped("object_external_id")))
         if object_ids:
             self.with_delay(
@@ -345,7 +371,7 @@ class SaasStripeBackfill(models.Model):
                 description=self.env._(
                     "Backfill: apply %(count)s %(type)s of %(backend)s",
                     count=len(object_ids),
-                    type=dict(OBJECT_TYPES)[line.object_type],
+                    type=self._type_label(line.object_type),
                     backend=backend.name,
                 ),
             )._apply_batch(object_ids)
@@ -373,51 +399,9 @@ class SaasStripeBackfill(models.Model):
         )
         return self.env.cr.fetchone()[0]
 
-    def _read_batch(self, line):
-        """Up to ``BATCH_SIZE`` objects after the line's cursor, as dicts, and the API error
-        that interrupted the reading (the objects read before it are kept)."""
-        service_name, params = LISTINGS[line.object_type]
-        params = {**params, "limit": PAGE_SIZE}
-        if line.cursor:
-            params["starting_after"] = line.cursor
-        if line.object_type not in UNDATED_TYPES and self._server_filters_by_date():
-            params["created"] = {
-                key: int(value.replace(tzinfo=UTC).timestamp())
-                for key, value in (("gte", self.date_from), ("lt", self.date_to))
-                if value
-            } or None
-        api = self.backend_id._stripe_api()
-        objects = []
-        try:
-            total, listed = api.iterate(
-                service_name, {key: value for key, value in params.items() if value}
-            )
-            if total and not line.expected_count:
-                line.expected_count = total
-            for obj in itertools.islice(listed, BATCH_SIZE):
-                objects.append(obj)
-        except StripeApiError as error:
-            return objects, error
-        return objects, None
-
-    def _server_filters_by_date(self):
-        """Whether the API filters lists by creation date. Stripe does; stand-ins such as
-        localstripe reject the parameter, so the objects read are filtered here in any case."""
-        host = urlparse(self.backend_id.stripe_api_base or "https://api.stripe.com").hostname
-        return host == "api.stripe.com"
-
-    def _in_period(self, line, obj):
-        if line.object_type in UNDATED_TYPES:
-            return True
-        created = datetime.fromtimestamp(obj.get("created") or 0, UTC).replace(tzinfo=None)
-        return (not self.date_from or created >= self.date_from) and (
-            not self.date_to or created < self.date_to
-        )
-
-    def _postpone(self, error):
+    def _postpone(self, message):
         backend = self.backend_id
         attempts = self.retry_count + 1
-        message = _stripe_message(error)
         if attempts >= backend.max_attempts:
             self._fail(
                 self.env._(
@@ -430,7 +414,8 @@ class SaasStripeBackfill(models.Model):
             {
                 "retry_count": attempts,
                 "last_error": self.env._(
-                    "Stripe is unavailable (%(error)s); retrying in %(delay)s s.",
+                    "%(provider)s is unavailable (%(error)s); retrying in %(delay)s s.",
+                    provider=backend._provider_label(),
                     error=message,
                     delay=delay,
                 ),
@@ -447,7 +432,3 @@ class SaasStripeBackfill(models.Model):
         self.message_post(
             body=self.env._("Backfill done: %s objects imported.", self.objects_done)
         )
-
-
-def _stripe_message(error):
-    return error.user_message or str(error) or error.__class__.__name__
