@@ -343,20 +343,16 @@ def books(campaign, backend, run):
 
 def expected_books(events, run):
     """The books :func:`books` must show once ``events`` (a :func:`contact_history`) are
-    applied in source order: each contact named as its last update, archived if deleted."""
+    applied in source order: each contact as its last event has it, archived if deleted."""
     prefix = f"c_{run}_"
     expected = {}
     for event in sorted(events, key=lambda event: event["created"]):
         contact = event["data"]["object"]
-        name, email, _active = expected.get(contact["id"].removeprefix(prefix), (None, None, True))
-        if event["type"] == "contact.deleted":
-            expected[contact["id"].removeprefix(prefix)] = (name, email, False)
-        else:
-            expected[contact["id"].removeprefix(prefix)] = (
-                contact["name"].removeprefix(prefix),
-                contact["email"].removeprefix(prefix),
-                True,
-            )
+        expected[contact["id"].removeprefix(prefix)] = (
+            contact["name"].removeprefix(prefix),
+            contact["email"].removeprefix(prefix),
+            event["type"] != "contact.deleted",
+        )
     return expected
 
 

@@ -38,10 +38,9 @@ class SaasTestContactHandler(models.AbstractModel):
         return partner
 
     def _contact_deleted(self, backend, event):
-        contact = event.payload_json()["data"]["object"]
-        partner = self.env["saas.binding"].lookup(backend, "res.partner", contact["id"])
+        """The contact as it was when deleted — a deletion carries the object, as Stripe's
+        do — archived: in whatever order a contact's events arrive, its partner ends as the
+        last of them says."""
+        partner = self._contact_updated(backend, event)
         partner.active = False
-        self.env["saas.binding"].bind(
-            backend, partner, contact["id"], updated=event.source_created
-        )
         return partner
