@@ -7,11 +7,12 @@ Run by scripts/demo.sh once Odoo and localstripe are up:
 
 It makes sure a Stripe backend "Stripe (localstripe demo)" exists and points at localstripe,
 registers its webhook with localstripe, then — only when the backend has never received an
-event — plays a small SaaS business against localstripe: customers with cards, monthly and
-annual plans in USD and EUR, subscriptions, upgrades with prorations, a cancellation and a
-direct debit that bounces. Nothing is written into Odoo directly: every document comes in
-through the signed webhooks localstripe sends, exactly as from Stripe. It then waits for the
-inbox to drain and prints what a finance user will find in Odoo.
+event — has the company defer recurring revenue and plays a small SaaS business against
+localstripe: customers with cards, monthly and annual plans in USD and EUR, subscriptions,
+upgrades with prorations, a cancellation and a direct debit that bounces. Nothing of the book
+is written into Odoo directly: every document comes in through the signed webhooks localstripe
+sends, exactly as from Stripe. It then waits for the inbox to drain, prints what a finance user
+will find in Odoo, and — at every run — reconciles the month to date against localstripe.
 """
 
 import argparse
@@ -97,6 +98,35 @@ def ensure_currencies(odoo):
     if ids:
         say("activating EUR for the European customers")
         odoo("res.currency", "write", ids, {"active": True})
+
+
+def ensure_deferred_revenue(odoo):
+    """Subscriptions are billed ahead: the company defers the revenue of recurring products
+    into a deferred revenue account, so the book's invoices come with revenue schedules."""
+    [user] = odoo("res.users", "read", [odoo.uid], ["company_id"])
+    company_id = user["company_id"][0]
+    [company] = odoo("res.company", "read", [company_id], ["saas_deferred_revenue_account_id"])
+    if company["saas_deferred_revenue_account_id"]:
+        return
+    say("deferring the revenue of recurring products (account Deferred Revenue)")
+    account_ids = odoo(
+        "account.account",
+        "search",
+        [("name", "=", "Deferred Revenue"), ("account_type", "=", "liability_current")],
+        limit=1,
+    ) or [
+        odoo(
+            "account.account",
+            "create",
+            {"name": "Deferred Revenue", "code": "219100", "account_type": "liability_current"},
+        )
+    ]
+    odoo(
+        "res.company",
+        "write",
+        [company_id],
+        {"saas_deferred_revenue_account_id": account_ids[0], "saas_defer_recurring": True},
+    )
 
 
 def ensure_backend(odoo, localstripe_url):
@@ -328,6 +358,10 @@ def summary(odoo, backend_id):
         + ")"
     )
     print(f"  Payments:              {len(payments)}")
+    schedules = odoo(
+        "saas.revenue.schedule", "search_count", [("move_id", "in", [i["id"] for i in invoices])]
+    )
+    print(f"  Revenue schedules:     {schedules} (Invoicing → Deferred Revenue)")
     print(
         "  Events:                "
         + ", ".join(f"{state} {count}" for state, count in sorted(states.items()))
@@ -348,6 +382,33 @@ def summary(odoo, backend_id):
     print()
 
 
+def reconcile(odoo, backend_id):
+    """Reconcile the month to date, as the backend's button does, and say what differs: the
+    book in Odoo against the one in localstripe, at every start of the demo."""
+    action = odoo("saas.backend", "action_reconcile", [backend_id])
+    [run] = odoo(
+        "saas.reconciliation.run",
+        "read",
+        [action["res_id"]],
+        ["display_name", "state", "drift_count", "note"],
+    )
+    say(f"reconciliation {run['display_name']}: {run['state']}, {run['drift_count']} drift lines")
+    if not run["drift_count"]:
+        return
+    drift = odoo("saas.reconciliation.drift", "search", [("run_id", "=", run["id"])])
+    kinds = collections.Counter(
+        line["kind"] for line in odoo("saas.reconciliation.drift", "read", drift, ["kind"])
+    )
+    say("  " + ", ".join(f"{kind} {count}" for kind, count in sorted(kinds.items())))
+    # localstripe never sends customer.subscription.updated: an upgrade reaches Odoo through
+    # its invoice, and the subscription's items through Re-sync, as a finance user would do it.
+    odoo("saas.reconciliation.drift", "action_resync", drift)
+    states = collections.Counter(
+        line["state"] for line in odoo("saas.reconciliation.drift", "read", drift, ["state"])
+    )
+    say("  Re-sync: " + ", ".join(f"{state} {count}" for state, count in sorted(states.items())))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--odoo", required=True, help="URL of the running Odoo server")
@@ -361,16 +422,20 @@ def main():
 
     odoo = Odoo(args.odoo, args.db, args.login, args.password)
     backend_id = ensure_backend(odoo, args.localstripe)
+    # localstripe keeps its objects across restarts (scripts/localstripe_server.py) but not
+    # its webhook endpoints: tell it again, so that what is done in it now reaches Odoo.
+    register_webhook(odoo, backend_id, args.odoo, args.localstripe)
     if sum(event_states(odoo, backend_id).values()):
         say(
             "the demo backend already has its events: not seeding again "
             "(to play the book afresh, drop the database and run make demo)"
         )
         summary(odoo, backend_id)
+        reconcile(odoo, backend_id)
         return 0
 
     ensure_currencies(odoo)
-    register_webhook(odoo, backend_id, args.odoo, args.localstripe)
+    ensure_deferred_revenue(odoo)
     client = stripe.StripeClient(API_KEY, base_addresses={"api": args.localstripe})
     say(f"playing the demo book against localstripe ({args.customers} customers)")
     started = time.monotonic()
@@ -383,6 +448,7 @@ def main():
     # customer.subscription.created; waiting for that many avoids stopping on a lull.
     wait_for_inbox(odoo, backend_id, expect_events=4 * done["customers"])
     summary(odoo, backend_id)
+    reconcile(odoo, backend_id)
     return 0
 
 
