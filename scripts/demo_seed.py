@@ -17,11 +17,15 @@ will find in Odoo, and — at every run — reconciles the month to date against
 
 import argparse
 import collections
+import hashlib
+import hmac
+import json
 import random
 import secrets
 import sys
 import time
 import xmlrpc.client
+from pathlib import Path
 
 import stripe
 
@@ -29,6 +33,11 @@ BACKEND_NAME = "Stripe (localstripe demo)"
 # localstripe accepts any test key; this one only has to look like a Stripe key.
 API_KEY = "sk_test_localstripe_demo_0000000000"
 WAIT_SECONDS = 180
+# Public Stripe payloads recorded by other projects (provenance in the fixtures' PROVENANCE.md),
+# for what localstripe cannot do.
+STRIPE_EVENTS = (
+    Path(__file__).resolve().parents[1] / "addons/saas_stripe/tests/fixtures/stripe-sync-engine"
+)
 
 # Payment methods from Stripe's test set that localstripe knows. The card always pays. The IBAN
 # is a SEPA direct debit that bounces: its failure is reported asynchronously, which is the one
@@ -161,6 +170,7 @@ def register_webhook(odoo, backend_id, odoo_url, localstripe_url):
         timeout=10,
     ).raise_for_status()
     say(f"localstripe delivers webhooks to {url}")
+    return url, secret
 
 
 # --- the book --------------------------------------------------------------------------------
@@ -362,6 +372,13 @@ def summary(odoo, backend_id):
         "saas.revenue.schedule", "search_count", [("move_id", "in", [i["id"] for i in invoices])]
     )
     print(f"  Revenue schedules:     {schedules} (Invoicing → Deferred Revenue)")
+    disputes = odoo(
+        "saas.stripe.dispute", "search_read", [("backend_id", "=", backend_id)], ["name", "status"]
+    )
+    print(
+        f"  Disputes:              {len(disputes)} "
+        + " ".join(f"({dispute['name']}: {dispute['status']})" for dispute in disputes)
+    )
     print(
         "  Events:                "
         + ", ".join(f"{state} {count}" for state, count in sorted(states.items()))
@@ -380,6 +397,76 @@ def summary(odoo, backend_id):
             error = (event["last_error"] or "").strip().splitlines() or [""]
             print(f"    {event['event_type']:<34} {event['external_id']}: {error[-1]}")
     print()
+
+
+def deliver(endpoint, event):
+    """POST ``event`` to Odoo's webhook as Stripe does, signed with the endpoint's secret."""
+    import requests  # noqa: PLC0415 - see register_webhook
+
+    url, secret = endpoint
+    body = json.dumps(event).encode()
+    timestamp = int(time.time())
+    signature = hmac.new(
+        secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256
+    ).hexdigest()
+    requests.post(
+        url,
+        data=body,
+        headers={
+            "Content-Type": "application/json",
+            "Stripe-Signature": f"t={timestamp},v1={signature}",
+        },
+        timeout=10,
+    ).raise_for_status()
+
+
+def play_dispute(client, endpoint):
+    """A customer disputes a card payment. localstripe has no disputes: Stripe's recorded
+    events (the test fixtures of stripe-sync-engine, API 2020-03-02) are pointed at one of the
+    book's charges and delivered to the webhook like Stripe's. The dispute is recorded on the
+    payment; the withdrawal of its funds then fails, since the demo backend has no disputed
+    funds account: the exception queue's example, fixed on the backend's Stripe Accounting
+    page, then Replay."""
+    charge = next(
+        charge
+        for charge in client.charges.list(params={"limit": 100}).data
+        if charge.currency == "usd" and charge.status == "succeeded" and charge.payment_intent
+    )
+    now = int(time.time())
+    for kind in ("created", "funds_withdrawn"):
+        with open(STRIPE_EVENTS / f"charge_dispute_{kind}.json", "rb") as file:
+            event = json.load(file)
+        dispute = event["data"]["object"]
+        dispute.update(
+            id="dp_demo_dispute",
+            charge=charge.id,
+            payment_intent=charge.payment_intent,
+            amount=charge.amount,
+            currency=charge.currency,
+            reason="product_not_received",
+            created=now,
+        )
+        if kind == "funds_withdrawn":
+            # The recorded event lists no balance transaction; Stripe expands the
+            # withdrawal of the disputed amount and its 15.00 fee, as here.
+            dispute["balance_transactions"] = [
+                {
+                    "id": "txn_demo_dispute_withdrawal",
+                    "object": "balance_transaction",
+                    "amount": -charge.amount,
+                    "currency": charge.currency,
+                    "fee": 1500,
+                    "net": -charge.amount - 1500,
+                    "type": "adjustment",
+                    "reporting_category": "dispute",
+                    "source": "dp_demo_dispute",
+                    "created": now,
+                    "description": f"Chargeback withdrawal for {charge.id}",
+                }
+            ]
+        event.update(id=f"evt_demo_dispute_{kind}", created=now, livemode=False)
+        deliver(endpoint, event)
+    say(f"a customer disputes {charge.id} ({charge.amount / 100:.2f} USD)")
 
 
 def reconcile(odoo, backend_id):
@@ -424,7 +511,7 @@ def main():
     backend_id = ensure_backend(odoo, args.localstripe)
     # localstripe keeps its objects across restarts (scripts/localstripe_server.py) but not
     # its webhook endpoints: tell it again, so that what is done in it now reaches Odoo.
-    register_webhook(odoo, backend_id, args.odoo, args.localstripe)
+    endpoint = register_webhook(odoo, backend_id, args.odoo, args.localstripe)
     if sum(event_states(odoo, backend_id).values()):
         say(
             "the demo backend already has its events: not seeding again "
@@ -447,6 +534,8 @@ def main():
     # Each customer brings at least customer.created, invoice.created, a payment and
     # customer.subscription.created; waiting for that many avoids stopping on a lull.
     wait_for_inbox(odoo, backend_id, expect_events=4 * done["customers"])
+    play_dispute(client, endpoint)
+    wait_for_inbox(odoo, backend_id, expect_events=4 * done["customers"] + 2)
     summary(odoo, backend_id)
     reconcile(odoo, backend_id)
     return 0
