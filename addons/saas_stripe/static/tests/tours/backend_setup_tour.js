@@ -65,6 +65,10 @@ registry.category("web_tour.tours").add("saas_stripe_backend_setup_checklist", {
                 trigger: ".o_select_menu_item:contains('Stripe')",
                 run: "click",
             },
+            {
+                content: "The signing secret is asked on the Stripe page only",
+                trigger: ".o_form_view:not(:has(.o_field_widget[name=new_webhook_secret]))",
+            },
             { content: "Save", trigger: ".o_form_button_save", run: "click" },
             {
                 content: "The form warns that setup items are missing",
