@@ -375,6 +375,16 @@ def summary(odoo, backend_id):
     disputes = odoo(
         "saas.stripe.dispute", "search_read", [("backend_id", "=", backend_id)], ["name", "status"]
     )
+    payouts = odoo(
+        "saas.stripe.payout",
+        "search_read",
+        [("backend_id", "=", backend_id)],
+        ["name", "amount", "state"],
+    )
+    print(
+        f"  Payouts:               {len(payouts)} "
+        + " ".join(f"({p['name']}: {p['amount']:,.2f}, {p['state']})" for p in payouts)
+    )
     print(
         f"  Disputes:              {len(disputes)} "
         + " ".join(f"({dispute['name']}: {dispute['status']})" for dispute in disputes)
@@ -535,7 +545,12 @@ def main():
     # customer.subscription.created; waiting for that many avoids stopping on a lull.
     wait_for_inbox(odoo, backend_id, expect_events=4 * done["customers"])
     play_dispute(client, endpoint)
-    wait_for_inbox(odoo, backend_id, expect_events=4 * done["customers"] + 2)
+    # A payout of part of the balance to the bank, on its way (localstripe pays out by hand
+    # only, in EUR only, and never settles one): in Odoo a payout in transit, booked once it
+    # is paid.
+    payout = client.payouts.create(params={"amount": 500000, "currency": "eur"})
+    say(f"Stripe pays out {payout.amount / 100:,.2f} EUR ({payout.id})")
+    wait_for_inbox(odoo, backend_id, expect_events=4 * done["customers"] + 3)
     summary(odoo, backend_id)
     reconcile(odoo, backend_id)
     return 0
