@@ -2,8 +2,9 @@
 # Create (once) database $DB with the suite and Odoo's demo data, then start Odoo in the
 # background with 2 HTTP workers, cron and the queue_job runner, and localstripe (a fake
 # Stripe) next to it. The first time, a Stripe backend pointed at localstripe receives a small
-# SaaS book through signed webhooks (scripts/demo_seed.py). A second run finds all of it and
-# only reports it. `make stop` stops both servers.
+# SaaS book through signed webhooks (scripts/demo_seed.py). A second run finds all of it, keeps
+# it in step (localstripe keeps its state in .run/localstripe-$DB.pickle across `make stop`) and
+# reports it. `make stop` stops both servers.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 ODOO_SRC=${ODOO_SRC:-$HOME/src/odoo-19.0}
@@ -11,13 +12,14 @@ VENV=${VENV:-$ROOT/.venv}
 DB=${DB:-saas_demo}
 PORT=${PORT:-8069}
 LOCALSTRIPE_PORT=${LOCALSTRIPE_PORT:-$((PORT + 100))}
-LOCALSTRIPE=$ROOT/.venv-localstripe/bin/localstripe
+LOCALSTRIPE_PYTHON=$ROOT/.venv-localstripe/bin/python
 MODULES=saas_connector_base,saas_stripe,saas_deferred_revenue,saas_crm_sync
 RUN=$ROOT/.run
 PIDFILE=$RUN/odoo-$DB.pid
 LOG=$RUN/odoo-$DB.log
 LS_PIDFILE=$RUN/localstripe-$DB.pid
 LS_LOG=$RUN/localstripe-$DB.log
+LS_STORE=$RUN/localstripe-$DB.pickle
 ODOO=("$VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$ROOT/odoo.conf" -d "$DB")
 mkdir -p "$RUN"
 
@@ -30,6 +32,7 @@ installed() {
 
 if [ "$(installed)" != "$(tr ',' '\n' <<<"$MODULES" | wc -l)" ]; then
     say "creating database $DB with the suite and demo data (about a minute)"
+    rm -f "$LS_STORE"  # a new book: localstripe starts empty too
     "${ODOO[@]}" -i "$MODULES" --with-demo --stop-after-init --workers=0 --max-cron-threads=0 \
         --log-level=warn --logfile="$RUN/demo-install.log" \
         || { tail -n 40 "$RUN/demo-install.log"; exit 1; }
@@ -57,16 +60,16 @@ for _ in $(seq 20); do
 done
 grep -q "queue job runner ready for db $DB" "$LOG" && runner="alive" || runner="not ready (see $LOG)"
 
-# localstripe runs next to the Odoo server and is stopped with it (stop.sh). It starts empty
-# each time: once seeded, the book lives in Odoo, and localstripe only serves new experiments.
+# localstripe runs next to the Odoo server and is stopped with it (stop.sh). It keeps its state
+# in a file of this database's, so that after `make stop` it is still the Stripe account whose
+# book Odoo holds. A database created afresh starts with an empty one.
 LS_URL=http://127.0.0.1:$LOCALSTRIPE_PORT
 if [ -f "$LS_PIDFILE" ] && kill -0 "$(cat "$LS_PIDFILE")" 2>/dev/null; then
     say "localstripe is already running (pid $(cat "$LS_PIDFILE"))"
 else
-    [ -x "$LOCALSTRIPE" ] || { say "localstripe not found at $LOCALSTRIPE: run make setup"; exit 1; }
-    # --from-scratch: localstripe otherwise reloads /tmp/localstripe.pickle, the state left by
-    # any localstripe run on this machine (the end-to-end tests' included).
-    nohup "$LOCALSTRIPE" --port "$LOCALSTRIPE_PORT" --from-scratch </dev/null >"$LS_LOG" 2>&1 &
+    [ -x "$LOCALSTRIPE_PYTHON" ] || { say "localstripe not found in $ROOT/.venv-localstripe: run make setup"; exit 1; }
+    LOCALSTRIPE_STORE=$LS_STORE nohup "$LOCALSTRIPE_PYTHON" "$ROOT/scripts/localstripe_server.py" \
+        --port "$LOCALSTRIPE_PORT" </dev/null >"$LS_LOG" 2>&1 &
     echo $! >"$LS_PIDFILE"
     # Usually up in a couple of seconds, but its imports alone can take half a minute on a
     # busy machine.

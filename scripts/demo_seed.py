@@ -7,20 +7,25 @@ Run by scripts/demo.sh once Odoo and localstripe are up:
 
 It makes sure a Stripe backend "Stripe (localstripe demo)" exists and points at localstripe,
 registers its webhook with localstripe, then — only when the backend has never received an
-event — plays a small SaaS business against localstripe: customers with cards, monthly and
-annual plans in USD and EUR, subscriptions, upgrades with prorations, a cancellation and a
-direct debit that bounces. Nothing is written into Odoo directly: every document comes in
-through the signed webhooks localstripe sends, exactly as from Stripe. It then waits for the
-inbox to drain and prints what a finance user will find in Odoo.
+event — has the company defer recurring revenue and plays a small SaaS business against
+localstripe: customers with cards, monthly and annual plans in USD and EUR, subscriptions,
+upgrades with prorations, a cancellation and a direct debit that bounces. Nothing of the book
+is written into Odoo directly: every document comes in through the signed webhooks localstripe
+sends, exactly as from Stripe. It then waits for the inbox to drain, prints what a finance user
+will find in Odoo, and — at every run — reconciles the month to date against localstripe.
 """
 
 import argparse
 import collections
+import hashlib
+import hmac
+import json
 import random
 import secrets
 import sys
 import time
 import xmlrpc.client
+from pathlib import Path
 
 import stripe
 
@@ -28,6 +33,11 @@ BACKEND_NAME = "Stripe (localstripe demo)"
 # localstripe accepts any test key; this one only has to look like a Stripe key.
 API_KEY = "sk_test_localstripe_demo_0000000000"
 WAIT_SECONDS = 180
+# Public Stripe payloads recorded by other projects (provenance in the fixtures' PROVENANCE.md),
+# for what localstripe cannot do.
+STRIPE_EVENTS = (
+    Path(__file__).resolve().parents[1] / "addons/saas_stripe/tests/fixtures/stripe-sync-engine"
+)
 
 # Payment methods from Stripe's test set that localstripe knows. The card always pays. The IBAN
 # is a SEPA direct debit that bounces: its failure is reported asynchronously, which is the one
@@ -99,6 +109,35 @@ def ensure_currencies(odoo):
         odoo("res.currency", "write", ids, {"active": True})
 
 
+def ensure_deferred_revenue(odoo):
+    """Subscriptions are billed ahead: the company defers the revenue of recurring products
+    into a deferred revenue account, so the book's invoices come with revenue schedules."""
+    [user] = odoo("res.users", "read", [odoo.uid], ["company_id"])
+    company_id = user["company_id"][0]
+    [company] = odoo("res.company", "read", [company_id], ["saas_deferred_revenue_account_id"])
+    if company["saas_deferred_revenue_account_id"]:
+        return
+    say("deferring the revenue of recurring products (account Deferred Revenue)")
+    account_ids = odoo(
+        "account.account",
+        "search",
+        [("name", "=", "Deferred Revenue"), ("account_type", "=", "liability_current")],
+        limit=1,
+    ) or [
+        odoo(
+            "account.account",
+            "create",
+            {"name": "Deferred Revenue", "code": "219100", "account_type": "liability_current"},
+        )
+    ]
+    odoo(
+        "res.company",
+        "write",
+        [company_id],
+        {"saas_deferred_revenue_account_id": account_ids[0], "saas_defer_recurring": True},
+    )
+
+
 def ensure_backend(odoo, localstripe_url):
     ids = odoo("saas.backend", "search", [("name", "=", BACKEND_NAME)], limit=1)
     values = {"stripe_api_base": localstripe_url, "stripe_api_key": API_KEY}
@@ -131,6 +170,7 @@ def register_webhook(odoo, backend_id, odoo_url, localstripe_url):
         timeout=10,
     ).raise_for_status()
     say(f"localstripe delivers webhooks to {url}")
+    return url, secret
 
 
 # --- the book --------------------------------------------------------------------------------
@@ -328,6 +368,27 @@ def summary(odoo, backend_id):
         + ")"
     )
     print(f"  Payments:              {len(payments)}")
+    schedules = odoo(
+        "saas.revenue.schedule", "search_count", [("move_id", "in", [i["id"] for i in invoices])]
+    )
+    print(f"  Revenue schedules:     {schedules} (Invoicing → Deferred Revenue)")
+    disputes = odoo(
+        "saas.stripe.dispute", "search_read", [("backend_id", "=", backend_id)], ["name", "status"]
+    )
+    payouts = odoo(
+        "saas.stripe.payout",
+        "search_read",
+        [("backend_id", "=", backend_id)],
+        ["name", "amount", "state"],
+    )
+    print(
+        f"  Payouts:               {len(payouts)} "
+        + " ".join(f"({p['name']}: {p['amount']:,.2f}, {p['state']})" for p in payouts)
+    )
+    print(
+        f"  Disputes:              {len(disputes)} "
+        + " ".join(f"({dispute['name']}: {dispute['status']})" for dispute in disputes)
+    )
     print(
         "  Events:                "
         + ", ".join(f"{state} {count}" for state, count in sorted(states.items()))
@@ -348,6 +409,103 @@ def summary(odoo, backend_id):
     print()
 
 
+def deliver(endpoint, event):
+    """POST ``event`` to Odoo's webhook as Stripe does, signed with the endpoint's secret."""
+    import requests  # noqa: PLC0415 - see register_webhook
+
+    url, secret = endpoint
+    body = json.dumps(event).encode()
+    timestamp = int(time.time())
+    signature = hmac.new(
+        secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256
+    ).hexdigest()
+    requests.post(
+        url,
+        data=body,
+        headers={
+            "Content-Type": "application/json",
+            "Stripe-Signature": f"t={timestamp},v1={signature}",
+        },
+        timeout=10,
+    ).raise_for_status()
+
+
+def play_dispute(client, endpoint):
+    """A customer disputes a card payment. localstripe has no disputes: Stripe's recorded
+    events (the test fixtures of stripe-sync-engine, API 2020-03-02) are pointed at one of the
+    book's charges and delivered to the webhook like Stripe's. The dispute is recorded on the
+    payment; the withdrawal of its funds then fails, since the demo backend has no disputed
+    funds account: the exception queue's example, fixed on the backend's Stripe Accounting
+    page, then Replay."""
+    charge = next(
+        charge
+        for charge in client.charges.list(params={"limit": 100}).data
+        if charge.currency == "usd" and charge.status == "succeeded" and charge.payment_intent
+    )
+    now = int(time.time())
+    for kind in ("created", "funds_withdrawn"):
+        with open(STRIPE_EVENTS / f"charge_dispute_{kind}.json", "rb") as file:
+            event = json.load(file)
+        dispute = event["data"]["object"]
+        dispute.update(
+            id="dp_demo_dispute",
+            charge=charge.id,
+            payment_intent=charge.payment_intent,
+            amount=charge.amount,
+            currency=charge.currency,
+            reason="product_not_received",
+            created=now,
+        )
+        if kind == "funds_withdrawn":
+            # The recorded event lists no balance transaction; Stripe expands the
+            # withdrawal of the disputed amount and its 15.00 fee, as here.
+            dispute["balance_transactions"] = [
+                {
+                    "id": "txn_demo_dispute_withdrawal",
+                    "object": "balance_transaction",
+                    "amount": -charge.amount,
+                    "currency": charge.currency,
+                    "fee": 1500,
+                    "net": -charge.amount - 1500,
+                    "type": "adjustment",
+                    "reporting_category": "dispute",
+                    "source": "dp_demo_dispute",
+                    "created": now,
+                    "description": f"Chargeback withdrawal for {charge.id}",
+                }
+            ]
+        event.update(id=f"evt_demo_dispute_{kind}", created=now, livemode=False)
+        deliver(endpoint, event)
+    say(f"a customer disputes {charge.id} ({charge.amount / 100:.2f} USD)")
+
+
+def reconcile(odoo, backend_id):
+    """Reconcile the month to date, as the backend's button does, and say what differs: the
+    book in Odoo against the one in localstripe, at every start of the demo."""
+    action = odoo("saas.backend", "action_reconcile", [backend_id])
+    [run] = odoo(
+        "saas.reconciliation.run",
+        "read",
+        [action["res_id"]],
+        ["display_name", "state", "drift_count", "note"],
+    )
+    say(f"reconciliation {run['display_name']}: {run['state']}, {run['drift_count']} drift lines")
+    if not run["drift_count"]:
+        return
+    drift = odoo("saas.reconciliation.drift", "search", [("run_id", "=", run["id"])])
+    kinds = collections.Counter(
+        line["kind"] for line in odoo("saas.reconciliation.drift", "read", drift, ["kind"])
+    )
+    say("  " + ", ".join(f"{kind} {count}" for kind, count in sorted(kinds.items())))
+    # localstripe never sends customer.subscription.updated: an upgrade reaches Odoo through
+    # its invoice, and the subscription's items through Re-sync, as a finance user would do it.
+    odoo("saas.reconciliation.drift", "action_resync", drift)
+    states = collections.Counter(
+        line["state"] for line in odoo("saas.reconciliation.drift", "read", drift, ["state"])
+    )
+    say("  Re-sync: " + ", ".join(f"{state} {count}" for state, count in sorted(states.items())))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--odoo", required=True, help="URL of the running Odoo server")
@@ -361,16 +519,20 @@ def main():
 
     odoo = Odoo(args.odoo, args.db, args.login, args.password)
     backend_id = ensure_backend(odoo, args.localstripe)
+    # localstripe keeps its objects across restarts (scripts/localstripe_server.py) but not
+    # its webhook endpoints: tell it again, so that what is done in it now reaches Odoo.
+    endpoint = register_webhook(odoo, backend_id, args.odoo, args.localstripe)
     if sum(event_states(odoo, backend_id).values()):
         say(
             "the demo backend already has its events: not seeding again "
             "(to play the book afresh, drop the database and run make demo)"
         )
         summary(odoo, backend_id)
+        reconcile(odoo, backend_id)
         return 0
 
     ensure_currencies(odoo)
-    register_webhook(odoo, backend_id, args.odoo, args.localstripe)
+    ensure_deferred_revenue(odoo)
     client = stripe.StripeClient(API_KEY, base_addresses={"api": args.localstripe})
     say(f"playing the demo book against localstripe ({args.customers} customers)")
     started = time.monotonic()
@@ -382,7 +544,15 @@ def main():
     # Each customer brings at least customer.created, invoice.created, a payment and
     # customer.subscription.created; waiting for that many avoids stopping on a lull.
     wait_for_inbox(odoo, backend_id, expect_events=4 * done["customers"])
+    play_dispute(client, endpoint)
+    # A payout of part of the balance to the bank, on its way (localstripe pays out by hand
+    # only, in EUR only, and never settles one): in Odoo a payout in transit, booked once it
+    # is paid.
+    payout = client.payouts.create(params={"amount": 500000, "currency": "eur"})
+    say(f"Stripe pays out {payout.amount / 100:,.2f} EUR ({payout.id})")
+    wait_for_inbox(odoo, backend_id, expect_events=4 * done["customers"] + 3)
     summary(odoo, backend_id)
+    reconcile(odoo, backend_id)
     return 0
 
 

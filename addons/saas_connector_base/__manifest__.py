@@ -30,6 +30,9 @@
         "wizard/saas_document_override_wizard_views.xml",
         "views/saas_connector_menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["saas_connector_base/static/tests/tours/**/*"],
+    },
     "installable": True,
     "application": True,
 }

@@ -24,6 +24,9 @@
         "views/saas_stripe_payout_views.xml",
         "views/saas_stripe_menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["saas_stripe/static/tests/tours/**/*"],
+    },
     "installable": True,
     "application": False,
 }

@@ -159,7 +159,25 @@ class SaasBackend(models.Model):
         # The webhook intake keeps each endpoint's backend in the registry's cache: a changed
         # setting, an archived backend or a regenerated token applies to the next delivery.
         self.env.registry.clear_cache()
-        return super().write(vals)
+        result = super().write(vals)
+        self._forget_secret_inputs(vals)
+        return result
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        backends = super().create(vals_list)
+        backends._forget_secret_inputs({name for vals in vals_list for name in vals})
+        return backends
+
+    def _forget_secret_inputs(self, names):
+        """A credential just written stays in the cache as typed, and saving a form reads the
+        record back in the same transaction: without this, the plaintext would travel back to
+        the browser. Forgotten, the inputs are computed again (empty or masked)."""
+        secret_inputs = [
+            name for name in names if getattr(self._fields.get(name), "secret_input", False)
+        ]
+        if secret_inputs:
+            self.invalidate_recordset(secret_inputs)
 
     def unlink(self):
         self.env.registry.clear_cache()  # see write()

@@ -50,6 +50,21 @@ class TestSecrets(TransactionCase):
         self.assertFalse(backend_as_manager.new_webhook_secret)
         self.assertEqual(backend_as_manager.secret_ids.masked, "••••cdef")
 
+    def test_saving_a_form_does_not_send_the_secret_back(self):
+        # The form reads the record back in the transaction that stored the secret.
+        spec = {"new_webhook_secret": {}}
+        secret = "whsec_typed_in_the_form"
+        as_manager = self.env["saas.backend"].with_user(self.manager)
+        [created] = as_manager.web_save(
+            {"name": "Typed", "provider": "test", "new_webhook_secret": secret}, spec
+        )
+        [saved] = as_manager.browse(created["id"]).web_save(
+            {"new_webhook_secret": secret + "_2"}, spec
+        )
+        self.assertEqual(
+            (created["new_webhook_secret"], saved["new_webhook_secret"]), (False, False)
+        )
+
     def test_ciphertext_is_unreadable_through_the_orm_even_for_managers(self):
         secret = self.backend.secret_ids.with_user(self.manager)
         with self.assertRaises(AccessError):
