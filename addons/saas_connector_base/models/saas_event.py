@@ -469,8 +469,29 @@ class SaasEvent(models.Model):
         }
 
     def _enqueue_processing(self):
-        """One job per (backend, object) whatever the number of events."""
-        for backend, object_id in {(event.backend_id, event.object_external_id) for event in self}:
+        """One job per (backend, object) whatever the number of events. Objects whose job
+        already waits are found in one query rather than one per object: after an outage the
+        sweep and every failed job ask for all of a backend's waiting objects."""
+        objects = {
+            event.backend_id._object_identity_key(event.object_external_id): (
+                event.backend_id,
+                event.object_external_id,
+            )
+            for event in self
+        }
+        # The states in which queue_job itself would refuse a second job of the same key.
+        waiting = (
+            self.env["queue.job"]
+            .sudo()
+            .search(
+                [
+                    ("identity_key", "in", list(objects)),
+                    ("state", "in", ("wait_dependencies", "pending", "enqueued")),
+                ]
+            )
+        )
+        for key in objects.keys() - set(waiting.mapped("identity_key")):
+            backend, object_id = objects[key]
             backend._enqueue_object_processing(object_id)
 
     @api.model
