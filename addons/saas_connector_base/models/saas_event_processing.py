@@ -238,10 +238,15 @@ class SaasBackend(models.Model):
         applied instead, read through its API (``_provider_refresh_stale_event``); where it
         cannot be read, an older event is stale and one of the same second is applied only
         if it comes later in the object's lifecycle than the state Odoo shows. A state never
-        replaces a newer one. Returns the records touched, or ``None`` for a stale event."""
+        replaces a newer one; a read of the provider made after the reads that set the state
+        of its second is that state's successor, applied as it is. Returns the records
+        touched, or ``None`` for a stale event."""
         applied = self.env["saas.binding"]._external_updated(self, event.object_external_id)
         moment = event.source_created
-        if moment and (tied or (applied and moment <= applied)):
+        undecided = moment and (tied or (applied and moment <= applied))
+        if undecided and not tied and moment == applied:
+            undecided = not self._read_after_applied(event, applied)
+        if undecided:
             older = bool(applied) and moment < applied
             current = self._provider_refresh_stale_event(event)
             if current is not None:
@@ -300,18 +305,31 @@ class SaasBackend(models.Model):
         event), when the object cannot be read: it comes later in the object's lifecycle than
         each of them, or it is a read of the provider made after them (reads are in order)."""
         rank = self._provider_event_rank(event.event_type)
-        is_read = self._provider_event_is_read(event)
-        return all(
+        return self._read_after_applied(event, applied) or all(
             rank > self._provider_event_rank(other.event_type)
-            or (is_read and other.id < event.id and self._provider_event_is_read(other))
-            for other in self.env["saas.event"].search(
-                [
-                    ("backend_id", "=", self.id),
-                    ("object_external_id", "=", event.object_external_id),
-                    ("source_created", "=", applied),
-                    ("state", "=", "done"),
-                ]
-            )
+            for other in self._applied_in_second(event, applied)
+        )
+
+    def _read_after_applied(self, event, applied):
+        """Whether ``event`` is a read of the provider made after every event that set the
+        state Odoo shows in its second ``applied``, all of them reads too. Reads are made in
+        order, so it is the current state: applied as it is, without reading the object
+        again — a read again would only find a state already applied and skip it, while
+        Odoo's side may have changed since (a user's second Re-sync within one second)."""
+        return self._provider_event_is_read(event) and all(
+            other.id < event.id and self._provider_event_is_read(other)
+            for other in self._applied_in_second(event, applied)
+        )
+
+    def _applied_in_second(self, event, applied):
+        """The events of ``event``'s object applied with the source time ``applied``."""
+        return self.env["saas.event"].search(
+            [
+                ("backend_id", "=", self.id),
+                ("object_external_id", "=", event.object_external_id),
+                ("source_created", "=", applied),
+                ("state", "=", "done"),
+            ]
         )
 
     def _is_transient(self, error):

@@ -2,8 +2,6 @@
 it cannot; the drift line records what the object looks like afterwards. Stripe's side is the
 API peer of ``test_reconciliation``."""
 
-import time
-
 from odoo.exceptions import RedirectWarning
 from odoo.fields import Command
 from odoo.tests import tagged
@@ -54,11 +52,8 @@ class TestStripeResync(StripeReconciliationCase):
             "Posted again: Stripe shows invoice in_LsInv0002 open.",
             move.message_ids.mapped("preview"),
         )
-        # Resynced twice: the second re-sync applies Stripe's state again, it is no duplicate.
-        # A read is dated by the second it is made in; a second read within the same second
-        # as the first is tied with it (see the note of the engine's same-second rule), so
-        # the second one comes a second later, as a user's would.
-        time.sleep(1)
+        # Resynced twice, within the same second: the second re-sync applies Stripe's state
+        # again, it is no duplicate, and a read made later wins over one of the same second.
         self.reset_to_draft(move, reason="Again")
         again = self.reconcile()
         self.invoice_drift(again).action_resync()

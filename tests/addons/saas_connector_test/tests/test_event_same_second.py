@@ -126,3 +126,17 @@ class TestEventSameSecond(TransactionCase):
             events_of(self.env, self.backend, "c_1").mapped("state"), ["done", "done"]
         )
         self.assertEqual(self.partner_of("c_1").name, "Read second")
+
+    def test_resync_in_the_second_of_the_read_odoo_shows_applies_the_provider_state(self):
+        # A user's Re-sync made in the same second as the read Odoo shows (a backfill's, an
+        # earlier Re-sync's): Odoo's side changed in between, and reading the object once
+        # more would only find the state already applied.
+        self.provider_has("c_1", "Provider name")
+        with freeze_time("2026-01-05 09:00:00"):
+            self.backend._sync_objects([REMOTE_CONTACTS["c_1"]])
+            run_jobs(self.env)
+            self.partner_of("c_1").name = "Edited in Odoo"
+            resynced = self.backend._sync_objects([REMOTE_CONTACTS["c_1"]], salt="resync")
+            run_jobs(self.env)
+        self.assertEqual(resynced.mapped("state"), ["done"])
+        self.assertEqual(self.partner_of("c_1").name, "Provider name")
