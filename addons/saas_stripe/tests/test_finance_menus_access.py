@@ -1,7 +1,7 @@
 """An accountant with Community's billing role and no connector group opens every menu of the
 suite that Odoo shows them, and every Invoicing menu (the suite adds fields and buttons to
-those screens), through the same HTTP calls as the web client, and meets no Access Error;
-the connector's credentials stay out of their reach."""
+those screens), through the same HTTP calls as the web client and then in a real browser,
+and meets no Access Error; the connector's credentials stay out of their reach."""
 
 from lxml import etree
 
@@ -71,6 +71,31 @@ class TestAccountantMenus(HttpCase):
                 )
                 if action["type"] == "ir.actions.act_window":
                     self.open_window_action(action)
+
+    def test_every_menu_clicks_through_in_the_browser(self):
+        # Odoo's click-everywhere bot, as the accountant, in headless Chromium: each menu of
+        # every app holding menus of the suite, each of its views and filters; any error
+        # dialog (an Access Error among them) or JavaScript error fails it.
+        self.accountant.tour_enabled = False
+        self.authenticate(self.accountant.login, self.accountant.login)
+        menus = self.url_open("/web/webclient/load_menus").json()
+        apps = {
+            menus[str(menu["appID"])]["xmlid"]
+            for menu in menus.values()
+            if menu.get("appID") and menu.get("xmlid", "").split(".")[0] in SUITE
+        }
+        self.assertIn("account.menu_finance", apps)
+        for app in sorted(apps):
+            with self.subTest(app=app):
+                self.browser_js(
+                    "/odoo",
+                    "odoo.loader.modules.get('@web/webclient/clickbot/clickbot_loader')"
+                    f".startClickEverywhere('{app}');",
+                    "odoo.isReady === true",
+                    login=self.accountant.login,
+                    timeout=900,
+                    success_signal="clickbot test succeeded",
+                )
 
     def test_credentials_are_out_of_reach(self):
         self.authenticate(self.accountant.login, self.accountant.login)
