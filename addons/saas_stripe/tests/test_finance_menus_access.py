@@ -1,7 +1,8 @@
 """An accountant with Community's billing role and no connector group opens every menu of the
 suite that Odoo shows them, and every Invoicing menu (the suite adds fields and buttons to
 those screens), through the same HTTP calls as the web client and then in a real browser,
-and meets no Access Error; the connector's credentials stay out of their reach."""
+and meets no Access Error; the connector's credentials stay out of their reach. A connector
+manager clicks through the suite's own app in the browser too."""
 
 from lxml import etree
 
@@ -72,30 +73,51 @@ class TestAccountantMenus(HttpCase):
                 if action["type"] == "ir.actions.act_window":
                     self.open_window_action(action)
 
-    def test_every_menu_clicks_through_in_the_browser(self):
-        # Odoo's click-everywhere bot, as the accountant, in headless Chromium: each menu of
-        # every app holding menus of the suite, each of its views and filters; any error
-        # dialog (an Access Error among them) or JavaScript error fails it.
-        self.accountant.tour_enabled = False
-        self.authenticate(self.accountant.login, self.accountant.login)
+    def click_everywhere(self, user, only=None):
+        """Odoo's click-everywhere bot, as ``user``, in headless Chromium: each menu of every
+        app holding menus of the suite (``only``: of those apps), each of its views and
+        filters; any error dialog (an Access Error among them) or JavaScript error fails it.
+        Returns the apps clicked."""
+        user.tour_enabled = False
+        self.authenticate(user.login, user.login)
         menus = self.url_open("/web/webclient/load_menus").json()
         apps = {
             menus[str(menu["appID"])]["xmlid"]
             for menu in menus.values()
             if menu.get("appID") and menu.get("xmlid", "").split(".")[0] in SUITE
         }
-        self.assertIn("account.menu_finance", apps)
+        if only:
+            apps &= set(only)
         for app in sorted(apps):
-            with self.subTest(app=app):
+            with self.subTest(user=user.login, app=app):
                 self.browser_js(
                     "/odoo",
                     "odoo.loader.modules.get('@web/webclient/clickbot/clickbot_loader')"
                     f".startClickEverywhere('{app}');",
                     "odoo.isReady === true",
-                    login=self.accountant.login,
+                    login=user.login,
                     timeout=900,
                     success_signal="clickbot test succeeded",
                 )
+        return sorted(apps)
+
+    def test_every_menu_clicks_through_in_the_browser(self):
+        self.assertEqual(self.click_everywhere(self.accountant), ["account.menu_finance"])
+
+    def test_connector_manager_clicks_through_the_suite_in_the_browser(self):
+        # The suite's own app. Invoicing is walked by the accountant above: a billing
+        # administrator without Settings rights meets Odoo's own Access Error there, on the
+        # Payment Methods menu of account_payment (payment providers are Settings-only).
+        manager = new_test_user(
+            self.env,
+            "suite_connector_manager",
+            groups="base.group_user,account.group_account_manager,"
+            "saas_connector_base.group_saas_manager",
+        )
+        self.assertEqual(
+            self.click_everywhere(manager, only=["saas_connector_base.menu_saas_root"]),
+            ["saas_connector_base.menu_saas_root"],
+        )
 
     def test_credentials_are_out_of_reach(self):
         self.authenticate(self.accountant.login, self.accountant.login)
