@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from odoo import api, fields, models
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.saas_connector_base.lib.errors import PermanentError, TransientError
+from odoo.addons.saas_connector_base.lib.money import odoo_decimal
 from odoo.exceptions import UserError
 from odoo.fields import Domain
 
@@ -642,7 +643,8 @@ class SaasCrmActivation(models.Model):
     def _writeback_values(self):
         """``{writeback key: value}`` as Odoo shows the deal's billing now: the subscription
         (state, MRR and ARR in its own currency), its last posted invoice and the last
-        payment of its invoices."""
+        payment of its invoices. Amounts are Decimals at their currency's precision (98.00
+        EUR, 500 JPY, 12.345 BHD): ARR is twelve times the MRR to the last digit."""
         self.ensure_one()
         subscription = self.subscription_id.sudo()
         currency = subscription.currency_id
@@ -659,13 +661,16 @@ class SaasCrmActivation(models.Model):
         invoice = invoices[:1]
         payments = invoices._get_reconciled_payments() if invoices else ()
         payment = max(payments, key=lambda p: (p.date, p.id), default=None)
+        mrr = odoo_decimal(subscription.mrr_in_currency, currency) if subscription else None
         return {
             "subscription_status": subscription.state or None,
-            "mrr": subscription.mrr_in_currency if subscription else None,
-            "arr": currency.round(subscription.mrr_in_currency * 12) if subscription else None,
+            "mrr": mrr,
+            "arr": mrr * 12 if subscription else None,
             "currency": currency.name or None,
             "last_invoice_status": invoice.payment_state or None,
-            "last_invoice_amount": invoice.amount_total if invoice else None,
+            "last_invoice_amount": (
+                odoo_decimal(invoice.amount_total, invoice.currency_id) if invoice else None
+            ),
             "last_payment_status": payment.state if payment else None,
             "last_payment_date": payment.date.isoformat() if payment else None,
             "stripe_subscription_id": self.stripe_subscription_id or None,
