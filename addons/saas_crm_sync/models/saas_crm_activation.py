@@ -690,6 +690,8 @@ class SaasCrmActivation(models.Model):
             )
             activation.message_post(body=self.env._("Retried by %s.", self.env.user.name))
         self._enqueue_step()
+        # An answer XML-RPC can carry: the button is also called from scripts.
+        return True
 
     def action_view_subscription(self):
         self.ensure_one()
