@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Create (once) database $DB with the suite and Odoo's demo data, then start Odoo in the
-# background with 2 HTTP workers, cron and the queue_job runner, and localstripe (a fake
-# Stripe) next to it. The first time, a Stripe backend pointed at localstripe receives a small
-# SaaS book through signed webhooks (scripts/demo_seed.py). A second run finds all of it, keeps
-# it in step (localstripe keeps its state in .run/localstripe-$DB.pickle across `make stop`) and
-# reports it. `make stop` stops both servers.
+# background with 2 HTTP workers, cron and the queue_job runner, localstripe (a fake Stripe)
+# and a fake HubSpot next to it. The first time, a Stripe backend pointed at localstripe
+# receives a small SaaS book through signed webhooks (scripts/demo_seed.py), and deals won in
+# the fake HubSpot become subscriptions in it (scripts/demo_crm_seed.py). A second run finds
+# all of it, keeps it in step (localstripe and HubSpot keep their state in
+# .run/{localstripe,hubspot}-$DB.pickle across `make stop`) and reports it. `make stop` stops
+# the three servers.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 ODOO_SRC=${ODOO_SRC:-$HOME/src/odoo-19.0}
@@ -20,6 +22,10 @@ LOG=$RUN/odoo-$DB.log
 LS_PIDFILE=$RUN/localstripe-$DB.pid
 LS_LOG=$RUN/localstripe-$DB.log
 LS_STORE=$RUN/localstripe-$DB.pickle
+HUBSPOT_PORT=${HUBSPOT_PORT:-$((PORT + 200))}
+HS_PIDFILE=$RUN/hubspot-$DB.pid
+HS_LOG=$RUN/hubspot-$DB.log
+HS_STORE=$RUN/hubspot-$DB.pickle
 ODOO=("$VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$ROOT/odoo.conf" -d "$DB")
 mkdir -p "$RUN"
 
@@ -32,7 +38,7 @@ installed() {
 
 if [ "$(installed)" != "$(tr ',' '\n' <<<"$MODULES" | wc -l)" ]; then
     say "creating database $DB with the suite and demo data (about a minute)"
-    rm -f "$LS_STORE"  # a new book: localstripe starts empty too
+    rm -f "$LS_STORE" "$HS_STORE"  # a new book: localstripe and HubSpot start empty too
     "${ODOO[@]}" -i "$MODULES" --with-demo --stop-after-init --workers=0 --max-cron-threads=0 \
         --log-level=warn --logfile="$RUN/demo-install.log" \
         || { tail -n 40 "$RUN/demo-install.log"; exit 1; }
@@ -82,10 +88,28 @@ fi
 curl -fsS -o /dev/null -u sk_test_demo: "$LS_URL/v1/customers" \
     || { say "localstripe does not answer on port $LOCALSTRIPE_PORT; see $LS_LOG"; exit 1; }
 
+# The fake HubSpot of the end-to-end tests, its records kept in a file of this database's
+# like localstripe's, and stopped with it.
+HS_URL=http://127.0.0.1:$HUBSPOT_PORT
+if [ -f "$HS_PIDFILE" ] && kill -0 "$(cat "$HS_PIDFILE")" 2>/dev/null; then
+    say "the fake HubSpot is already running (pid $(cat "$HS_PIDFILE"))"
+else
+    HUBSPOT_STORE=$HS_STORE nohup "$VENV/bin/python" "$ROOT/scripts/hubspot_server.py" \
+        --port "$HUBSPOT_PORT" </dev/null >"$HS_LOG" 2>&1 &
+    echo $! >"$HS_PIDFILE"
+    for _ in $(seq 40); do
+        curl -fsS -o /dev/null "$HS_URL/crm/v3/pipelines/deals" 2>/dev/null && break
+        kill -0 "$(cat "$HS_PIDFILE")" 2>/dev/null || { tail -n 20 "$HS_LOG"; exit 1; }
+        sleep 0.5
+    done
+fi
+
 # Creates the backend and plays the book only if the backend never received an event, so a
-# second run just prints the summary.
+# second run just prints the summary. Then the same for the deals won in HubSpot.
 "$VENV/bin/python" "$ROOT/scripts/demo_seed.py" --odoo "http://127.0.0.1:$PORT" --db "$DB" \
     --localstripe "$LS_URL"
+"$VENV/bin/python" "$ROOT/scripts/demo_crm_seed.py" --odoo "http://127.0.0.1:$PORT" --db "$DB" \
+    --localstripe "$LS_URL" --hubspot "$HS_URL"
 
 cat <<MSG
 [demo] Odoo is serving database $DB
@@ -94,5 +118,6 @@ cat <<MSG
        Jobs:    queue_job runner $runner (channels in odoo.conf, [queue_job])
        Log:     $LOG
        Stripe:  localstripe on $LS_URL (log $LS_LOG), backend "Stripe (localstripe demo)"
+       CRM:     fake HubSpot on $HS_URL (log $HS_LOG), backend "HubSpot (demo)"
        Stop:    make stop DB=$DB
 MSG

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Stop the servers started by `make demo`: Odoo (SIGTERM lets it finish running requests and
-# jobs) and its localstripe.
+# jobs), its localstripe and its fake HubSpot.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DB=${DB:-saas_demo}
@@ -19,3 +19,4 @@ stop() {
 
 stop Odoo "$ROOT/.run/odoo-$DB.pid"
 stop localstripe "$ROOT/.run/localstripe-$DB.pid"
+stop "fake HubSpot" "$ROOT/.run/hubspot-$DB.pid"

@@ -12,9 +12,11 @@
     "data": [
         "security/ir.model.access.csv",
         "security/saas_crm_sync_security.xml",
+        "data/mail_message_subtype_data.xml",
         "views/saas_backend_views.xml",
         "views/saas_crm_activation_views.xml",
         "views/saas_crm_product_map_views.xml",
+        "views/mail_message_views.xml",
         "views/saas_crm_sync_menus.xml",
     ],
     "installable": True,

@@ -71,7 +71,8 @@ class PeerServer:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def start(self):
+    def start(self, port=0):
+        """Serve on ``port`` of loopback, a free one unless told (a demo's is fixed)."""
         peer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -107,7 +108,7 @@ class PeerServer:
             def log_message(self, format, *args):
                 """Quiet: a test's output is its own."""
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self._server.daemon_threads = True
         # A short poll: stopping a peer (every test does) waits for one.
         self._thread = threading.Thread(

@@ -152,7 +152,7 @@ def _written_back_then_quantity_changed(env, hubspot, client, activation, deal_i
     properties = wait_until(written_back, env, timeout=TIMEOUT)
     assert properties, hubspot.objects["deals"][str(deal_id)]["properties"]
     assert properties["odoo_stripe_subscription_id"] == activation.stripe_subscription_id
-    assert properties["odoo_mrr"] == "147.0"
+    assert properties["odoo_mrr"] == "147.00"
     assert properties["odoo_currency"] == "USD"
     assert properties["odoo_partner_id"] == str(activation.partner_id.id)
     assert hubspot.wait_idle()

@@ -3,9 +3,11 @@
 Each written-back value has one canonical key; HubSpot gets it as a deal property of the
 ``odoo_billing`` group (created by the connector), Salesforce as a custom field of the
 Opportunity (created by the org's admin, as the readme lists them). The values are plain
-text, numbers and ISO dates, computed by the activation when the write-back runs."""
+text, amounts (``Decimal`` at their currency's precision) and ISO dates, computed by the
+activation when the write-back runs."""
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 HUBSPOT_GROUP = "odoo_billing"
 HUBSPOT_GROUP_LABEL = "Odoo billing"
@@ -86,23 +88,38 @@ def hubspot_property_definitions():
 
 
 def hubspot_input(deal_id, values):
-    """One input of ``batch/update``: HubSpot takes every value as text, and an empty text
+    """One input of ``batch/update``: HubSpot takes every value as text, an amount as the
+    decimal it is (``98.00``, ``500`` yen: never a float's ``98.0``), and an empty text
     clears a property."""
     return {
         "id": str(deal_id),
-        "properties": {
-            hubspot_name(key): "" if values.get(key) is None else str(values[key]) for key in KEYS
-        },
+        "properties": {hubspot_name(key): _text(values.get(key)) for key in KEYS},
     }
 
 
 def salesforce_record(sobject, record_id, values):
-    """One record of a ``PATCH /composite/sobjects`` body; ``None`` clears a field."""
+    """One record of a ``PATCH /composite/sobjects`` body; ``None`` clears a field. An
+    amount goes as a JSON number, the type of the Number fields it fills: written-back
+    amounts are far within a double's 15 exact digits, and the field's scale (2, or 3 where
+    the org bills in three-decimal currencies) keeps every digit."""
     return {
         "attributes": {"type": sobject},
         "Id": record_id,
-        **{field.salesforce: values.get(field.key) for field in FIELDS},
+        **{field.salesforce: _json(values.get(field.key)) for field in FIELDS},
     }
+
+
+def _text(value):
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        # Fixed point whatever the exponent: "0.00", not "0E-2".
+        return format(value, "f")
+    return str(value)
+
+
+def _json(value):
+    return float(value) if isinstance(value, Decimal) else value
 
 
 def chunks(items, size):

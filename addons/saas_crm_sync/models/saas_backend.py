@@ -7,12 +7,13 @@ from odoo import api, fields, models
 from odoo.addons.saas_connector_base.lib.errors import WebhookRejected
 from odoo.addons.saas_connector_base.lib.inbound import InboundEvent, WebhookAnswer
 from odoo.exceptions import UserError
+from odoo.fields import Domain
 
 from ..lib import hubspot_events, hubspot_signature, salesforce_outbound, writeback
 from ..lib.crm_http import CrmPermanentError, CrmTransientError
 from ..lib.hubspot_api import DEFAULT_API_BASE, HubSpotApi
 from ..lib.salesforce_api import DEFAULT_API_VERSION, SalesforceApi
-from .saas_crm_field_owner import DEFAULT_OWNERS
+from .saas_crm_field_owner import CONFLICT_SUBTYPE, DEFAULT_OWNERS
 
 CRM_PROVIDERS = ("hubspot", "salesforce")
 SALESFORCE_MEDIA_TYPE = "text/xml"
@@ -73,6 +74,12 @@ class SaasBackend(models.Model):
         string="Field Ownership",
         help="Which system owns each shared field. Values from another system are not "
         "applied, and the conflict is noted on the record.",
+    )
+    crm_field_conflict_count = fields.Integer(
+        string="Field Conflicts",
+        compute="_compute_crm_field_conflict_count",
+        help="Notes of a field the CRM, Stripe and Odoo disagreed on, on this backend's "
+        "customers and deal activations, and which of them decided.",
     )
     crm_activation_ids = fields.One2many("saas.crm.activation", "backend_id", string="Activations")
     crm_activation_count = fields.Integer(compute="_compute_crm_activation_count")
@@ -162,6 +169,42 @@ class SaasBackend(models.Model):
         self.ensure_one()
         row = self.crm_field_owner_ids.filtered(lambda r: r.field_key == field_key)[:1]
         return row.owner or DEFAULT_OWNERS[field_key]
+
+    def _crm_field_conflict_domain(self):
+        """The field-ownership notes on the partners this backend links and on its
+        activations."""
+        self.ensure_one()
+        partner_ids = (
+            self.env["saas.binding"]
+            .sudo()
+            .search([("backend_id", "=", self.id), ("res_model", "=", "res.partner")])
+            .mapped("res_id")
+        )
+        return Domain("subtype_id", "=", self.env.ref(CONFLICT_SUBTYPE).id) & (
+            Domain([("model", "=", "res.partner"), ("res_id", "in", partner_ids)])
+            | Domain(
+                [
+                    ("model", "=", "saas.crm.activation"),
+                    ("res_id", "in", self.crm_activation_ids.ids),
+                ]
+            )
+        )
+
+    def _compute_crm_field_conflict_count(self):
+        for backend in self:
+            backend.crm_field_conflict_count = (
+                backend.id
+                and backend.provider in CRM_PROVIDERS
+                and self.env["mail.message"].search_count(backend._crm_field_conflict_domain())
+            )
+
+    def action_view_crm_field_conflicts(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "saas_crm_sync.action_saas_crm_field_conflict"
+        )
+        action["domain"] = list(self._crm_field_conflict_domain())
+        return action
 
     def _compute_crm_activation_count(self):
         counts = dict(

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from odoo import api, fields, models
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.saas_connector_base.lib.errors import PermanentError, TransientError
+from odoo.addons.saas_connector_base.lib.money import odoo_decimal
 from odoo.exceptions import UserError
 from odoo.fields import Domain
 
@@ -181,19 +182,19 @@ class SaasCrmActivation(models.Model):
 
     @api.model
     def _apply_party(self, backend, partner, party):
-        """The CRM's name and domain of an already linked customer, applied where the CRM
-        owns them; a difference it does not own is kept as it is in Odoo. Either way the
-        conflict is noted on the partner."""
+        """The CRM's values of an already linked customer (name, domain, and the email and
+        VAT number it sends), applied where the CRM owns them; a value it does not own —
+        Stripe's billing email and tax ids, by default — is kept as it is in Odoo. Either way
+        the conflict is noted on the partner."""
+        owners = self.env["saas.crm.field.owner"]
         for key, field_name, value in (
             ("company_name", "name", party.name),
             ("company_domain", "website", party.website),
+            ("billing_email", "email", party.email),
+            ("tax_ids", "vat", party.vat),
         ):
             current = partner[field_name] or False
-            if (
-                not value
-                or current == value
-                or (field_name == "website" and current and value in current)
-            ):
+            if not value or _same(field_name, current, value):
                 continue
             owner = backend._crm_owner(key)
             if owner == "crm":
@@ -212,9 +213,9 @@ class SaasCrmActivation(models.Model):
                     crm=backend.name,
                     old=current or "-",
                     new=value,
-                    owner=dict(self.env["saas.crm.field.owner"]._fields["owner"].selection)[owner],
+                    owner=owners._owner_label(owner),
                 )
-            partner.message_post(body=body)
+            owners._note_conflict(partner, body)
 
     def _apply_deal_lines(self, deal):
         """Follow a change of the won deal's lines or quantities in the Stripe subscription:
@@ -229,11 +230,12 @@ class SaasCrmActivation(models.Model):
         if _by_plan(items) == _by_plan(json.loads(self.stripe_items)):
             return
         if self.backend_id._crm_owner("deal_lines") != "crm":
-            self.message_post(
-                body=self.env._(
+            self.env["saas.crm.field.owner"]._note_conflict(
+                self,
+                self.env._(
                     "The deal's lines changed in the CRM, which does not own them here: the "
                     "Stripe subscription's items stay as they are."
-                )
+                ),
             )
             return
         self.write({"stripe_items": json.dumps(items), "items_revision": self.items_revision + 1})
@@ -641,7 +643,8 @@ class SaasCrmActivation(models.Model):
     def _writeback_values(self):
         """``{writeback key: value}`` as Odoo shows the deal's billing now: the subscription
         (state, MRR and ARR in its own currency), its last posted invoice and the last
-        payment of its invoices."""
+        payment of its invoices. Amounts are Decimals at their currency's precision (98.00
+        EUR, 500 JPY, 12.345 BHD): ARR is twelve times the MRR to the last digit."""
         self.ensure_one()
         subscription = self.subscription_id.sudo()
         currency = subscription.currency_id
@@ -658,13 +661,16 @@ class SaasCrmActivation(models.Model):
         invoice = invoices[:1]
         payments = invoices._get_reconciled_payments() if invoices else ()
         payment = max(payments, key=lambda p: (p.date, p.id), default=None)
+        mrr = odoo_decimal(subscription.mrr_in_currency, currency) if subscription else None
         return {
             "subscription_status": subscription.state or None,
-            "mrr": subscription.mrr_in_currency if subscription else None,
-            "arr": currency.round(subscription.mrr_in_currency * 12) if subscription else None,
+            "mrr": mrr,
+            "arr": mrr * 12 if subscription else None,
             "currency": currency.name or None,
             "last_invoice_status": invoice.payment_state or None,
-            "last_invoice_amount": invoice.amount_total if invoice else None,
+            "last_invoice_amount": (
+                odoo_decimal(invoice.amount_total, invoice.currency_id) if invoice else None
+            ),
             "last_payment_status": payment.state if payment else None,
             "last_payment_date": payment.date.isoformat() if payment else None,
             "stripe_subscription_id": self.stripe_subscription_id or None,
@@ -684,6 +690,8 @@ class SaasCrmActivation(models.Model):
             )
             activation.message_post(body=self.env._("Retried by %s.", self.env.user.name))
         self._enqueue_step()
+        # An answer XML-RPC can carry: the button is also called from scripts.
+        return True
 
     def action_view_subscription(self):
         self.ensure_one()
@@ -698,3 +706,15 @@ class SaasCrmActivation(models.Model):
 def _by_plan(items):
     """``{price: quantity}`` of Stripe items: equal items in any order are the same."""
     return {item["plan"]: item["quantity"] for item in items}
+
+
+def _same(field_name, current, value):
+    """Whether the CRM's ``value`` is what the partner already has: a website that contains
+    the CRM's domain, an email or VAT number written differently, are the same."""
+    if not current:
+        return False
+    if field_name == "website":
+        return value in current
+    if field_name in ("email", "vat"):
+        return "".join(current.split()).lower() == "".join(value.split()).lower()
+    return current == value

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.tools import html2plaintext
 
 OWNERS = [("crm", "CRM"), ("stripe", "Stripe"), ("odoo", "Odoo")]
 # (key, label, default owner): who is the source of truth of each shared field, as the
@@ -16,6 +17,20 @@ FIELD_OWNERSHIP = [
     ("writeback", "Billing fields written back to the CRM", "odoo"),
 ]
 DEFAULT_OWNERS = {key: owner for key, _label, owner in FIELD_OWNERSHIP}
+# The partner fields each shared field stands for, where the CRM's and Stripe's values meet.
+PARTNER_FIELD_KEYS = {
+    "name": "company_name",
+    "website": "company_domain",
+    "email": "billing_email",
+    "street": "billing_address",
+    "street2": "billing_address",
+    "zip": "billing_address",
+    "city": "billing_address",
+    "state_id": "billing_address",
+    "country_id": "billing_address",
+    "vat": "tax_ids",
+}
+CONFLICT_SUBTYPE = "saas_crm_sync.mt_field_conflict"
 
 
 class SaasCrmFieldOwner(models.Model):
@@ -48,3 +63,30 @@ class SaasCrmFieldOwner(models.Model):
             (0, 0, {"sequence": index, "field_key": key, "owner": owner})
             for index, (key, _label, owner) in enumerate(FIELD_OWNERSHIP)
         ]
+
+    @api.model
+    def _note_conflict(self, record, body):
+        """Note on ``record`` that two systems disagreed on one of its fields and which one
+        decided: a message of the *Field Ownership Conflict* subtype, which the backends'
+        *Field Conflicts* lists. A system that repeats the same value (Stripe sends the whole
+        customer on every change) notes it once, not at every event."""
+        last = (
+            self.env["mail.message"]
+            .sudo()
+            .search(
+                [
+                    ("model", "=", record._name),
+                    ("res_id", "=", record.id),
+                    ("subtype_id", "=", self.env.ref(CONFLICT_SUBTYPE).id),
+                ],
+                order="id desc",
+                limit=1,
+            )
+        )
+        if last and html2plaintext(last.body or "") == body:
+            return
+        record.message_post(body=body, subtype_xmlid=CONFLICT_SUBTYPE)
+
+    @api.model
+    def _owner_label(self, owner):
+        return dict(self._fields["owner"]._description_selection(self.env))[owner]

@@ -41,7 +41,7 @@ class WritebackCase(TransactionCase):
             }
         )
 
-    def subscription(self, activation, quantity=2, state="active", currency=None):
+    def subscription(self, activation, quantity=2, state="active", currency=None, unit_amount=49):
         """The activation's subscription as Stripe's webhook brings it: created, then bound."""
         subscription = self.env["saas.subscription"].create(
             {
@@ -56,7 +56,7 @@ class WritebackCase(TransactionCase):
                         0,
                         {
                             "price_ref": PRICE_PRO,
-                            "unit_amount": 49,
+                            "unit_amount": unit_amount,
                             "quantity": quantity,
                             "interval": "month",
                         },
@@ -112,8 +112,8 @@ class TestHubspotWriteback(WritebackCase):
         activation._run_writeback()
         properties = self.deal(deal_id)
         self.assertEqual(properties["odoo_subscription_status"], "active")
-        self.assertEqual(properties["odoo_mrr"], "98.0")
-        self.assertEqual(properties["odoo_arr"], "1176.0")
+        self.assertEqual(properties["odoo_mrr"], "98.00")
+        self.assertEqual(properties["odoo_arr"], "1176.00")
         self.assertEqual(properties["odoo_currency"], "EUR")
         self.assertEqual(properties["odoo_stripe_subscription_id"], "sub_wb_1")
         self.assertEqual(properties["odoo_partner_id"], str(activation.partner_id.id))
@@ -123,6 +123,21 @@ class TestHubspotWriteback(WritebackCase):
         self.assertFalse(activation.writeback_pending)
         self.assertTrue(activation.writeback_date)
 
+    def test_amounts_are_written_at_their_currencys_precision(self):
+        for currency, unit_amount, mrr, arr in (
+            ("JPY", 500, "1000", "12000"),
+            ("BHD", 12.345, "24.690", "296.280"),
+        ):
+            deal_id = won_hubspot_deal(self.peer)
+            activation = self.activation(f"deal/{deal_id}", f"sub_{currency}")
+            self.subscription(
+                activation, currency=self.env.ref(f"base.{currency}"), unit_amount=unit_amount
+            )
+            activation._run_writeback()
+            properties = self.deal(deal_id)
+            self.assertEqual(properties["odoo_currency"], currency)
+            self.assertEqual((properties["odoo_mrr"], properties["odoo_arr"]), (mrr, arr))
+
     def test_changes_coalesce_into_one_job_that_writes_the_values_of_when_it_runs(self):
         deal_id = won_hubspot_deal(self.peer)
         activation = self.activation(f"deal/{deal_id}")
@@ -131,7 +146,7 @@ class TestHubspotWriteback(WritebackCase):
         subscription.state = "past_due"
         self.assertEqual(len(self.writeback_jobs(activation)), 1)
         activation._run_writeback()
-        self.assertEqual(self.deal(deal_id)["odoo_mrr"], "147.0")
+        self.assertEqual(self.deal(deal_id)["odoo_mrr"], "147.00")
         self.assertEqual(self.deal(deal_id)["odoo_subscription_status"], "past_due")
 
     def test_pending_deals_go_in_batches_of_100(self):
@@ -240,6 +255,7 @@ class TestSalesforceWriteback(WritebackCase):
         record = self.peer.record("Opportunity", opportunity)
         self.assertEqual(record["Odoo_Subscription_Status__c"], "active")
         self.assertEqual(record["Odoo_MRR__c"], 98)
+        self.assertEqual(record["Odoo_ARR__c"], 1176)
         self.assertEqual(record["Odoo_Currency__c"], "EUR")
         self.assertEqual(record["Odoo_Stripe_Subscription_Id__c"], "sub_wb_1")
         self.assertEqual(
@@ -304,7 +320,7 @@ class TestInvoiceAndPaymentWriteback(WritebackCase):
         activation._run_writeback()
         properties = self.peer.objects["deals"][str(deal_id)]["properties"]
         self.assertEqual(properties["odoo_last_invoice_status"], "not_paid")
-        self.assertEqual(properties["odoo_last_invoice_amount"], str(invoice.amount_total))
+        self.assertEqual(properties["odoo_last_invoice_amount"], "98.00")
         self.assertEqual(properties["odoo_last_payment_status"], "")
         self.env["account.payment.register"].with_context(
             active_model="account.move", active_ids=invoice.ids

@@ -56,11 +56,15 @@ class SaasStripeCustomerHandler(models.AbstractModel):
             )
         # Only what changed is written: the chatter tracks real changes, and an unchanged
         # customer (a redelivery, a backfill of known customers) costs no write.
-        changes = {
-            name: value
-            for name, value in self._partner_values(backend, customer, partner).items()
-            if partner._fields[name].convert_to_write(partner[name], partner) != value
-        }
+        changes = self._partner_changes(
+            backend,
+            partner,
+            {
+                name: value
+                for name, value in self._partner_values(backend, customer, partner).items()
+                if partner._fields[name].convert_to_write(partner[name], partner) != value
+            },
+        )
         if changes:
             partner.write(changes)
         bindings.bind(backend, partner, customer.id, updated=event.source_created)
@@ -84,7 +88,12 @@ class SaasStripeCustomerHandler(models.AbstractModel):
             value = self._vat(backend, partner, partner.country_id, [tax_id])
             # A customer may have several tax ids: one of another country does not replace
             # the partner's own.
-            if value and (not partner.vat or tax_id.country == partner.country_id.code):
+            if (
+                value
+                and value != partner.vat
+                and (not partner.vat or tax_id.country == partner.country_id.code)
+                and self._partner_changes(backend, partner, {"vat": value})
+            ):
                 partner.vat = value
             self.env["saas.binding"].bind(
                 backend, partner, tax_id.id, updated=event.source_created
@@ -95,7 +104,11 @@ class SaasStripeCustomerHandler(models.AbstractModel):
         tax_id = backend._stripe_object(event)
         partner = self._tax_id_partner(backend, tax_id)
         if partner:
-            if partner.vat and _compact(partner.vat) == _compact(tax_id.value):
+            if (
+                partner.vat
+                and _compact(partner.vat) == _compact(tax_id.value)
+                and self._partner_changes(backend, partner, {"vat": False})
+            ):
                 partner.vat = False
             self.env["saas.binding"].bind(
                 backend, partner, tax_id.id, updated=event.source_created
@@ -103,6 +116,13 @@ class SaasStripeCustomerHandler(models.AbstractModel):
         return partner
 
     # ---------------------------------------------------------------------------------------
+    def _partner_changes(self, backend, partner, changes):
+        """The ``changes`` (``{field: value}``, only what differs) of a customer's partner
+        that Stripe applies: all of them here. An addon that shares the partner's fields with
+        another system overrides it to keep those that system owns, so that the fields of a
+        partner are never decided by whichever system wrote last."""
+        return changes
+
     def _complete_stand_in_later(self, backend, customer_id):
         """A stand-in partner is filled in by its customer's event; if that event was lost,
         nothing else would ever bring the customer's name, address and tax id. After a grace
