@@ -1,7 +1,13 @@
+import logging
+
+import psycopg2
 from markupsafe import Markup, escape
 
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import RedirectWarning, UserError
+from odoo.modules.registry import Registry
+
+_logger = logging.getLogger(__name__)
 
 # Operations on a provider's document that break its sync, with what the chatter calls them.
 GUARDED_LINE_FIELDS = frozenset({"invoice_line_ids", "line_ids"})
@@ -68,7 +74,7 @@ class AccountMove(models.Model):
             values.setdefault("saas_subscription_ref", move.saas_subscription_ref)
         return super()._reverse_moves(default_values_list, cancel=cancel)
 
-    def _link_saas_subscription(self):
+    def _link_saas_subscription(self, again_after_commit=True):
         subscriptions = (
             self.env["saas.subscription"]
             .sudo()
@@ -80,10 +86,55 @@ class AccountMove(models.Model):
             )
         )
         by_key = {(sub.company_id.id, sub.name): sub for sub in subscriptions}
+        unlinked = set()
         for move in self:
             subscription = by_key.get((move.company_id.id, move.saas_subscription_ref))
             if subscription and move.saas_subscription_id != subscription:
                 move.sudo().saas_subscription_id = subscription
+            elif not subscription:
+                unlinked.add(move.saas_subscription_ref)
+        if again_after_commit:
+            self._link_saas_subscription_after_commit(unlinked)
+
+    @api.model
+    def _link_saas_subscription_after_commit(self, refs):
+        """Link the documents naming the subscriptions ``refs`` once this transaction is
+        committed. An invoice and its subscription imported at the same time by two jobs
+        each look for the other before it is committed, and neither finds it: whichever
+        transaction commits last finds both from its post-commit hook."""
+        refs = set(filter(None, refs))
+        if not refs:
+            return
+        postcommit = self.env.cr.postcommit
+        pending = postcommit.data.get("saas_subscription_refs")
+        if pending is None:
+            pending = postcommit.data["saas_subscription_refs"] = set()
+            dbname = self.env.cr.dbname
+
+            @postcommit.add
+            def link():
+                # The transaction is committed whatever happens here: a document changed
+                # meanwhile by another transaction is tried again, then logged.
+                for attempt in range(3):
+                    try:
+                        with Registry(dbname).cursor() as cr:
+                            env = api.Environment(cr, SUPERUSER_ID, {})
+                            env["account.move"].search(
+                                [
+                                    ("saas_subscription_ref", "in", list(pending)),
+                                    ("saas_subscription_id", "=", False),
+                                ]
+                            )._link_saas_subscription(again_after_commit=False)
+                        return
+                    except psycopg2.OperationalError as error:
+                        if attempt == 2:
+                            _logger.warning(
+                                "Documents of subscriptions %s not linked: %s",
+                                ", ".join(sorted(pending)),
+                                error,
+                            )
+
+        pending |= refs
 
     # ---------------------------------------------------------------------------------------
     # Documents a provider owns

@@ -223,6 +223,8 @@ class SaasSubscription(models.Model):
             )
         )
         documents._link_saas_subscription()
+        # A document imported meanwhile by another transaction is found after the commit.
+        documents._link_saas_subscription_after_commit(subscriptions.mapped("name"))
         return subscriptions
 
     # ---------------------------------------------------------------------------------------
