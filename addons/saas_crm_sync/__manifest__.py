@@ -13,6 +13,7 @@
         "security/ir.model.access.csv",
         "security/saas_crm_sync_security.xml",
         "data/mail_message_subtype_data.xml",
+        "data/queue_job_data.xml",
         "views/saas_backend_views.xml",
         "views/saas_crm_activation_views.xml",
         "views/saas_crm_product_map_views.xml",

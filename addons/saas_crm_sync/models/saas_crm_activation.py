@@ -7,6 +7,7 @@ from odoo import api, fields, models
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.saas_connector_base.lib.errors import PermanentError, TransientError
 from odoo.addons.saas_connector_base.lib.money import odoo_decimal
+from odoo.addons.saas_connector_base.models.saas_event_processing import CONNECTION_LOST
 from odoo.exceptions import UserError
 from odoo.fields import Domain
 
@@ -455,11 +456,28 @@ class SaasCrmActivation(models.Model):
                 str(error), seconds=getattr(error, "retry_after", None) or 60
             ) from None
         except PermanentError as error:
-            self.write({"state": "failed", "error": str(error)})
-            self.backend_id._notify_failure()
+            self._fail(str(error))
             return str(error)
         self._enqueue_step()
         return message
+
+    def _on_step_job_failed(self, exc_name=None, exc_message=None, exc_info=None):
+        """queue_job calls this when it gives up on a Stripe call of the activation: a
+        transient error retried up to queue_job's limit, or a crash. Without it the
+        activation would wait for a call nobody makes, with no word of it: it fails with the
+        reason, for someone to retry. A job that lost its database connection did nothing
+        (its transaction went with it): the call is enqueued again."""
+        if exc_name in CONNECTION_LOST:
+            self._enqueue_step()
+            return
+        for activation in self.filtered(lambda a: a.state in ("pending", "customer")):
+            activation._fail(
+                self.env._("The Stripe call was given up: %s", exc_message or exc_name)
+            )
+
+    def _fail(self, message):
+        self.write({"state": "failed", "error": message})
+        self.backend_id._notify_failure()
 
     def _stripe_metadata(self):
         return {

@@ -5,6 +5,7 @@ activation's jobs, proven end to end against localstripe (tests/e2e/test_crm_act
 
 import json
 
+from odoo.addons.queue_job.job import Job
 from odoo.addons.saas_connector_base.tests.common import run_jobs, store_delivery
 from odoo.tests import TransactionCase, tagged
 
@@ -150,6 +151,46 @@ class TestHubspotDealActivation(TransactionCase):
         # Stripe answers a key it refused with the same refusal: the retry asks anew.
         self.assertNotEqual(activation._idempotency_key("subscription"), keys)
         self.assertEqual(len(activation_jobs(self.env, activation)), 2)
+
+    def give_up(self, activation, exc_name, exc_message):
+        """What queue_job does with the activation's waiting Stripe call when it gives up."""
+        [record] = activation_jobs(self.env, activation).filtered(
+            lambda job: job.state == "pending"
+        )
+        job = Job.load(self.env, record.uuid)
+        failure = {"exc_name": exc_name, "exc_message": exc_message, "exc_info": exc_message}
+        job.set_failed(**failure)
+        job.store()
+        job.on_fail(failure)
+
+    def test_a_stripe_call_queue_job_gives_up_on_fails_the_activation(self):
+        deal_id = won_hubspot_deal(self.peer)
+        deliver_hubspot(self.env, self.backend, hubspot_event(deal_id))
+        run_jobs(self.env)
+        activation = self.activations()
+        self.assertEqual(activation.state, "pending")
+        self.give_up(
+            activation,
+            "odoo.addons.queue_job.exception.FailedJobError",
+            "Max. retries (5) reached: Stripe is unreachable",
+        )
+        self.assertEqual(activation.state, "failed")
+        self.assertEqual(
+            activation.error,
+            "The Stripe call was given up: Max. retries (5) reached: Stripe is unreachable",
+        )
+        self.assertTrue(self.backend.activity_ids, "someone is told")
+
+    def test_a_stripe_call_that_lost_the_database_is_made_again(self):
+        deal_id = won_hubspot_deal(self.peer)
+        deliver_hubspot(self.env, self.backend, hubspot_event(deal_id))
+        run_jobs(self.env)
+        activation = self.activations()
+        self.give_up(activation, "psycopg2.OperationalError", "server closed the connection")
+        self.assertEqual(activation.state, "pending")
+        self.assertEqual(
+            activation_jobs(self.env, activation).mapped("state"), ["pending", "failed"]
+        )
 
     def test_an_unmapped_product_fails_the_event_naming_it(self):
         deal_id = won_hubspot_deal(self.peer, lines=(("PRO", 1), ("ENTERPRISE-SSO", 1)))
