@@ -9,3 +9,4 @@ from . import account_move
 from . import account_partial_reconcile
 from . import hubspot_deal_handler
 from . import salesforce_opportunity_handler
+from . import stripe_customer_handler
