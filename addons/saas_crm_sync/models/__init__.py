@@ -10,3 +10,4 @@ from . import account_partial_reconcile
 from . import hubspot_deal_handler
 from . import salesforce_opportunity_handler
 from . import stripe_customer_handler
+from . import hubspot_merge_handler
