@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from hubspot_peer import CLIENT_SECRET, PORTAL_ID, TOKEN, HubSpotPeer
 from waiting import wait_until
 
 import odoo.release
@@ -257,7 +258,9 @@ def crm_subscribed(env, localstripe_url):
         activation = wait_until(found, env, timeout=CRM_TIMEOUT)
         assert activation, (
             env["saas.crm.activation"].search_read([("backend_id", "=", backend.id)]),
-            env["saas.event"].search([("state", "=", "failed")]).mapped("last_error"),
+            env["saas.event"]
+            .search([("backend_id", "=", backend.id), ("state", "=", "failed")])
+            .mapped("last_error"),
         )
         return activation
 
@@ -279,3 +282,21 @@ def crm_subscribed(env, localstripe_url):
         return activation
 
     return subscribed
+
+
+@pytest.fixture
+def hubspot(crm_public_url):
+    """A fake HubSpot whose webhooks are signed for the URL the Odoo server is called at."""
+    with HubSpotPeer(retry_delays=(0.5, 1, 2, 4)) as peer:
+        yield peer
+
+
+@pytest.fixture
+def hubspot_backend(crm_backend, hubspot):
+    return crm_backend(
+        "hubspot",
+        hubspot_api_base=hubspot.url,
+        hubspot_portal_id=str(PORTAL_ID),
+        hubspot_access_token=TOKEN,
+        hubspot_client_secret=CLIENT_SECRET,
+    )

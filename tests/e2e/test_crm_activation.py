@@ -11,32 +11,12 @@ localstripe has no invoices sent by email (``collection_method=send_invoice``, t
 default): the backend charges automatically, so Stripe first refuses the subscription of the
 new customer, who has no card yet; the card is added in Stripe, and the activation retried."""
 
-import pytest
-from hubspot_peer import CLIENT_SECRET, PORTAL_ID, TOKEN, HubSpotPeer
 from stripe_peer import stripe_client
 from waiting import settled, wait_until
 
 from odoo.addons.saas_crm_sync.tests.common import won_hubspot_deal
 
 TIMEOUT = 120
-
-
-@pytest.fixture
-def hubspot(crm_public_url):
-    """A fake HubSpot whose webhooks are signed for the URL the Odoo server is called at."""
-    with HubSpotPeer(retry_delays=(0.5, 1, 2, 4)) as peer:
-        yield peer
-
-
-@pytest.fixture
-def hubspot_backend(crm_backend, hubspot):
-    return crm_backend(
-        "hubspot",
-        hubspot_api_base=hubspot.url,
-        hubspot_portal_id=str(PORTAL_ID),
-        hubspot_access_token=TOKEN,
-        hubspot_client_secret=CLIENT_SECRET,
-    )
 
 
 def test_a_won_deal_becomes_one_stripe_subscription(
