@@ -102,7 +102,7 @@ class TestHubspotMerge(TransactionCase):
             event.record_ids.filtered(lambda r: r.res_model == "res.partner").res_id, kept.id
         )
         self.assertIn(
-            "<p>ACME Rockets (old) merged into this partner in HubSpot.</p>",
+            "<p>ACME Rockets (old) merged into this partner in HubSpot (fake).</p>",
             kept.message_ids.mapped("body"),
         )
         # The next events, of the primary and of the merged company, make no partner.
