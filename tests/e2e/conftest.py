@@ -14,9 +14,10 @@ import sys
 import time
 from pathlib import Path
 
+import hubspot_peer
 import pytest
 import requests
-from hubspot_peer import CLIENT_SECRET, PORTAL_ID, TOKEN, HubSpotPeer
+import salesforce_peer
 from waiting import wait_until
 
 import odoo.release
@@ -287,7 +288,7 @@ def crm_subscribed(env, localstripe_url):
 @pytest.fixture
 def hubspot(crm_public_url):
     """A fake HubSpot whose webhooks are signed for the URL the Odoo server is called at."""
-    with HubSpotPeer(retry_delays=(0.5, 1, 2, 4)) as peer:
+    with hubspot_peer.HubSpotPeer(retry_delays=(0.5, 1, 2, 4)) as peer:
         yield peer
 
 
@@ -296,7 +297,31 @@ def hubspot_backend(crm_backend, hubspot):
     return crm_backend(
         "hubspot",
         hubspot_api_base=hubspot.url,
-        hubspot_portal_id=str(PORTAL_ID),
-        hubspot_access_token=TOKEN,
-        hubspot_client_secret=CLIENT_SECRET,
+        hubspot_portal_id=str(hubspot_peer.PORTAL_ID),
+        hubspot_access_token=hubspot_peer.TOKEN,
+        hubspot_client_secret=hubspot_peer.CLIENT_SECRET,
+    )
+
+
+@pytest.fixture
+def salesforce():
+    """A fake Salesforce org with the custom fields Odoo writes back (the readme lists them
+    for the org's admin to create)."""
+    from odoo.addons.saas_crm_sync.lib import writeback  # noqa: PLC0415 (see crm_public_url)
+
+    with salesforce_peer.SalesforcePeer(retry_delays=(0.5, 1, 2, 4)) as peer:
+        for field in writeback.FIELDS:
+            peer.add_field("Opportunity", field.salesforce, field.kind)
+        yield peer
+
+
+@pytest.fixture
+def salesforce_backend(crm_backend, salesforce):
+    return crm_backend(
+        "salesforce",
+        salesforce_my_domain_url=salesforce.url,
+        salesforce_client_id=salesforce_peer.CLIENT_ID,
+        salesforce_client_secret=salesforce_peer.CLIENT_SECRET,
+        salesforce_organization_id=salesforce_peer.ORGANIZATION_ID,
+        salesforce_api_version=salesforce_peer.API_VERSION,
     )

@@ -12,84 +12,17 @@ invoices): Stripe refuses the subscription until a card is added to the new cust
 
 from decimal import Decimal
 
-import pytest
-from salesforce_peer import (
-    API_VERSION,
-    CLIENT_ID,
-    CLIENT_SECRET,
-    ORGANIZATION_ID,
-    SalesforcePeer,
-)
+from salesforce_peer import API_VERSION, SalesforcePeer
 from stripe_peer import stripe_client
 from waiting import settled, wait_until
 
 from odoo.addons.saas_crm_sync.lib import writeback
+from odoo.addons.saas_crm_sync.tests.common import salesforce_opportunity
 
 TIMEOUT = 120
 OTHER_ORGANIZATION_ID = "00D5g00000OTHERAAA"
 # The fields the Flow's outbound message selects (the readme's advice: IsWon spares a call).
 MESSAGE_FIELDS = ("StageName", "IsWon", "SystemModstamp")
-
-
-@pytest.fixture
-def salesforce():
-    """A fake Salesforce org with the custom fields Odoo writes back (the readme lists them
-    for the org's admin to create)."""
-    with SalesforcePeer(retry_delays=(0.5, 1, 2, 4)) as peer:
-        for field in writeback.FIELDS:
-            peer.add_field("Opportunity", field.salesforce, field.kind)
-        yield peer
-
-
-@pytest.fixture
-def salesforce_backend(crm_backend, salesforce):
-    return crm_backend(
-        "salesforce",
-        salesforce_my_domain_url=salesforce.url,
-        salesforce_client_id=CLIENT_ID,
-        salesforce_client_secret=CLIENT_SECRET,
-        salesforce_organization_id=ORGANIZATION_ID,
-        salesforce_api_version=API_VERSION,
-    )
-
-
-def open_opportunity(peer, quantity=3):
-    """Globex's opportunity for ``quantity`` of product PRO, with its contact, as a sales
-    rep enters it (not won yet); returns its id."""
-    account = peer.user_create("Account", {"Name": "Globex", "Website": "globex.example"})
-    contact = peer.user_create(
-        "Contact",
-        {
-            "AccountId": account,
-            "FirstName": "Hank",
-            "LastName": "Scorpio",
-            "Email": "hank@globex.example",
-        },
-    )
-    product = peer.user_create("Product2", {"Name": "Pro", "ProductCode": "PRO", "IsActive": True})
-    opportunity = peer.user_create(
-        "Opportunity",
-        {
-            "Name": "Globex Pro",
-            "StageName": "Negotiation/Review",
-            "CloseDate": "2026-12-01",
-            "AccountId": account,
-        },
-    )
-    peer.user_create(
-        "OpportunityLineItem",
-        {
-            "OpportunityId": opportunity,
-            "Product2Id": product,
-            "ProductCode": "PRO",
-            "Quantity": quantity,
-            "UnitPrice": 49,
-        },
-    )
-    peer.user_create(
-        "OpportunityContactRole", {"OpportunityId": opportunity, "ContactId": contact}
-    )
-    return opportunity
 
 
 def lose_first_acknowledgement(peer):
@@ -115,7 +48,7 @@ def test_a_won_opportunity_becomes_one_stripe_subscription_written_back(
     salesforce.outbound_message(
         crm.webhook_url, "Opportunity", MESSAGE_FIELDS, when=lambda record: record["IsWon"]
     )
-    opportunity = open_opportunity(salesforce)
+    opportunity = salesforce_opportunity(salesforce, "Negotiation/Review")
     lose_first_acknowledgement(salesforce)
     salesforce.user_update("Opportunity", opportunity, {"StageName": "Closed Won"})
     assert salesforce.wait_idle()
@@ -179,7 +112,7 @@ def test_a_won_opportunity_becomes_one_stripe_subscription_written_back(
 def test_a_message_of_another_organization_is_refused_and_stores_nothing(env, salesforce_backend):
     with SalesforcePeer(organization_id=OTHER_ORGANIZATION_ID, retry_delays=(0.2,)) as other:
         other.outbound_message(salesforce_backend.webhook_url, "Opportunity", MESSAGE_FIELDS)
-        open_opportunity(other)
+        salesforce_opportunity(other, "Negotiation/Review")
         assert other.wait_idle()
 
     (delivery,) = other.emitter.deliveries
