@@ -91,6 +91,17 @@ class TestStripeCustomerRace(TransactionCase):
         self.assertEqual(event.state, "done", event.last_error)
         return event
 
+    def assert_both_bindings(self, partner, customer):
+        """``partner`` carries the CRM company's id and the Stripe customer's, and no other."""
+        keys = (
+            self.env["saas.binding"]
+            .search([("res_model", "=", "res.partner"), ("res_id", "=", partner.id)])
+            .mapped("external_id")
+        )
+        self.assertEqual(
+            sorted(key.partition("/")[0] for key in keys), ["company", customer["id"]]
+        )
+
     def partner_count(self):
         return self.env["res.partner"].with_context(active_test=False).search_count([])
 
@@ -112,6 +123,7 @@ class TestStripeCustomerRace(TransactionCase):
             self.bindings.lookup(self.stripe_backend, "res.partner", customer["id"]), partner
         )
         self.assertEqual(self.partner_count(), partners, "no second partner of the customer")
+        self.assert_both_bindings(partner, customer)
 
     def test_the_customer_webhook_after_the_activation_updates_the_deal_partner(self):
         activation = self.won_activation()
@@ -125,6 +137,7 @@ class TestStripeCustomerRace(TransactionCase):
             self.bindings.lookup(self.stripe_backend, "res.partner", customer["id"]), partner
         )
         self.assertEqual(self.partner_count(), partners)
+        self.assert_both_bindings(partner, customer)
 
     def test_metadata_naming_an_activation_that_did_not_make_the_customer_is_not_trusted(self):
         activation = self.won_activation()
