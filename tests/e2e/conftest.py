@@ -14,8 +14,11 @@ import sys
 import time
 from pathlib import Path
 
+import hubspot_peer
 import pytest
 import requests
+import salesforce_peer
+from waiting import wait_until
 
 import odoo.release
 from odoo.api import SUPERUSER_ID, Environment
@@ -183,3 +186,142 @@ def env(database):
     registry = Registry(database)
     with registry.cursor() as cr:
         yield Environment(cr, SUPERUSER_ID, {})
+
+
+# CRM backends ------------------------------------------------------------------------------
+CRM_TIMEOUT = 120
+
+
+@pytest.fixture
+def crm_public_url(odoo_url, env):
+    """The Odoo server's URL, made the public base URL of its webhooks: HubSpot signs the URL
+    it calls, which is this one."""
+    # Addons (and the helpers importing them) are importable once pytest-odoo has loaded
+    # Odoo, after this module.
+    from odoo.addons.saas_connector_base.models.saas_backend import (  # noqa: PLC0415
+        PUBLIC_BASE_URL_PARAM,
+    )
+
+    env["ir.config_parameter"].set_param(PUBLIC_BASE_URL_PARAM, odoo_url)
+    env.cr.commit()
+    # The server's workers read system parameters from their cache: tell them it changed.
+    env.registry.signal_changes()
+    return odoo_url
+
+
+@pytest.fixture
+def crm_backend(env, stripe_backend, localstripe_url, crm_public_url):
+    """Makes a CRM backend (``provider`` and its values), committed, whose won deals go to
+    ``stripe_backend``, its product ``PRO`` sold at a new localstripe plan of 49.00 USD a
+    month; its ``webhook_url`` is on the Odoo server. Charged automatically: localstripe
+    emails no invoices."""
+    from stripe_peer import create_plan, stripe_client  # noqa: PLC0415 (see crm_public_url)
+
+    def create(provider, **values):
+        plan = create_plan(stripe_client(localstripe_url), "Pro", 4900, "month")
+        backend = env["saas.backend"].create(
+            {
+                "name": f"{provider} (fake)",
+                "provider": provider,
+                "crm_stripe_backend_id": stripe_backend.id,
+                "crm_product_map_ids": [
+                    (0, 0, {"crm_product_ref": "PRO", "stripe_price_id": plan.id})
+                ],
+                "crm_collection_method": "charge_automatically",
+                "retry_base_seconds": 1,
+                "retry_cap_seconds": 2,
+                **values,
+            }
+        )
+        env.cr.commit()
+        return backend
+
+    return create
+
+
+@pytest.fixture
+def crm_subscribed(env, localstripe_url):
+    """Waits for the won deal of a CRM backend to become a subscription in Odoo, and returns
+    its activation. Stripe first refuses the subscription of the new customer, who has no
+    payment method to charge: a card is added in Stripe and the activation retried, as a
+    person would; then Stripe's webhooks bring the subscription into Odoo."""
+    from stripe_peer import (  # noqa: PLC0415 (see crm_public_url)
+        GOOD_CARD,
+        set_default_payment_method,
+        stripe_client,
+    )
+
+    def activation_of(backend, check):
+        def found(env):
+            activation = env["saas.crm.activation"].search([("backend_id", "=", backend.id)])
+            return activation if check(activation) else False
+
+        activation = wait_until(found, env, timeout=CRM_TIMEOUT)
+        assert activation, (
+            env["saas.crm.activation"].search_read([("backend_id", "=", backend.id)]),
+            env["saas.event"]
+            .search([("backend_id", "=", backend.id), ("state", "=", "failed")])
+            .mapped("last_error"),
+        )
+        return activation
+
+    def subscribed(backend):
+        activation = activation_of(backend, lambda activation: activation.state == "failed")
+        assert "no payment method" in activation.error
+        client = stripe_client(localstripe_url)
+        card = client.v1.payment_methods.create(
+            params={
+                "type": "card",
+                "card": {"number": GOOD_CARD, "exp_month": 12, "exp_year": 2035, "cvc": "123"},
+            }
+        )
+        set_default_payment_method(client, activation.stripe_customer_id, card.id)
+        activation.action_retry()
+        env.cr.commit()
+        activation = activation_of(backend, lambda activation: activation.subscription_id)
+        assert activation.state == "done"
+        return activation
+
+    return subscribed
+
+
+@pytest.fixture
+def hubspot(crm_public_url):
+    """A fake HubSpot whose webhooks are signed for the URL the Odoo server is called at."""
+    with hubspot_peer.HubSpotPeer(retry_delays=(0.5, 1, 2, 4)) as peer:
+        yield peer
+
+
+@pytest.fixture
+def hubspot_backend(crm_backend, hubspot):
+    return crm_backend(
+        "hubspot",
+        hubspot_api_base=hubspot.url,
+        hubspot_portal_id=str(hubspot_peer.PORTAL_ID),
+        hubspot_access_token=hubspot_peer.TOKEN,
+        hubspot_client_secret=hubspot_peer.CLIENT_SECRET,
+    )
+
+
+@pytest.fixture
+def salesforce():
+    """A fake Salesforce org with the custom fields Odoo writes back (the readme lists them
+    for the org's admin to create)."""
+    from odoo.addons.saas_crm_sync.lib import writeback  # noqa: PLC0415 (see crm_public_url)
+
+    with salesforce_peer.SalesforcePeer(retry_delays=(0.5, 1, 2, 4)) as peer:
+        for field in writeback.FIELDS:
+            peer.add_field("Opportunity", field.salesforce, field.kind)
+        yield peer
+
+
+@pytest.fixture
+def salesforce_backend(crm_backend, salesforce):
+    return crm_backend(
+        "salesforce",
+        salesforce_my_domain_url=salesforce.url,
+        salesforce_client_id=salesforce_peer.CLIENT_ID,
+        salesforce_client_secret=salesforce_peer.CLIENT_SECRET,
+        salesforce_organization_id=salesforce_peer.ORGANIZATION_ID,
+        salesforce_api_version=salesforce_peer.API_VERSION,
+    )

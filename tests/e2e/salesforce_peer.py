@@ -12,6 +12,9 @@ the CRM facts).
   child subqueries (``(SELECT … FROM OpportunityLineItems)``), ``WHERE`` with ``AND`` of
   ``= != < <= > >= IN LIKE`` on literals (strings, numbers, booleans, null, dates and
   datetimes), ``ORDER BY``, ``LIMIT``; ``nextRecordsUrl`` paging after ``query_batch_size``.
+  ``/queryAll`` also reads the recycle bin: records deleted, and Accounts and Contacts merged
+  into another (``user_merge``), which are deleted with ``IsDeleted`` true and their
+  ``MasterRecordId``.
 - ``POST|PATCH /services/data/vXX.X/composite/sobjects``: at most 200 records, ``allOrNone``.
 - Every API call counts against ``api_limit`` (``Sforce-Limit-Info: api-usage=n/m``); past it,
   403 ``REQUEST_LIMIT_EXCEEDED``. Writes record their ``Sforce-Call-Options`` client in
@@ -105,6 +108,11 @@ DERIVED = {
     "OpportunityLineItem": {"TotalPrice": "number"},
     "Contact": {"Name": "string"},
 }
+# Records that can be merged: a merged record is deleted, and names the one it was merged
+# into (the master record), as only ``queryAll`` shows.
+MERGED_FIELDS = {"IsDeleted": "boolean", "MasterRecordId": "reference"}
+for _sobject in ("Account", "Contact"):
+    DERIVED[_sobject] = {**DERIVED.get(_sobject, {}), **MERGED_FIELDS}
 # Parent relationships (Account.Name) and child relationships (OpportunityLineItems).
 PARENTS = {
     ("Opportunity", "Account"): ("AccountId", "Account"),
@@ -195,6 +203,8 @@ class SalesforcePeer(PeerServer):
         self.query_batch_size = query_batch_size
         self.tokens = {}
         self.records = {sobject: {} for sobject in SCHEMA}
+        self.deleted = {sobject: {} for sobject in SCHEMA}
+        """The recycle bin: deleted and merged records, which only ``queryAll`` reads."""
         self.fields = {sobject: dict(fields) for sobject, (_prefix, fields) in SCHEMA.items()}
         self.external_ids = {sobject: set() for sobject in SCHEMA}
         self.stages = {name: (p, closed, won) for name, p, closed, won in STANDARD_STAGES}
@@ -262,6 +272,24 @@ class SalesforcePeer(PeerServer):
     def user_update(self, sobject, id_, values):
         with self.lock:
             self._update(sobject, id_, values)
+
+    def user_merge(self, sobject, master_id, *merged_ids):
+        """A user merges ``merged_ids`` into ``master_id`` (Accounts or Contacts): the
+        records that pointed to a merged one point to the master, and the merged ones are
+        deleted with their ``MasterRecordId``."""
+        with self.lock:
+            master = self._get(sobject, master_id)["Id"]
+            for merged_id in merged_ids:
+                merged = self._get(sobject, merged_id)
+                for name, records in self.records.items():
+                    references = [
+                        field for field, kind in self.fields[name].items() if kind == "reference"
+                    ]
+                    for record in records.values():
+                        for field_name in references:
+                            if record.get(field_name) == merged["Id"]:
+                                record[field_name] = master
+                self._delete(sobject, merged["Id"], master=master)
 
     def record(self, sobject, id_):
         """A record with its derived fields, as the API would show it."""
@@ -341,10 +369,10 @@ class SalesforcePeer(PeerServer):
                 if name == "client":
                     client = value
             self.writes.append((method, request.path, client))
-        if parts[0] == "query" and method == "GET":
+        if parts[0] in ("query", "queryAll") and method == "GET":
             if len(parts) == 2:
                 return 200, self._next_page(parts[1])
-            return 200, self._query(request.param("q") or "")
+            return 200, self._query(request.param("q") or "", deleted=parts[0] == "queryAll")
         if parts[:2] == ["composite", "sobjects"] and method in ("POST", "PATCH"):
             return 200, self._composite(method, request.json() or {})
         if parts[0] == "sobjects" and len(parts) >= 2:
@@ -362,8 +390,7 @@ class SalesforcePeer(PeerServer):
                     self._update(sobject, parts[2], request.json() or {})
                     return 204, None
                 if method == "DELETE":
-                    self._get(sobject, parts[2])
-                    del self.records[sobject][parts[2]]
+                    self._delete(sobject, self._get(sobject, parts[2])["Id"])
                     return 204, None
             if len(parts) == 4 and method == "PATCH":
                 return self._upsert(sobject, parts[2], parts[3], request)
@@ -448,6 +475,12 @@ class SalesforcePeer(PeerServer):
         stamp = _stamp()
         record["LastModifiedDate"] = record["SystemModstamp"] = stamp
         self._notify(sobject, record)
+
+    def _delete(self, sobject, id_, master=None):
+        record = self.records[sobject].pop(id_)
+        if sobject in ("Account", "Contact"):
+            record.update(IsDeleted=True, MasterRecordId=master)
+        self.deleted[sobject][id_] = record
 
     def _upsert(self, sobject, field, value, request):
         if field not in self.external_ids[sobject] and field != "Id":
@@ -547,6 +580,8 @@ class SalesforcePeer(PeerServer):
             derived["Name"] = " ".join(
                 filter(None, (record.get("FirstName"), record.get("LastName")))
             )
+        if "IsDeleted" in DERIVED.get(sobject, {}):
+            derived.setdefault("IsDeleted", False)
         names = fields or ["Id", *self.fields[sobject], *DERIVED.get(sobject, {}), *SYSTEM_FIELDS]
         return {
             "attributes": self._attributes(sobject, record["Id"]),
@@ -558,9 +593,9 @@ class SalesforcePeer(PeerServer):
 
     # SOQL ----------------------------------------------------------------------------------
 
-    def _query(self, text):
+    def _query(self, text, deleted=False):
         query = Soql(text).parse(self)
-        rows = self._select(query)
+        rows = self._select(query, deleted=deleted)
         return self._page(query["from"], rows, query, 0)
 
     def _page(self, sobject, rows, query, start):
@@ -581,13 +616,17 @@ class SalesforcePeer(PeerServer):
             raise SalesforceError(400, "INVALID_QUERY_LOCATOR", "invalid query locator")
         return self._page(*self._cursors.pop(locator))
 
-    def _select(self, query, parent=()):
-        """The rows of ``query``; ``parent`` adds a condition (a subquery's link to its row)."""
+    def _select(self, query, parent=(), deleted=False):
+        """The rows of ``query``; ``parent`` adds a condition (a subquery's link to its row),
+        ``deleted`` the records of the recycle bin (``queryAll``)."""
         sobject = query["from"]
         conditions = [*query["where"], *parent]
+        records = [*self.records[sobject].values()]
+        if deleted:
+            records += self.deleted[sobject].values()
         rows = [
             self._view(sobject, record)
-            for record in self.records[sobject].values()
+            for record in records
             if all(self._holds(sobject, record, condition) for condition in conditions)
         ]
         for name, descending in reversed(query["order"]):

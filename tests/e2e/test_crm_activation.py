@@ -11,90 +11,28 @@ localstripe has no invoices sent by email (``collection_method=send_invoice``, t
 default): the backend charges automatically, so Stripe first refuses the subscription of the
 new customer, who has no card yet; the card is added in Stripe, and the activation retried."""
 
-import pytest
-from hubspot_peer import CLIENT_SECRET, PORTAL_ID, TOKEN, HubSpotPeer
-from stripe_peer import GOOD_CARD, create_plan, set_default_payment_method, stripe_client
-from waiting import wait_until
+from stripe_peer import stripe_client
+from waiting import settled, wait_until
 
-from odoo.addons.saas_connector_base.models.saas_backend import PUBLIC_BASE_URL_PARAM
 from odoo.addons.saas_crm_sync.tests.common import won_hubspot_deal
 
 TIMEOUT = 120
 
 
-@pytest.fixture
-def hubspot(odoo_url, env):
-    """A fake HubSpot whose webhooks are signed for the URL the Odoo server is called at."""
-    env["ir.config_parameter"].set_param(PUBLIC_BASE_URL_PARAM, odoo_url)
-    env.cr.commit()
-    # The server's workers read system parameters from their cache: tell them it changed.
-    env.registry.signal_changes()
-    with HubSpotPeer(retry_delays=(0.5, 1, 2, 4)) as peer:
-        yield peer
-
-
 def test_a_won_deal_becomes_one_stripe_subscription(
-    env, hubspot, stripe_backend, localstripe_url, odoo_url
+    env, hubspot, hubspot_backend, crm_subscribed, localstripe_url
 ):
     client = stripe_client(localstripe_url)
-    plan = create_plan(client, "Pro", 4900, "month")
-    crm = env["saas.backend"].create(
-        {
-            "name": "HubSpot (fake)",
-            "provider": "hubspot",
-            "hubspot_api_base": hubspot.url,
-            "hubspot_portal_id": str(PORTAL_ID),
-            "hubspot_access_token": TOKEN,
-            "hubspot_client_secret": CLIENT_SECRET,
-            "crm_stripe_backend_id": stripe_backend.id,
-            "crm_product_map_ids": [
-                (0, 0, {"crm_product_ref": "PRO", "stripe_price_id": plan.id})
-            ],
-            "crm_collection_method": "charge_automatically",
-            "retry_base_seconds": 1,
-            "retry_cap_seconds": 2,
-        }
-    )
+    crm = hubspot_backend
     crm.action_crm_setup_writeback()
     env.cr.commit()
-    hubspot.subscribe(
-        f"{odoo_url}/saas/webhook/{crm.webhook_token}", "deal.creation", "deal.propertyChange"
-    )
+    hubspot.subscribe(crm.webhook_url, "deal.creation", "deal.propertyChange")
 
     deal_id = won_hubspot_deal(hubspot, stage="contractsent", lines=(("PRO", 3),))
     hubspot.crm_update("deals", deal_id, {"dealstage": "closedwon"})
     assert hubspot.wait_idle()
 
-    def activation_in(state):
-        def check(env):
-            activation = env["saas.crm.activation"].search([("backend_id", "=", crm.id)])
-            return activation if activation.state == state else False
-
-        return check
-
-    activation = wait_until(activation_in("failed"), env, timeout=TIMEOUT)
-    assert activation, env["saas.crm.activation"].search_read([("backend_id", "=", crm.id)])
-    assert "no payment method" in activation.error
-    card = client.v1.payment_methods.create(
-        params={
-            "type": "card",
-            "card": {"number": GOOD_CARD, "exp_month": 12, "exp_year": 2035, "cvc": "123"},
-        }
-    )
-    set_default_payment_method(client, activation.stripe_customer_id, card.id)
-    activation.action_retry()
-    env.cr.commit()
-
-    def subscribed(env):
-        activation = env["saas.crm.activation"].search([("backend_id", "=", crm.id)])
-        return activation if activation.subscription_id else False
-
-    activation = wait_until(subscribed, env, timeout=TIMEOUT)
-    assert activation, (
-        env["saas.crm.activation"].search_read([("backend_id", "=", crm.id)]),
-        env["saas.event"].search([("state", "=", "failed")]).mapped("last_error"),
-    )
-    assert activation.state == "done"
+    activation = crm_subscribed(crm)
     assert activation.deal_external_id == f"deal/{deal_id}"
     subscription = activation.subscription_id
     assert subscription.partner_id == activation.partner_id
@@ -106,11 +44,7 @@ def test_a_won_deal_becomes_one_stripe_subscription(
     hubspot.crm_update("deals", deal_id, {"amount": "700"})
     assert hubspot.wait_idle()
 
-    def settled(env):
-        events = env["saas.event"].search([("backend_id", "=", crm.id)])
-        return all(event.state not in ("received", "queued") for event in events) and events
-
-    events = wait_until(settled, env, timeout=TIMEOUT)
+    events = wait_until(settled(crm), env, timeout=TIMEOUT)
     assert events and set(events.mapped("state")) == {"done"}, events.mapped("last_error")
     assert env["saas.crm.activation"].search_count([("backend_id", "=", crm.id)]) == 1
 
@@ -139,10 +73,6 @@ def test_a_won_deal_becomes_one_stripe_subscription(
 
 
 def _written_back_then_quantity_changed(env, hubspot, client, activation, deal_id):
-    def settled(env):
-        events = env["saas.event"].search([("backend_id", "=", activation.backend_id.id)])
-        return all(event.state not in ("received", "queued") for event in events) and events
-
     # The status written back to the deal; HubSpot sends its changes back as events of our
     # app, which read nothing and change nothing.
     def written_back(env):
@@ -156,7 +86,7 @@ def _written_back_then_quantity_changed(env, hubspot, client, activation, deal_i
     assert properties["odoo_currency"] == "USD"
     assert properties["odoo_partner_id"] == str(activation.partner_id.id)
     assert hubspot.wait_idle()
-    events = wait_until(settled, env, timeout=TIMEOUT)
+    events = wait_until(settled(activation.backend_id), env, timeout=TIMEOUT)
     own = events.filtered(lambda event: "Odoo's own write" in (event.note or ""))
     assert own, events.mapped("note")
     assert set(events.mapped("state")) == {"done"}, events.mapped("last_error")

@@ -686,6 +686,24 @@ def test_salesforce_crud_and_the_opportunity_query(salesforce):
     assert {client for _m, _p, client in salesforce.writes} == {"odoo-saas"}
 
 
+def test_salesforce_merged_records_are_deleted_naming_their_master(salesforce):
+    token = sf_token(salesforce)["access_token"]
+    master = salesforce.user_create("Account", {"Name": "Acme"})
+    merged = salesforce.user_create("Account", {"Name": "ACME Inc."})
+    contact = salesforce.user_create("Contact", {"LastName": "Lovelace", "AccountId": merged})
+    salesforce.user_merge("Account", master, merged)
+
+    assert sf(salesforce, "GET", f"/sobjects/Account/{merged}", token).status_code == 404
+    assert salesforce.record("Contact", contact)["AccountId"] == master
+    soql = f"SELECT Id, IsDeleted FROM Account WHERE MasterRecordId = '{master}'"
+    live = sf(salesforce, "GET", "/query", token, params={"q": soql}).json()
+    assert live["records"] == []
+    everything = sf(salesforce, "GET", "/queryAll", token, params={"q": soql}).json()
+    assert [(r["Id"], r["IsDeleted"]) for r in everything["records"]] == [(merged, True)]
+    kept = sf(salesforce, "GET", f"/sobjects/Account/{master}", token).json()
+    assert (kept["IsDeleted"], kept["MasterRecordId"]) == (False, None)
+
+
 def test_salesforce_won_is_the_stage_flag_not_its_name(salesforce):
     salesforce.add_stage("Signed", 100, True, True)
     signed = salesforce.user_create(

@@ -16,3 +16,14 @@ def wait_until(check, env, timeout=120, interval=0.5):
         if result or time.monotonic() > deadline:
             return result
         time.sleep(interval)
+
+
+def settled(backend):
+    """A check for :func:`wait_until`: the events of ``backend`` once none of them waits to
+    be processed any more."""
+
+    def check(env):
+        events = env["saas.event"].search([("backend_id", "=", backend.id)])
+        return all(event.state not in ("received", "queued") for event in events) and events
+
+    return check

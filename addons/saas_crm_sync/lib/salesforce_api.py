@@ -72,9 +72,11 @@ class SalesforceApi:
                 )
         return refused
 
-    def query(self, soql):
-        """Every record ``soql`` selects, following ``nextRecordsUrl``."""
-        answer = self._get(f"/services/data/{self.api_version}/query", {"q": soql})
+    def query(self, soql, deleted=False):
+        """Every record ``soql`` selects, following ``nextRecordsUrl``; with ``deleted``, the
+        records of the recycle bin too (``queryAll``)."""
+        resource = "queryAll" if deleted else "query"
+        answer = self._get(f"/services/data/{self.api_version}/{resource}", {"q": soql})
         records = list(answer.get("records", ()))
         while not answer.get("done", True) and answer.get("nextRecordsUrl"):
             answer = self._get(answer["nextRecordsUrl"])
@@ -95,6 +97,22 @@ class SalesforceApi:
         if not records:
             raise CrmPermanentError(f"Salesforce has no account {account_id}.", 404)
         return records[0]
+
+    def merged_into(self, sobject, record_ids):
+        """``{record id: [ids of the records merged into it]}`` of ``record_ids`` (Accounts
+        or Contacts). Salesforce deletes a merged record and keeps the record it was merged
+        into as its ``MasterRecordId``, which only ``queryAll`` reads."""
+        if not record_ids:
+            return {}
+        ids = ", ".join(f"'{_checked(record_id)}'" for record_id in record_ids)
+        records = self.query(
+            f"SELECT Id, MasterRecordId FROM {sobject} WHERE MasterRecordId IN ({ids})",
+            deleted=True,
+        )
+        merged = {}
+        for record in records:
+            merged.setdefault(record["MasterRecordId"], []).append(record["Id"])
+        return merged
 
     def contacts(self, contact_ids):
         """``{contact id: fields}`` of the contacts ``contact_ids``."""

@@ -2,6 +2,7 @@ from . import saas_backend
 from . import saas_crm_product_map
 from . import saas_crm_field_owner
 from . import saas_crm_activation
+from . import res_partner
 from . import saas_binding
 from . import saas_subscription
 from . import saas_subscription_item
@@ -10,3 +11,4 @@ from . import account_partial_reconcile
 from . import hubspot_deal_handler
 from . import salesforce_opportunity_handler
 from . import stripe_customer_handler
+from . import hubspot_merge_handler

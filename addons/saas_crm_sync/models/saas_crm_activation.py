@@ -479,6 +479,25 @@ class SaasCrmActivation(models.Model):
         self.write({"state": "failed", "error": message})
         self.backend_id._notify_failure()
 
+    @api.model
+    def _of_stripe_customer(self, stripe_backend, customer):
+        """The activation that created ``customer`` (a normalized Stripe customer of
+        ``stripe_backend``), named by the metadata it gave the customer. Metadata can be
+        edited in Stripe: it counts only where the activation agrees — same Stripe account,
+        same CRM backend, and no other customer of its own."""
+        metadata = customer.metadata or {}
+        activation_id = str(metadata.get("odoo_activation") or "")
+        if not activation_id.isdigit():
+            return self.browse()
+        activation = self.sudo().browse(int(activation_id)).exists()
+        if (
+            activation.stripe_backend_id != stripe_backend
+            or str(activation.backend_id.id) != metadata.get("crm_backend")
+            or activation.stripe_customer_id not in (False, customer.id)
+        ):
+            return self.browse()
+        return activation
+
     def _stripe_metadata(self):
         return {
             "crm": self.backend_id.provider,
@@ -506,7 +525,8 @@ class SaasCrmActivation(models.Model):
             idempotency_key=self._idempotency_key("customer"),
         )
         self.write({"stripe_customer_id": customer["id"], "state": "customer", "error": False})
-        # The customer's own webhook then updates this partner instead of creating another.
+        # The customer's own webhook updates this partner instead of creating another: after
+        # this commit it finds the binding, before it the activation named in the metadata.
         self.env["saas.binding"].bind(self.stripe_backend_id, partner, customer["id"])
         return self.env._("Stripe customer %s created.", customer["id"])
 

@@ -61,5 +61,20 @@ class SaasSalesforceOpportunityHandler(models.AbstractModel):
             )
             for contact_id, record in api.contacts(list(deal.contacts)).items()
         ]
+        self._follow_merges(backend, api, deal)
         activation = self.env["saas.crm.activation"]._activate(backend, deal, company, contacts)
         return [activation, activation.partner_id]
+
+    def _follow_merges(self, backend, api, deal):
+        """Salesforce sends nothing when accounts or contacts are merged: the merged records
+        are deleted, naming the one they were merged into. The won opportunity's account and
+        contacts are asked for records merged into them, whose partners become theirs."""
+        partners = self.env["res.partner"]
+        for sobject, ids in (
+            ("Account", [deal.company] if deal.company else []),
+            ("Contact", list(deal.contacts)),
+        ):
+            for master, merged in api.merged_into(sobject, ids).items():
+                partners._crm_merge(
+                    backend, f"{sobject}/{master}", [f"{sobject}/{id_}" for id_ in merged]
+                )

@@ -5,12 +5,21 @@ from .saas_crm_field_owner import PARTNER_FIELD_KEYS
 
 
 class SaasStripeCustomerHandler(models.AbstractModel):
-    """A Stripe customer's change of a partner that a CRM shares is applied only where
-    Stripe owns the field on that CRM's backend (billing email and address, tax ids, by
-    default). Where the CRM or Odoo owns it (the company name, by default) the partner keeps
-    its value and the conflict is noted on it: never the last writer wins."""
+    """A Stripe customer an activation created is its deal's partner, whichever of the
+    customer's webhook and the activation's commit comes first.
+
+    A Stripe customer's change of a partner that a CRM shares is applied only where Stripe
+    owns the field on that CRM's backend (billing email and address, tax ids, by default).
+    Where the CRM or Odoo owns it (the company name, by default) the partner keeps its value
+    and the conflict is noted on it: never the last writer wins."""
 
     _inherit = "saas.stripe.customer.handler"
+
+    def _partner_created_for(self, backend, customer):
+        partner = super()._partner_created_for(backend, customer)
+        if partner:
+            return partner
+        return self.env["saas.crm.activation"]._of_stripe_customer(backend, customer).partner_id
 
     def _partner_changes(self, backend, partner, changes):
         changes = super()._partner_changes(backend, partner, changes)

@@ -153,3 +153,72 @@ def won_hubspot_deal(peer, stage="closedwon", pipeline="default", lines=(("PRO",
         ],
     )
     return deal["id"]
+
+
+def salesforce_opportunity(peer, stage, account=None):
+    """An opportunity in ``stage`` for 3 of product PRO, of ``account`` (a new account Globex
+    with one contact, Hank Scorpio, by default), made by a user in the fake Salesforce.
+    Returns its id."""
+    if account is None:
+        account = peer.user_create("Account", {"Name": "Globex", "Website": "globex.example"})
+        contact = peer.user_create(
+            "Contact",
+            {
+                "AccountId": account,
+                "FirstName": "Hank",
+                "LastName": "Scorpio",
+                "Email": "hank@globex.example",
+            },
+        )
+    else:
+        contact = None
+    product = peer.user_create("Product2", {"Name": "Pro", "ProductCode": "PRO", "IsActive": True})
+    opportunity = peer.user_create(
+        "Opportunity",
+        {
+            "Name": "Globex Pro",
+            "StageName": stage,
+            "CloseDate": "2026-12-01",
+            "AccountId": account,
+        },
+    )
+    peer.user_create(
+        "OpportunityLineItem",
+        {
+            "OpportunityId": opportunity,
+            "Product2Id": product,
+            "ProductCode": "PRO",
+            "Quantity": 3,
+            "UnitPrice": 49,
+        },
+    )
+    if contact:
+        peer.user_create(
+            "OpportunityContactRole", {"OpportunityId": opportunity, "ContactId": contact}
+        )
+    return opportunity
+
+
+def outbound_message(opportunity, notification_id, **fields):
+    """An outbound message of ``opportunity`` shaped like the recorded one
+    (fixtures/salesforce-outbound-message-opportunity.xml), which is of a real opportunity
+    that is not won: a won one is derived here by its fields."""
+    values = "".join(
+        f"<sf:{name}>{value}</sf:{name}>" for name, value in {"Id": opportunity, **fields}.items()
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope '
+        'xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body>'
+        '<notifications xmlns="http://soap.sforce.com/2005/09/outbound">'
+        f"<OrganizationId>{salesforce_peer.ORGANIZATION_ID}</OrganizationId>"
+        '<ActionId>04k7F0000008V3hQAE</ActionId><SessionId xsi:nil="true"/>'
+        f"<Notification><Id>{notification_id}</Id>"
+        '<sObject xsi:type="sf:Opportunity" xmlns:sf="urn:sobject.enterprise.soap.sforce.com">'
+        f"{values}</sObject></Notification></notifications></soapenv:Body></soapenv:Envelope>"
+    ).encode()
+
+
+def deliver_salesforce(env, backend, body):
+    """An outbound message stored as the webhook route does; they are not signed."""
+    return store_delivery(env, backend, body, {"Content-Type": "text/xml"}, [])

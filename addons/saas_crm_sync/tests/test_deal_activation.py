@@ -6,7 +6,7 @@ activation's jobs, proven end to end against localstripe (tests/e2e/test_crm_act
 import json
 
 from odoo.addons.queue_job.job import Job
-from odoo.addons.saas_connector_base.tests.common import run_jobs, store_delivery
+from odoo.addons.saas_connector_base.tests.common import run_jobs
 from odoo.tests import TransactionCase, tagged
 
 from .common import (
@@ -15,8 +15,10 @@ from .common import (
     create_hubspot_backend,
     create_salesforce_backend,
     deliver_hubspot,
+    deliver_salesforce,
     hubspot_event,
-    salesforce_peer,
+    outbound_message,
+    salesforce_opportunity,
     start_hubspot,
     start_salesforce,
     won_hubspot_deal,
@@ -226,67 +228,13 @@ class TestSalesforceOpportunityActivation(TransactionCase):
         cls.backend = create_salesforce_backend(cls.env, cls.peer)
 
     def opportunity(self, stage):
-        peer = self.peer
-        account = peer.user_create("Account", {"Name": "Globex", "Website": "globex.example"})
-        contact = peer.user_create(
-            "Contact",
-            {
-                "AccountId": account,
-                "FirstName": "Hank",
-                "LastName": "Scorpio",
-                "Email": "hank@globex.example",
-            },
-        )
-        product = peer.user_create(
-            "Product2", {"Name": "Pro", "ProductCode": "PRO", "IsActive": True}
-        )
-        opportunity = peer.user_create(
-            "Opportunity",
-            {
-                "Name": "Globex Pro",
-                "StageName": stage,
-                "CloseDate": "2026-12-01",
-                "AccountId": account,
-            },
-        )
-        peer.user_create(
-            "OpportunityLineItem",
-            {
-                "OpportunityId": opportunity,
-                "Product2Id": product,
-                "ProductCode": "PRO",
-                "Quantity": 3,
-                "UnitPrice": 49,
-            },
-        )
-        peer.user_create(
-            "OpportunityContactRole", {"OpportunityId": opportunity, "ContactId": contact}
-        )
-        return opportunity
+        return salesforce_opportunity(self.peer, stage)
 
     def message(self, opportunity, notification_id, **fields):
-        """An outbound message of ``opportunity`` shaped like the recorded one
-        (fixtures/salesforce-outbound-message-opportunity.xml), which is of a real opportunity
-        that is not won: a won one is derived here by its fields."""
-        values = "".join(
-            f"<sf:{name}>{value}</sf:{name}>"
-            for name, value in {"Id": opportunity, **fields}.items()
-        )
-        return (
-            '<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope '
-            'xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" '
-            'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body>'
-            '<notifications xmlns="http://soap.sforce.com/2005/09/outbound">'
-            f"<OrganizationId>{salesforce_peer.ORGANIZATION_ID}</OrganizationId>"
-            '<ActionId>04k7F0000008V3hQAE</ActionId><SessionId xsi:nil="true"/>'
-            f"<Notification><Id>{notification_id}</Id>"
-            '<sObject xsi:type="sf:Opportunity" xmlns:sf="urn:sobject.enterprise.soap.sforce.com">'
-            f"{values}</sObject></Notification></notifications></soapenv:Body></soapenv:Envelope>"
-        ).encode()
+        return outbound_message(opportunity, notification_id, **fields)
 
     def deliver(self, body):
-        # Outbound messages are not signed: no secret to verify with.
-        return store_delivery(self.env, self.backend, body, {"Content-Type": "text/xml"}, [])
+        return deliver_salesforce(self.env, self.backend, body)
 
     def activations(self):
         return self.env["saas.crm.activation"].search([("backend_id", "=", self.backend.id)])

@@ -37,6 +37,8 @@ class SaasStripeCustomerHandler(models.AbstractModel):
         customer = backend._stripe_object(event)
         bindings = self.env["saas.binding"]
         partner = bindings.lookup(backend, "res.partner", customer.id)
+        if not partner:
+            partner = self._partner_created_for(backend, customer)
         if not partner and backend.stripe_match_partner_by_email and customer.email:
             partner = self._partner_by_email(backend, customer.email)
         if not partner:
@@ -122,6 +124,13 @@ class SaasStripeCustomerHandler(models.AbstractModel):
         another system overrides it to keep those that system owns, so that the fields of a
         partner are never decided by whichever system wrote last."""
         return changes
+
+    def _partner_created_for(self, backend, customer):
+        """The partner Odoo itself created ``customer`` for, known by what Odoo put in the
+        customer (its metadata); empty here. A module that creates Stripe customers overrides
+        it: the customer's own event may be handled before the call that created it has
+        committed its binding, and would otherwise make a second partner of it."""
+        return self.env["res.partner"]
 
     def _complete_stand_in_later(self, backend, customer_id):
         """A stand-in partner is filled in by its customer's event; if that event was lost,
