@@ -69,40 +69,40 @@ grep -q "queue job runner ready for db $DB" "$LOG" && runner="alive" || runner="
 # localstripe runs next to the Odoo server and is stopped with it (stop.sh). It keeps its state
 # in a file of this database's, so that after `make stop` it is still the Stripe account whose
 # book Odoo holds. A database created afresh starts with an empty one.
+# start_peer NAME PIDFILE LOG URL TRIES COMMAND...: start a fake peer in the background unless
+# it runs already, and wait (TRIES half-seconds) until URL answers (any HTTP status: the
+# peers ask for credentials).
+start_peer() {
+    local name=$1 pidfile=$2 log=$3 url=$4 tries=$5
+    shift 5
+    if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+        say "$name is already running (pid $(cat "$pidfile"))"
+    else
+        nohup "$@" </dev/null >"$log" 2>&1 &
+        echo $! >"$pidfile"
+        for _ in $(seq "$tries"); do
+            curl -sS -o /dev/null "$url" 2>/dev/null && break
+            kill -0 "$(cat "$pidfile")" 2>/dev/null || { tail -n 20 "$log"; exit 1; }
+            sleep 0.5
+        done
+    fi
+    curl -sS -o /dev/null "$url" || { say "$name does not answer at $url; see $log"; exit 1; }
+}
+
 LS_URL=http://127.0.0.1:$LOCALSTRIPE_PORT
-if [ -f "$LS_PIDFILE" ] && kill -0 "$(cat "$LS_PIDFILE")" 2>/dev/null; then
-    say "localstripe is already running (pid $(cat "$LS_PIDFILE"))"
-else
-    [ -x "$LOCALSTRIPE_PYTHON" ] || { say "localstripe not found in $ROOT/.venv-localstripe: run make setup"; exit 1; }
-    LOCALSTRIPE_STORE=$LS_STORE nohup "$LOCALSTRIPE_PYTHON" "$ROOT/scripts/localstripe_server.py" \
-        --port "$LOCALSTRIPE_PORT" </dev/null >"$LS_LOG" 2>&1 &
-    echo $! >"$LS_PIDFILE"
-    # Usually up in a couple of seconds, but its imports alone can take half a minute on a
-    # busy machine.
-    for _ in $(seq 120); do
-        curl -fsS -o /dev/null -u sk_test_demo: "$LS_URL/v1/customers" 2>/dev/null && break
-        kill -0 "$(cat "$LS_PIDFILE")" 2>/dev/null || { tail -n 20 "$LS_LOG"; exit 1; }
-        sleep 0.5
-    done
-fi
-curl -fsS -o /dev/null -u sk_test_demo: "$LS_URL/v1/customers" \
-    || { say "localstripe does not answer on port $LOCALSTRIPE_PORT; see $LS_LOG"; exit 1; }
+[ -x "$LOCALSTRIPE_PYTHON" ] || { say "localstripe not found in $ROOT/.venv-localstripe: run make setup"; exit 1; }
+# Usually up in a couple of seconds, but its imports alone can take half a minute on a busy
+# machine.
+LOCALSTRIPE_STORE=$LS_STORE start_peer localstripe "$LS_PIDFILE" "$LS_LOG" \
+    "$LS_URL/v1/customers" 120 \
+    "$LOCALSTRIPE_PYTHON" "$ROOT/scripts/localstripe_server.py" --port "$LOCALSTRIPE_PORT"
 
 # The fake HubSpot of the end-to-end tests, its records kept in a file of this database's
 # like localstripe's, and stopped with it.
 HS_URL=http://127.0.0.1:$HUBSPOT_PORT
-if [ -f "$HS_PIDFILE" ] && kill -0 "$(cat "$HS_PIDFILE")" 2>/dev/null; then
-    say "the fake HubSpot is already running (pid $(cat "$HS_PIDFILE"))"
-else
-    HUBSPOT_STORE=$HS_STORE nohup "$VENV/bin/python" "$ROOT/scripts/hubspot_server.py" \
-        --port "$HUBSPOT_PORT" </dev/null >"$HS_LOG" 2>&1 &
-    echo $! >"$HS_PIDFILE"
-    for _ in $(seq 40); do
-        curl -fsS -o /dev/null "$HS_URL/crm/v3/pipelines/deals" 2>/dev/null && break
-        kill -0 "$(cat "$HS_PIDFILE")" 2>/dev/null || { tail -n 20 "$HS_LOG"; exit 1; }
-        sleep 0.5
-    done
-fi
+HUBSPOT_STORE=$HS_STORE start_peer "the fake HubSpot" "$HS_PIDFILE" "$HS_LOG" \
+    "$HS_URL/crm/v3/pipelines/deals" 40 \
+    "$VENV/bin/python" "$ROOT/scripts/hubspot_server.py" --port "$HUBSPOT_PORT"
 
 # Creates the backend and plays the book only if the backend never received an event, so a
 # second run just prints the summary. Then the same for the deals won in HubSpot.

@@ -77,10 +77,8 @@ class DemoHubSpot(HubSpotPeer):
         state = {name: getattr(self, name) for name in STATE}
         state["ids"] = {kind: next(counter) for kind, counter in self._ids.items()}
         state["event_ids"] = {key: next(counter) for key, counter in self._event_ids.items()}
-        self._ids = {kind: itertools.count(value) for kind, value in state["ids"].items()}
-        self._event_ids = {
-            key: itertools.count(value) for key, value in state["event_ids"].items()
-        }
+        # Reading a counter advances it: it is set back to the value saved.
+        self._restore_counters(state)
         with open(f"{STORE}.tmp", "wb") as file:
             pickle.dump(state, file, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(f"{STORE}.tmp", STORE)
@@ -93,6 +91,10 @@ class DemoHubSpot(HubSpotPeer):
             return
         for name in STATE:
             setattr(self, name, state[name])
+        self._restore_counters(state)
+
+    def _restore_counters(self, state):
+        """The id counters, each going on from its value in ``state``."""
         self._ids = {kind: itertools.count(value) for kind, value in state["ids"].items()}
         self._event_ids = {
             key: itertools.count(value) for key, value in state["event_ids"].items()
