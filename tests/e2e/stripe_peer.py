@@ -103,3 +103,10 @@ def deliver(webhook_url, payload, secret):
         },
         timeout=30,
     )
+
+
+def activated_for(customer, crm, deal_id):
+    """Whether the localstripe ``customer`` was made by the activation of ``deal_id`` on the
+    CRM backend ``crm`` (the metadata activations give their customers)."""
+    metadata = customer.to_dict().get("metadata") or {}
+    return metadata.get("crm_backend") == str(crm.id) and metadata.get("crm_deal_id") == deal_id
