@@ -3,8 +3,10 @@ outbound messages a record-triggered Flow sends (no public package emulates Sale
 the CRM facts).
 
 - ``POST /services/oauth2/token``: OAuth 2.0 client credentials (``client_id``,
-  ``client_secret``); a token lives ``token_lifetime`` seconds (``expire_tokens()`` ends every
-  token now), after which the API answers 401 ``INVALID_SESSION_ID``.
+  ``client_secret``) or JWT bearer (an RS256 assertion for a user ``pre_authorize``d with the
+  public key of the certificate uploaded to the connected app); a token lives
+  ``token_lifetime`` seconds (``expire_tokens()`` ends every token now), after which the API
+  answers 401 ``INVALID_SESSION_ID``.
 - ``/services/data/vXX.X/sobjects/{type}[/{id}]``: create, read (``fields``), ``PATCH``,
   ``DELETE``; ``PATCH …/sobjects/{type}/{external id field}/{value}``: upsert (201 created,
   200 updated, 300 several matches, 404 with ``updateOnly=true`` and no match).
@@ -31,7 +33,10 @@ Opportunity stages carry the won/closed flags (``add_stage``): ``IsWon`` and ``I
 derived from ``StageName``, never written.
 """
 
+import base64
+import binascii
 import itertools
+import json
 import re
 import secrets
 import time
@@ -42,6 +47,9 @@ from urllib.parse import parse_qs
 from xml.sax.saxutils import escape
 
 from crm_peer_server import Batcher, Emitter, PeerServer, Response, json_response
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
 
 API_VERSION = "v62.0"
 CLIENT_ID = "3MVG9peer.client.id"
@@ -53,6 +61,8 @@ RETRY_DELAYS = (0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 6.4, 12.8, 25.6)
 """Salesforce retries an outbound message for 24 h, intervals growing up to 2 h: the same
 curve, in seconds."""
 
+JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+JWT_AUDIENCES = ("https://login.salesforce.com", "https://test.salesforce.com")
 OUTBOUND_NS = "http://soap.sforce.com/2005/09/outbound"
 
 # The schema of the peer's org: key prefix, fields (name -> kind), and what is derived.
@@ -202,6 +212,8 @@ class SalesforcePeer(PeerServer):
         self.api_usage = 0
         self.query_batch_size = query_batch_size
         self.tokens = {}
+        self.certificates = {}
+        """username -> the public key the JWT bearer assertions of that user must verify with."""
         self.records = {sobject: {} for sobject in SCHEMA}
         self.deleted = {sobject: {} for sobject in SCHEMA}
         """The recycle bin: deleted and merged records, which only ``queryAll`` reads."""
@@ -238,6 +250,12 @@ class SalesforcePeer(PeerServer):
     def add_stage(self, name, probability, closed, won):
         with self.lock:
             self.stages[name] = (probability, closed, won)
+
+    def pre_authorize(self, username, public_key):
+        """The admin uploads the certificate of ``public_key`` to the connected app and
+        pre-authorizes ``username`` for the JWT bearer flow."""
+        with self.lock:
+            self.certificates[username] = public_key
 
     def expire_tokens(self):
         with self.lock:
@@ -318,22 +336,20 @@ class SalesforcePeer(PeerServer):
         return json_response(status, payload, headers)
 
     def _token(self, request):
-        form = parse_qs(request.body.decode())
-        grant = (form.get("grant_type") or [""])[0]
-        if grant != "client_credentials":
-            return json_response(
-                400,
-                {
-                    "error": "unsupported_grant_type",
-                    "error_description": "grant type not supported",
-                },
+        form = {key: values[0] for key, values in parse_qs(request.body.decode()).items()}
+        grant = form.get("grant_type", "")
+        if grant == JWT_GRANT:
+            refusal = self._jwt_refusal(form.get("assertion", ""))
+        elif grant == "client_credentials":
+            known = (form.get("client_id"), form.get("client_secret")) == (
+                self.client_id,
+                self.client_secret,
             )
-        if (form.get("client_id") or [""])[0] != self.client_id or (
-            form.get("client_secret") or [""]
-        )[0] != self.client_secret:
-            return json_response(
-                400, {"error": "invalid_client", "error_description": "invalid client credentials"}
-            )
+            refusal = None if known else ("invalid_client", "invalid client credentials")
+        else:
+            refusal = ("unsupported_grant_type", "grant type not supported")
+        if refusal:
+            return json_response(400, {"error": refusal[0], "error_description": refusal[1]})
         token = f"{self.organization_id[:15]}!{secrets.token_urlsafe(40)}"
         self.tokens[token] = time.monotonic() + self.token_lifetime
         issued = str(int(time.time() * 1000))
@@ -349,6 +365,36 @@ class SalesforcePeer(PeerServer):
                 "issued_at": issued,
             },
         )
+
+    def _jwt_refusal(self, assertion):  # noqa: PLR0911 (one answer per check Salesforce makes)
+        """``(error, description)`` as Salesforce words why it refuses a JWT bearer assertion,
+        or ``None`` when it is good."""
+        try:
+            header, claims, signature = (
+                _unb64(part) for part in assertion.encode().split(b".", 2)
+            )
+            header, claims = json.loads(header), json.loads(claims)
+        except (ValueError, binascii.Error):
+            return ("invalid_grant", "invalid assertion")
+        if header.get("alg") != "RS256":
+            return ("invalid_grant", "invalid assertion")
+        if claims.get("iss") != self.client_id:
+            return ("invalid_client_id", "client identifier invalid")
+        if claims.get("aud") not in JWT_AUDIENCES:
+            return ("invalid_grant", "audience is invalid")
+        if not isinstance(claims.get("exp"), int) or not (
+            time.time() < claims["exp"] <= time.time() + 300
+        ):
+            return ("invalid_grant", "expired authorization code")
+        public_key = self.certificates.get(claims.get("sub"))
+        if public_key is None:
+            return ("invalid_grant", "user hasn't approved this consumer")
+        signing_input = assertion.rsplit(".", 1)[0].encode()
+        try:
+            public_key.verify(signature, signing_input, padding.PKCS1v15(), hashes.SHA256())
+        except InvalidSignature:
+            return ("invalid_grant", "invalid assertion")
+        return None
 
     def _authenticate(self, request):
         header = request.headers.get("authorization", "")
@@ -990,3 +1036,7 @@ class Soql:
         if kind == "word" and value.upper() == "NULL":
             return None
         raise SoqlError(f"unexpected literal {value}")
+
+
+def _unb64(part):
+    return base64.urlsafe_b64decode(part + b"=" * (-len(part) % 4))

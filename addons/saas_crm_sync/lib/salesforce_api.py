@@ -1,6 +1,6 @@
-"""Salesforce's REST API as the connector reads it: OAuth 2.0 client credentials on the org's
-My Domain, SOQL queries (paged), an opportunity whole as the canonical ``Deal``, an account and
-contacts."""
+"""Salesforce's REST API as the connector reads it: OAuth 2.0 client credentials (or the JWT
+bearer flow) on the org's My Domain, SOQL queries (paged), an opportunity whole as the
+canonical ``Deal``, an account and contacts."""
 
 import requests
 
@@ -12,12 +12,14 @@ DEFAULT_API_VERSION = "v62.0"
 
 class SalesforceApi:
     """One org reached through its My Domain URL with a connected app's client credentials
-    (the app's run-as user is the integration user)."""
+    (the app's run-as user is the integration user), or with ``jwt`` (a
+    ``salesforce_jwt.JwtBearer``: the token is issued for its user) instead of the secret."""
 
-    def __init__(self, my_domain_url, client_id, client_secret, api_version=None):
+    def __init__(self, my_domain_url, client_id, client_secret=None, api_version=None, jwt=None):
         self.my_domain_url = my_domain_url.rstrip("/")
         self.client_id = client_id
         self.client_secret = client_secret
+        self.jwt = jwt
         self.api_version = api_version or DEFAULT_API_VERSION
         self.session = requests.Session()
         self.instance_url = None
@@ -28,14 +30,19 @@ class SalesforceApi:
             "Salesforce",
             "POST",
             f"{self.my_domain_url}/services/oauth2/token",
-            data={
-                "grant_type": "client_credentials",
-                "client_id": self.client_id,
-                "client_secret": self.client_secret,
-            },
+            data=self._token_form(),
         ).json()
         self.session.headers["Authorization"] = f"Bearer {answer['access_token']}"
         self.instance_url = (answer.get("instance_url") or self.my_domain_url).rstrip("/")
+
+    def _token_form(self):
+        if self.jwt is not None:
+            return self.jwt.token_form(self.client_id)
+        return {
+            "grant_type": "client_credentials",
+            "client_id": self.client_id,
+            "client_secret": self.client_secret,
+        }
 
     def _call(self, method, path, **kwargs):
         if self.instance_url is None:

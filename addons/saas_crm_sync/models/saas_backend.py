@@ -13,6 +13,7 @@ from ..lib import hubspot_events, hubspot_signature, salesforce_outbound, writeb
 from ..lib.crm_http import CrmPermanentError, CrmTransientError
 from ..lib.hubspot_api import DEFAULT_API_BASE, HubSpotApi
 from ..lib.salesforce_api import DEFAULT_API_VERSION, SalesforceApi
+from ..lib.salesforce_jwt import AUDIENCES, JwtBearer, PrivateKeyError, load_private_key
 from .saas_crm_field_owner import CONFLICT_SUBTYPE, DEFAULT_OWNERS
 
 CRM_PROVIDERS = ("hubspot", "salesforce")
@@ -133,7 +134,17 @@ class SaasBackend(models.Model):
     )
     salesforce_client_id = fields.Char(
         string="Consumer Key",
-        help="Client id of the connected app with the client credentials flow enabled.",
+        help="Client id of the connected app with the client credentials flow (or JWT bearer "
+        "flow) enabled.",
+    )
+    salesforce_auth_flow = fields.Selection(
+        [("client_credentials", "Client Credentials"), ("jwt_bearer", "JWT Bearer")],
+        string="OAuth Flow",
+        default="client_credentials",
+        help="Client Credentials: the connected app's secret, tokens for its run-as user. "
+        "JWT Bearer: a private key whose certificate is uploaded to the connected app, tokens "
+        "for the Integration Username (pre-authorized in the app's policies); a live backend "
+        "asks login.salesforce.com's audience, a test one a sandbox's.",
     )
     salesforce_client_secret = fields.Char(
         string="Consumer Secret",
@@ -142,6 +153,19 @@ class SaasBackend(models.Model):
         groups="saas_connector_base.group_saas_manager",
         secret_input=True,
         help="Write-only: the connected app's client secret.",
+    )
+    salesforce_username = fields.Char(
+        string="Integration Username",
+        help="JWT bearer: the login (user@example.com) of the user the tokens are issued for.",
+    )
+    salesforce_private_key = fields.Text(
+        string="Private Key",
+        compute="_compute_crm_api_secret",
+        inverse="_inverse_salesforce_private_key",
+        groups="saas_connector_base.group_saas_manager",
+        secret_input=True,
+        help="Write-only, JWT bearer: the unencrypted PEM RSA private key of the certificate "
+        "uploaded to the connected app.",
     )
     salesforce_organization_id = fields.Char(
         string="Organization ID",
@@ -228,6 +252,7 @@ class SaasBackend(models.Model):
             masked = backend._crm_api_secret().masked if backend.id else False
             backend.hubspot_access_token = masked
             backend.salesforce_client_secret = masked
+            backend.salesforce_private_key = masked
 
     def _store_crm_api_secret(self, field_name):
         for backend in self:
@@ -241,6 +266,16 @@ class SaasBackend(models.Model):
 
     def _inverse_salesforce_client_secret(self):
         self._store_crm_api_secret("salesforce_client_secret")
+
+    def _inverse_salesforce_private_key(self):
+        for backend in self:
+            value = backend.salesforce_private_key
+            if value and value != backend._crm_api_secret().masked:
+                try:
+                    load_private_key(value)
+                except PrivateKeyError as error:
+                    raise UserError(str(error)) from None
+        self._store_crm_api_secret("salesforce_private_key")
 
     def _compute_crm_api_secret_status(self):
         for backend in self:
@@ -483,11 +518,23 @@ class SaasBackend(models.Model):
             raise UserError(
                 self.env._("Set the My Domain URL and consumer key of %s first.", self.name)
             )
+        if self.salesforce_auth_flow != "jwt_bearer":
+            return SalesforceApi(
+                self.salesforce_my_domain_url,
+                self.salesforce_client_id,
+                secrets_[0],
+                api_version=self.salesforce_api_version,
+            )
+        if not self.salesforce_username:
+            raise UserError(
+                self.env._("Set the integration username of %s first (JWT bearer).", self.name)
+            )
+        jwt = JwtBearer(self.salesforce_username, secrets_[0], AUDIENCES[self.environment])
         return SalesforceApi(
             self.salesforce_my_domain_url,
             self.salesforce_client_id,
-            secrets_[0],
             api_version=self.salesforce_api_version,
+            jwt=jwt,
         )
 
 
