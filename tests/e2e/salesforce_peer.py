@@ -29,6 +29,9 @@ most 100 notifications — with the records' *latest* values at each attempt, un
 carries ``<Ack>true</Ack>``. ``user_create``/``user_update`` change records as a user
 would, without an API call.
 
+The org is multi-currency (``CurrencyIsoCode`` on Account and Opportunity) unless made with
+``multi_currency=False``; ``Organization`` has its ``DefaultCurrencyIsoCode`` either way.
+
 Opportunity stages carry the won/closed flags (``add_stage``): ``IsWon`` and ``IsClosed`` are
 derived from ``StageName``, never written.
 """
@@ -105,7 +108,10 @@ SCHEMA = {
         "00K",
         {"OpportunityId": "reference", "ContactId": "reference", "Role": "string"},
     ),
+    "Organization": ("00D", {"Name": "string", "DefaultCurrencyIsoCode": "string"}),
 }
+MULTI_CURRENCY_FIELDS = {"Account": "CurrencyIsoCode", "Opportunity": "CurrencyIsoCode"}
+"""Fields an org has only once multiple currencies are enabled (off by default)."""
 SYSTEM_FIELDS = {
     "Id": "id",
     "CreatedDate": "datetime",
@@ -202,6 +208,8 @@ class SalesforcePeer(PeerServer):
         retry_delays=RETRY_DELAYS,
         outbound_timeout=5.0,
         batch_delay=0.02,
+        currency="USD",
+        multi_currency=True,
     ):
         super().__init__()
         self.client_id = client_id
@@ -218,6 +226,14 @@ class SalesforcePeer(PeerServer):
         self.deleted = {sobject: {} for sobject in SCHEMA}
         """The recycle bin: deleted and merged records, which only ``queryAll`` reads."""
         self.fields = {sobject: dict(fields) for sobject, (_prefix, fields) in SCHEMA.items()}
+        if not multi_currency:
+            for sobject, name in MULTI_CURRENCY_FIELDS.items():
+                del self.fields[sobject][name]
+        self.records["Organization"][organization_id] = {
+            "Id": organization_id,
+            "Name": "Peer Org",
+            "DefaultCurrencyIsoCode": currency,
+        }
         self.external_ids = {sobject: set() for sobject in SCHEMA}
         self.stages = {name: (p, closed, won) for name, p, closed, won in STANDARD_STAGES}
         self.writes = []

@@ -31,8 +31,8 @@ from odoo.addons.saas_crm_sync.lib.hubspot_deal import (
 )
 from odoo.addons.saas_crm_sync.lib.hubspot_events import parse_batch
 from odoo.addons.saas_crm_sync.lib.salesforce_opportunity import (
-    OPPORTUNITY_QUERY,
     deal_from_salesforce,
+    opportunity_query,
 )
 
 FIXTURES = Path(__file__).resolve().parents[2] / "addons/saas_crm_sync/tests/fixtures"
@@ -642,9 +642,7 @@ def test_salesforce_crud_and_the_opportunity_query(salesforce):
         ).status_code
         == 204
     )
-    answer = sf(
-        salesforce, "GET", "/query", token, params={"q": OPPORTUNITY_QUERY.format(id=opportunity)}
-    )
+    answer = sf(salesforce, "GET", "/query", token, params={"q": opportunity_query(opportunity)})
     [record] = json.loads(answer.content, parse_float=Decimal)["records"]
     deal = deal_from_salesforce(record)
     assert deal.is_won and deal.stage == "Closed Won"

@@ -5,7 +5,7 @@ canonical ``Deal``, an account and contacts."""
 import requests
 
 from .crm_http import CrmPermanentError, send
-from .salesforce_opportunity import OPPORTUNITY_QUERY, deal_from_salesforce, is_record_id
+from .salesforce_opportunity import deal_from_salesforce, is_record_id, opportunity_query
 
 DEFAULT_API_VERSION = "v62.0"
 
@@ -92,10 +92,24 @@ class SalesforceApi:
 
     def opportunity(self, opportunity_id):
         """The ``Deal`` of an opportunity, with its line items and contact roles."""
-        records = self.query(OPPORTUNITY_QUERY.format(id=_checked(opportunity_id)))
+        record_id = _checked(opportunity_id)
+        try:
+            records = self.query(opportunity_query(record_id))
+        except CrmPermanentError as error:
+            if not _is_single_currency_org(error):
+                raise
+            records = [
+                {**record, "CurrencyIsoCode": self.default_currency()}
+                for record in self.query(opportunity_query(record_id, multi_currency=False))
+            ]
         if not records:
             raise CrmPermanentError(f"Salesforce has no opportunity {opportunity_id}.", 404)
         return deal_from_salesforce(records[0])
+
+    def default_currency(self):
+        """The org's currency, that of every record of a single-currency org."""
+        [organization] = self.query("SELECT DefaultCurrencyIsoCode FROM Organization")
+        return organization["DefaultCurrencyIsoCode"]
 
     def account(self, account_id, extra_fields=()):
         """The fields of an account (``Name``, ``Website`` and ``extra_fields``)."""
@@ -130,6 +144,13 @@ class SalesforceApi:
             f"SELECT Id, FirstName, LastName, Email FROM Contact WHERE Id IN ({ids})"
         )
         return {record["Id"]: record for record in records}
+
+
+def _is_single_currency_org(error):
+    # The org refused the query for its CurrencyIsoCode: multiple currencies are not enabled.
+    return (
+        error.status == 400 and "INVALID_FIELD" in str(error) and "CurrencyIsoCode" in str(error)
+    )
 
 
 def _checked(record_id):

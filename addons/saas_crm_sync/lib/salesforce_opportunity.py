@@ -1,21 +1,30 @@
 """A Salesforce Opportunity as the canonical ``Deal``: from an outbound-message notification's
-fields (text) or from a SOQL query record (JSON) such as ``OPPORTUNITY_QUERY`` returns.
+fields (text) or from a SOQL query record (JSON) such as ``opportunity_query`` returns.
 
 Won is ``IsWon``, which Salesforce derives from the ``OpportunityStage`` of ``StageName``; a
 stage name proves nothing, so a record without ``IsWon`` (an outbound message whose action
-does not select it) cannot say whether it is won: re-read it with ``OPPORTUNITY_QUERY``.
+does not select it) cannot say whether it is won: re-read it with ``opportunity_query``.
 """
 
 from .deal import Deal, LineItem, to_bool, to_date, to_decimal
 
-OPPORTUNITY_QUERY = (
-    "SELECT Id, Name, StageName, IsWon, Amount, CurrencyIsoCode, CloseDate, AccountId, "
-    "(SELECT Id, Name, Product2Id, ProductCode, Quantity, UnitPrice FROM OpportunityLineItems), "
-    "(SELECT ContactId FROM OpportunityContactRoles) "
-    "FROM Opportunity WHERE Id = '{id}'"
+OPPORTUNITY_FIELDS = ("Id", "Name", "StageName", "IsWon", "Amount", "CloseDate", "AccountId")
+OPPORTUNITY_CHILDREN = (
+    "(SELECT Id, Name, Product2Id, ProductCode, Quantity, UnitPrice FROM OpportunityLineItems)",
+    "(SELECT ContactId FROM OpportunityContactRoles)",
 )
-"""The SOQL that reads an opportunity whole (``CurrencyIsoCode`` exists in multi-currency
-orgs only: drop it elsewhere). ``{id}`` must be a checked Salesforce id (``is_record_id``)."""
+
+
+def opportunity_query(record_id, multi_currency=True):
+    """The SOQL that reads an opportunity whole. ``CurrencyIsoCode`` exists only once an org
+    enables multiple currencies (off by default): without it, the opportunity is in the org's
+    ``DefaultCurrencyIsoCode``. ``record_id`` must be a checked Salesforce id
+    (``is_record_id``)."""
+    fields = [*OPPORTUNITY_FIELDS, *(("CurrencyIsoCode",) if multi_currency else ())]
+    return (
+        f"SELECT {', '.join([*fields, *OPPORTUNITY_CHILDREN])} "
+        f"FROM Opportunity WHERE Id = '{record_id}'"
+    )
 
 
 def is_record_id(value):

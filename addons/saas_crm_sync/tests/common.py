@@ -33,8 +33,8 @@ def start_hubspot(case):
     return peer
 
 
-def start_salesforce(case):
-    peer = salesforce_peer.SalesforcePeer()
+def start_salesforce(case, **options):
+    peer = salesforce_peer.SalesforcePeer(**options)
     peer.start()
     case.addClassCleanup(peer.stop)
     return peer

@@ -19,6 +19,7 @@ from .common import (
     hubspot_event,
     outbound_message,
     salesforce_opportunity,
+    salesforce_peer,
     start_hubspot,
     start_salesforce,
     won_hubspot_deal,
@@ -255,6 +256,19 @@ class TestSalesforceOpportunityActivation(TransactionCase):
         self.assertEqual(activation.partner_id.name, "Globex")
         self.assertEqual(activation.partner_id.child_ids.email, "hank@globex.example")
         self.assertEqual(activation.stripe_items, f'[{{"plan": "{PRICE_PRO}", "quantity": 3}}]')
+
+    def test_a_won_opportunity_of_a_single_currency_org_activates_in_its_currency(self):
+        # Such an org has no CurrencyIsoCode field at all: a query naming it is refused.
+        org = salesforce_peer.SalesforcePeer(multi_currency=False, currency="EUR")
+        org.start()
+        self.addCleanup(org.stop)
+        self.backend.salesforce_my_domain_url = org.url
+        opportunity = salesforce_opportunity(org, "Closed Won")
+        events = self.deliver(self.message(opportunity, "04l000000000005AAA", IsWon="true"))
+        run_jobs(self.env)
+        self.assertEqual(events.state, "done", events.last_error)
+        self.assertEqual(len(self.activations()), 1)
+        self.assertEqual(self.backend._crm_api().opportunity(opportunity).currency, "EUR")
 
     def test_a_change_made_by_the_integration_user_is_ignored(self):
         self.backend.salesforce_integration_user_id = "0055g00000INTEGAAA"

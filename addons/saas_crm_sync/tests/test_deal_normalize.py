@@ -21,9 +21,9 @@ from odoo.addons.saas_crm_sync.lib.hubspot_deal import (
     won_stages,
 )
 from odoo.addons.saas_crm_sync.lib.salesforce_opportunity import (
-    OPPORTUNITY_QUERY,
     deal_from_salesforce,
     is_record_id,
+    opportunity_query,
 )
 from odoo.addons.saas_crm_sync.lib.salesforce_outbound import parse
 
@@ -286,7 +286,7 @@ def test_the_real_notification_with_is_won_selected():
     assert not deal_from_salesforce(lost).is_won
 
 
-# GET /services/data/v62.0/query?q=<OPPORTUNITY_QUERY>, parsed with parse_float=Decimal.
+# GET /services/data/v62.0/query?q=<opportunity_query>, parsed with parse_float=Decimal.
 QUERY_RESULT = """{
   "totalSize": 1,
   "done": true,
@@ -418,8 +418,10 @@ def test_the_opportunity_query_takes_only_record_ids():
     assert is_record_id("0067F000003pmdWQAQ") and is_record_id("0067F000003pmdW")
     for bad in ("0067F000003pmdWQA'", "' OR Name != '", "", None, "0067F000003pmdWQAQX"):
         assert not is_record_id(bad)
-    query = OPPORTUNITY_QUERY.format(id="0067F000003pmdWQAQ")
+    query = opportunity_query("0067F000003pmdWQAQ")
     assert query.endswith("FROM Opportunity WHERE Id = '0067F000003pmdWQAQ'")
+    assert "CurrencyIsoCode" in query
+    assert "CurrencyIsoCode" not in opportunity_query("0067F000003pmdWQAQ", multi_currency=False)
 
 
 @pytest.mark.parametrize(
