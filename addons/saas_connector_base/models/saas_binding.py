@@ -122,6 +122,23 @@ class SaasBinding(models.Model):
         return bindings
 
     @api.model
+    def unbind(self, backend, model, external_ids):
+        """End the bindings of ``external_ids`` to records of ``model`` on ``backend``: the
+        external records are gone (deleted in the provider), so that an id the provider may
+        give again, or a stale mapping, never leads to these records. The records stay.
+        Returns those that were bound."""
+        bindings = self.sudo().search(
+            [
+                ("backend_id", "=", backend.id),
+                ("res_model", "=", model),
+                ("external_id", "in", list(external_ids)),
+            ]
+        )
+        records = self.env[model].browse(bindings.mapped("res_id")).exists()
+        bindings.unlink()
+        return records
+
+    @api.model
     def lookup_or_create(self, backend, model, external_id, create_values, updated=None):
         """The record bound to ``external_id``, created from ``create_values()`` if there is
         none yet. Race-safe: concurrent callers for the same key are serialized by an advisory

@@ -12,3 +12,4 @@ from . import hubspot_deal_handler
 from . import salesforce_opportunity_handler
 from . import stripe_customer_handler
 from . import hubspot_merge_handler
+from . import hubspot_deletion_handler

@@ -35,6 +35,24 @@ class ResPartner(models.Model):
         bindings.bind_many(backend, partner, [primary_key, *merged_keys])
         return partner
 
+    @api.model
+    def _crm_forget(self, backend, keys):
+        """The partners of CRM records ``keys`` deleted in the CRM, no longer linked to them:
+        the partners stay, with what hangs on them, and a note says why the link ended. A
+        record restored in the CRM is found again by the usual matching (VAT, then the opt-in
+        domain or email) when a deal of it is won."""
+        partners = self.env["saas.binding"].unbind(backend, "res.partner", keys)
+        for partner in partners:
+            partner.message_post(
+                body=self.env._(
+                    "%(keys)s deleted in %(crm)s: no longer linked to this partner, which "
+                    "keeps its invoices, payments and subscriptions.",
+                    keys=", ".join(keys),
+                    crm=backend.name,
+                )
+            )
+        return partners
+
     def _crm_absorb(self, others, backend):
         """Merge the partners ``others`` into this one with Odoo's partner merge."""
         self.ensure_one()

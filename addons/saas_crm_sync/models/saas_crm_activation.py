@@ -17,6 +17,7 @@ DEAL_STATES = [
     ("won", "Won"),
     ("not_won", "Not Won Any More"),
     ("deleted", "Deleted in the CRM"),
+    ("merged", "Merged into Another Activated Deal"),
 ]
 ACTIVATION_STATES = [
     ("pending", "Waiting for Stripe"),
@@ -323,6 +324,44 @@ class SaasCrmActivation(models.Model):
                     dict(DEAL_STATES)[deal_state].lower(),
                 ),
             )
+
+    @api.model
+    def _merge_deals(self, backend, primary_key, merged_keys):
+        """Deals ``merged_keys`` merged in the CRM into ``primary_key``. The primary's
+        activation, else the oldest of the merged deals', now follows the primary deal: its
+        next changes reach the same Stripe subscription, and the write-back goes to it. Any
+        other activation means a second subscription billing for the one deal left: it is
+        flagged for a person, never cancelled. Returns the activations."""
+        keys = list(dict.fromkeys([primary_key, *merged_keys]))
+        activations = self.search(
+            [("backend_id", "=", backend.id), ("deal_external_id", "in", keys)]
+        )
+        kept = (
+            activations.filtered(lambda a: a.deal_external_id == primary_key)
+            or (activations.sorted("id")[:1])
+        )
+        others = activations - kept
+        for activation in others:
+            activation.message_post(
+                body=self.env._(
+                    "Deal %(deal)s was merged into %(primary)s, whose activation is %(kept)s.",
+                    deal=activation.deal_external_id,
+                    primary=primary_key,
+                    kept=kept.display_name,
+                )
+            )
+        others._flag_deal("merged")
+        if kept and kept.deal_external_id != primary_key:
+            kept.message_post(
+                body=self.env._(
+                    "Deal %(deal)s was merged into %(primary)s: this activation follows it.",
+                    deal=kept.deal_external_id,
+                    primary=primary_key,
+                )
+            )
+            kept.deal_external_id = primary_key
+            kept._enqueue_writeback()
+        return activations
 
     @api.model
     def _of_deal(self, backend, deal_key):

@@ -1,7 +1,10 @@
 """Companies and contacts merged in HubSpot leave one partner in Odoo carrying every binding,
 and the next event of the primary record or of a merged one finds it: no duplicate partner.
-The merge events are shaped as HubSpot sends them (``*.merge`` with ``primaryObjectId`` and
-``mergedObjectIds``, see the CRM facts); the deals are read back from the fake HubSpot."""
+Merged deals leave one activation following the primary deal (a second one, billing for the
+same deal, is flagged, never cancelled). Deleted companies and contacts end their links and
+keep their partners. The merge and deletion events are shaped as HubSpot sends them
+(``*.merge`` with ``primaryObjectId`` and ``mergedObjectIds``, see the CRM facts); the deals
+are read back from the fake HubSpot."""
 
 from odoo.addons.saas_connector_base.tests.common import run_jobs
 from odoo.tests import TransactionCase, tagged
@@ -151,3 +154,77 @@ class TestHubspotMerge(TransactionCase):
         self.assertIn("Nothing to merge", event.note)
         self.assertEqual(self.partner_count(), partners)
         self.assertFalse(self.partner_of("company/880001"))
+
+    def activations(self):
+        return self.env["saas.crm.activation"].search([("backend_id", "=", self.backend.id)])
+
+    def test_a_merged_deal_s_activation_follows_the_primary_deal(self):
+        merged_deal = won_hubspot_deal(self.peer)
+        activation = self.win(merged_deal)
+        activation.write({"state": "done", "stripe_subscription_id": "sub_merged"})
+        primary = won_hubspot_deal(self.peer)
+
+        self.merge("deal", primary, merged_deal)
+        # Delivered again, under another event id: the same outcome.
+        self.merge("deal", primary, merged_deal)
+
+        self.assertEqual(activation.deal_external_id, f"deal/{primary}")
+        self.assertEqual(activation.deal_state, "won")
+        self.assertTrue(activation.writeback_pending, "the primary deal shows the billing")
+        self.assertFalse(activation.activity_ids)
+        # The primary deal's next event finds that activation: no second subscription.
+        activations = self.activations()
+        self.assertEqual(self.win(primary), activation)
+        self.assertEqual(self.activations(), activations)
+
+    def test_two_activated_deals_merged_flag_the_second_subscription(self):
+        primary, merged_deal = won_hubspot_deal(self.peer), won_hubspot_deal(self.peer)
+        kept, other = self.win(primary), self.win(merged_deal)
+        other.write({"state": "done", "stripe_subscription_id": "sub_second"})
+
+        self.merge("deal", primary, merged_deal)
+        self.merge("deal", primary, merged_deal)
+
+        self.assertEqual(kept.deal_external_id, f"deal/{primary}")
+        self.assertEqual((kept.deal_state, other.deal_state), ("won", "merged"))
+        self.assertEqual(other.state, "done", "billing goes on until a person decides")
+        self.assertEqual(len(other.activity_ids), 1, "one to-do, however many deliveries")
+        self.assertIn("sub_second", other.activity_ids.note)
+        self.assertFalse(kept.activity_ids)
+
+    def test_a_merge_of_deals_never_activated_changes_nothing(self):
+        event = self.merge("deal", 880_101, 880_102)
+        self.assertIn("Nothing to merge", event.note)
+
+    def test_a_deleted_company_or_contact_ends_its_link_and_keeps_the_partner(self):
+        deal_id = won_hubspot_deal(self.peer)
+        activation = self.win(deal_id)
+        (company,) = self.associated(deal_id, "companies")
+        contact = self.associated(deal_id, "contacts")[0]
+        partner, person = (
+            self.partner_of(f"company/{company}"),
+            self.partner_of(f"contact/{contact}"),
+        )
+        self.assertEqual(partner, activation.partner_id)
+
+        for object_type, object_id in (("company", company), ("contact", contact)):
+            self.deliver(
+                hubspot_event(
+                    object_id,
+                    subscription_type=f"{object_type}.deletion",
+                    event_id=next(self.events),
+                )
+            )
+
+        self.assertFalse(self.partner_of(f"company/{company}"))
+        self.assertFalse(self.partner_of(f"contact/{contact}"))
+        self.assertTrue(partner.exists() and person.exists())
+        self.assertEqual(activation.partner_id, partner)
+        self.assertIn(f"company/{company} deleted in HubSpot (fake)", partner.message_ids[0].body)
+        # Delivered again: nothing left to unlink, said as such.
+        again = self.deliver(
+            hubspot_event(
+                company, subscription_type="company.deletion", event_id=next(self.events)
+            )
+        )
+        self.assertIn("Nothing to unlink", again.note)
