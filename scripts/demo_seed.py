@@ -8,7 +8,8 @@ Run by scripts/demo.sh once Odoo and localstripe are up:
 It makes sure a Stripe backend "Stripe (localstripe demo)" exists and points at localstripe,
 registers its webhook with localstripe, then — only when the backend has never received an
 event — has the company defer recurring revenue and plays a small SaaS business against
-localstripe: customers with cards, monthly and annual plans in USD and EUR, subscriptions,
+localstripe: customers with cards, monthly and annual plans in USD and EUR, subscriptions
+(annual ones started in the months before, whose revenue last month's close recognizes),
 upgrades with prorations, a cancellation and a direct debit that bounces. Nothing of the book
 is written into Odoo directly: every document comes in through the signed webhooks localstripe
 sends, exactly as from Stripe. It then waits for the inbox to drain, prints what a finance user
@@ -17,6 +18,7 @@ will find in Odoo, and — at every run — reconciles the month to date against
 
 import argparse
 import collections
+import datetime
 import hashlib
 import hmac
 import json
@@ -251,12 +253,13 @@ def seed(client, rng, customer_count):
         candidates = plans_by_currency[profile["currency"]]
         plan = rng.choices(candidates, weights=[5, 3, 2, 1])[0]
         quantity = rng.choice([1, 1, 1, 2, 3, 5, 10, 25])
-        subscription = client.v1.subscriptions.create(
-            params={
-                "customer": customer.id,
-                "items": [{"plan": plan[0], "quantity": quantity}],
-            }
-        )
+        params = {"customer": customer.id, "items": [{"plan": plan[0], "quantity": quantity}]}
+        if plan[3] == "year" and not bounces:
+            # Annual customers signed up in the last months: their revenue of the months
+            # gone by is for the month-end close to recognize.
+            params["backdate_start_date"] = int(time.time()) - rng.randint(35, 120) * 86_400
+            done["annual subscriptions started earlier"] += 1
+        subscription = client.v1.subscriptions.create(params=params)
         done["failed payments" if bounces else "subscriptions"] += 1
         if not bounces:
             subscriptions.append((subscription, plan, quantity))
@@ -479,6 +482,15 @@ def play_dispute(client, endpoint):
     say(f"a customer disputes {charge.id} ({charge.amount / 100:.2f} USD)")
 
 
+def close_last_month(odoo):
+    """The month-end close of last month, as the finance team's wizard does it: the revenue
+    the annual customers who signed up earlier earned by then moves from deferred revenue to
+    income, one entry per month and currency."""
+    until = datetime.date.today().replace(day=1) - datetime.timedelta(days=1)
+    entries = odoo("saas.revenue.schedule", "recognize_until", until.isoformat())
+    say(f"month-end close to {until}: {len(entries)} revenue recognition entries posted")
+
+
 def reconcile(odoo, backend_id):
     """Reconcile the month to date, as the backend's button does, and say what differs: the
     book in Odoo against the one in localstripe, at every start of the demo."""
@@ -551,6 +563,7 @@ def main():
     payout = client.payouts.create(params={"amount": 500000, "currency": "eur"})
     say(f"Stripe pays out {payout.amount / 100:,.2f} EUR ({payout.id})")
     wait_for_inbox(odoo, backend_id, expect_events=4 * done["customers"] + 3)
+    close_last_month(odoo)
     summary(odoo, backend_id)
     reconcile(odoo, backend_id)
     return 0
