@@ -2,6 +2,7 @@ from . import saas_backend
 from . import res_partner
 from . import saas_stripe_price
 from . import saas_subscription_item
+from . import stripe_handler
 from . import stripe_customer_handler
 from . import stripe_product_handler
 from . import stripe_price_handler

@@ -1,15 +1,13 @@
 import json
 import logging
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from odoo import api, fields, models
-from odoo.addons.saas_connector_base.lib.errors import PermanentError, WebhookRejected
+from odoo.addons.saas_connector_base.lib.errors import WebhookRejected
 from odoo.addons.saas_connector_base.lib.inbound import InboundEvent
 from odoo.exceptions import UserError
 
 from ..lib.api import StripeApi, StripeApiError
-from ..lib.normalize import NormalizeError, normalize_event
 from ..lib.signature import DEFAULT_TOLERANCE, SignatureError, verify_header, verify_livemode
 
 _logger = logging.getLogger(__name__)
@@ -436,34 +434,6 @@ class SaasBackend(models.Model):
             key_hint=self._stripe_api_key_secret().masked or "",
             gettext=self.env._,
         )
-
-    def _stripe_date(self, moment):
-        """The calendar date of a timestamp in the company's time zone: an aware one from
-        ``lib/normalize`` or a naive UTC one as Odoo stores them (an event's time)."""
-        if not moment:
-            return False
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        return moment.astimezone(ZoneInfo(self.company_id.partner_id.tz or "UTC")).date()
-
-    def _stripe_object(self, event):
-        """The canonical object of a stored event (see ``lib/normalize``)."""
-        try:
-            return normalize_event(event.payload_json()).object
-        except NormalizeError as error:
-            raise PermanentError(self.env._("Unreadable Stripe payload: %s", error)) from None
-
-    def _stripe_currency(self, code):
-        """The Odoo currency of an ISO code; inactive ones count, since a price or a customer
-        in a currency nobody invoices yet is still worth recording."""
-        currency = (
-            self.env["res.currency"]
-            .with_context(active_test=False)
-            .search([("name", "=", code.upper())], limit=1)
-        )
-        if not currency:
-            raise PermanentError(self.env._("Currency %s does not exist in Odoo.", code.upper()))
-        return currency
 
     # ---------------------------------------------------------------------------------------
     # Jobs

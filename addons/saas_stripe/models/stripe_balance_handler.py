@@ -14,7 +14,7 @@ class SaasStripeBalanceHandler(models.AbstractModel):
     """
 
     _name = "saas.stripe.balance.handler"
-    _inherit = "saas.event.handler"
+    _inherit = "saas.stripe.handler"
     _description = "Stripe Balance Handler"
 
     _provider = "stripe"
@@ -24,7 +24,7 @@ class SaasStripeBalanceHandler(models.AbstractModel):
         created with its clearing account on first use."""
         backend.ensure_one()
         if isinstance(currency, str):
-            currency = backend._stripe_currency(currency)
+            currency = self._currency(backend, currency)
         balance = backend.stripe_balance_ids.filtered(
             lambda record: record.currency_id == currency
         )

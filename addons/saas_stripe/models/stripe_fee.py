@@ -134,12 +134,15 @@ class SaasBackend(models.Model):
         self.ensure_one()
         days = defaultdict(list)
         for transaction in self._stripe_unbooked_fees(transactions):
-            days[(transaction.currency, self._stripe_date(transaction.created))].append(
-                transaction
-            )
+            days[
+                (
+                    transaction.currency,
+                    self.env["saas.stripe.handler"]._company_date(self, transaction.created),
+                )
+            ].append(transaction)
         moves = self.env["account.move"]
         for (currency_code, day), booked in sorted(days.items()):
-            currency = self._stripe_currency(currency_code)
+            currency = self.env["saas.stripe.handler"]._currency(self, currency_code)
             label = self.env._("Stripe fees of %s", fields.Date.to_string(day))
             move = (
                 self.env["account.move"]

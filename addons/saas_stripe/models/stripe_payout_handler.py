@@ -39,7 +39,7 @@ class SaasStripePayoutHandler(models.AbstractModel):
     """
 
     _name = "saas.stripe.payout.handler"
-    _inherit = "saas.event.handler"
+    _inherit = "saas.stripe.handler"
     _description = "Stripe Payout Handler"
 
     _provider = "stripe"
@@ -55,7 +55,7 @@ class SaasStripePayoutHandler(models.AbstractModel):
     # Handler
     # ---------------------------------------------------------------------------------------
     def _payout_event(self, backend, event):
-        payout = backend._stripe_object(event)
+        payout = self._event_object(backend, event)
         state = PAYOUT_EVENT_STATES.get(event.event_type, payout.status)
         if state not in PAYOUT_PROGRESS:
             raise PermanentError(
@@ -79,7 +79,7 @@ class SaasStripePayoutHandler(models.AbstractModel):
         values = {
             "state": state,
             "amount": payout.amount,
-            "arrival_date": backend._stripe_date(payout.arrival_date),
+            "arrival_date": self._company_date(backend, payout.arrival_date),
         }
         if state == "failed":
             values["failure_message"] = payout.failure_message or payout.failure_code
@@ -94,10 +94,10 @@ class SaasStripePayoutHandler(models.AbstractModel):
             lambda: {
                 "name": payout.id,
                 "backend_id": backend.id,
-                "currency_id": backend._stripe_currency(payout.currency).id,
+                "currency_id": self._currency(backend, payout.currency).id,
                 "amount": payout.amount,
                 "automatic": payout.automatic,
-                "arrival_date": backend._stripe_date(payout.arrival_date),
+                "arrival_date": self._company_date(backend, payout.arrival_date),
             },
         )
 
@@ -171,7 +171,7 @@ class SaasStripePayoutHandler(models.AbstractModel):
                 self.env["saas.stripe.balance.handler"]._balance_move_values(
                     backend,
                     journal,
-                    backend._stripe_date(payout.arrival_date or payout.created)
+                    self._company_date(backend, payout.arrival_date or payout.created)
                     or fields.Date.today(),
                     self.env._("Stripe payout %s", payout.id),
                     transfers,

@@ -395,7 +395,8 @@ class SaasBackend(models.Model):
         if self.env[model]._fields[date_field].type == "datetime":
             low, high = start.replace(tzinfo=None), end.replace(tzinfo=None)
         else:
-            low, high = self._stripe_date(start), self._stripe_date(end)
+            handler = self.env["saas.stripe.handler"]
+            low, high = handler._company_date(self, start), handler._company_date(self, end)
         records = self.env[model].search(
             [
                 *domain,
@@ -508,7 +509,7 @@ class SaasBackend(models.Model):
                 "sequence": len(LISTED_SERVICES),
                 "object_type": "fee",
                 "name": label,
-                "currency_id": self._stripe_currency(currency).id,
+                "currency_id": self.env["saas.stripe.handler"]._currency(self, currency).id,
                 "provider_count": count,
                 "provider_total": float(total),
                 "odoo_count": odoo_count,
