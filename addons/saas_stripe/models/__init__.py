@@ -20,6 +20,6 @@ from . import stripe_backfill
 from . import saas_stripe_balance
 from . import stripe_balance_handler
 from . import saas_stripe_payout
-from . import stripe_fee
+from . import stripe_fee_handler
 from . import stripe_payout_handler
 from . import stripe_reconciliation

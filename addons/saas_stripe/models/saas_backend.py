@@ -189,7 +189,7 @@ class SaasBackend(models.Model):
         check_company=True,
         help="Contra revenue account of lost disputes.",
     )
-    # Stripe balances, fees and payouts (stripe_balance_handler.py, stripe_fee.py)
+    # Stripe balances, fees and payouts (stripe_balance_handler.py, stripe_fee_handler.py)
     stripe_balance_ids = fields.One2many(
         "saas.stripe.balance", "backend_id", string="Stripe Balances"
     )
@@ -200,6 +200,14 @@ class SaasBackend(models.Model):
         help="Expense account of the fees Stripe takes on charges, refunds and disputes; "
         "booked daily for the day before (or by the payout that settles them, if it comes "
         "first).",
+    )
+    stripe_fees_booked_until = fields.Datetime(
+        string="Fees Booked Until",
+        readonly=True,
+        copy=False,
+        help="The fees of the balance transactions created before this moment are booked. "
+        "Set by the daily scheduled action; the first run starts at the beginning of the "
+        "month (earlier fees come with their payouts or an import of balance transactions).",
     )
     stripe_other_balance_account_id = fields.Many2one(
         "account.account",
@@ -327,6 +335,18 @@ class SaasBackend(models.Model):
     def action_stripe_create_payment_journal(self):
         for backend in self:
             self.env["saas.stripe.payment.handler"]._payment_journal(backend)
+
+    def action_stripe_book_fees(self):
+        """Button: book the fees of the balance transactions up to now."""
+        for backend in self:
+            self.env["saas.stripe.fee.handler"]._book_fees_until(
+                backend, until=fields.Datetime.now()
+            )
+
+    @api.model
+    def _cron_stripe_book_fees(self):
+        """Daily: the fees of the day before (``stripe_fee_handler.py``)."""
+        self.env["saas.stripe.fee.handler"]._book_daily_fees()
 
     def _compute_stripe_api_key_status(self):
         for backend in self:

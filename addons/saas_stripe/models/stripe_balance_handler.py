@@ -8,9 +8,10 @@ from odoo.fields import Command
 class SaasStripeBalanceHandler(models.AbstractModel):
     """The Stripe balance in the books: one clearing account per backend and currency.
 
-    Payments debit it; refunds, disputes and Stripe's fees (``stripe_fee.py``) credit it, and
-    each payout credits it with the amount sent to the bank (``stripe_payout_handler.py``). The
-    clearing account of a currency is created the first time the backend books money in it.
+    Payments debit it; refunds, disputes and Stripe's fees (``stripe_fee_handler.py``) credit
+    it, and each payout credits it with the amount sent to the bank
+    (``stripe_payout_handler.py``). The clearing account of a currency is created the first
+    time the backend books money in it.
     """
 
     _name = "saas.stripe.balance.handler"

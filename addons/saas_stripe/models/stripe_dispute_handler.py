@@ -20,7 +20,7 @@ class SaasStripeDisputeHandler(models.AbstractModel):
     entries: each balance transaction is one entry bound to its ``txn_…`` id — the disputed
     amount withdrawn (debit the disputed funds account, credit the Stripe balance) or
     reinstated (the reverse, for what Stripe gave back). The dispute fee on the same balance
-    transaction is booked with the other fees (``stripe_fee.py``).
+    transaction is booked with the other fees (``stripe_fee_handler.py``).
 
     A lost dispute's money is gone: what stays withdrawn moves from the disputed funds account
     to a loss, as an expense or as contra revenue depending on the backend's policy. A won

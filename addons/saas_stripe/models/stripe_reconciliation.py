@@ -74,7 +74,7 @@ class SaasBackend(models.Model):
       (their Odoo record's status) — when the account offers them: a list Stripe answers with
       404 (localstripe has no credit notes nor disputes) is noted on the run and skipped.
     - Fees: the fees of the period's balance transactions against those an Odoo entry booked
-      (``stripe_fee.py``): a summary line per currency, whose difference is the fees not
+      (``stripe_fee_handler.py``): a summary line per currency, whose difference is the fees not
       booked yet.
     - Subscriptions: every subscription of the account as it is now (whatever the period: a
       subscription is a state, and an upgrade of last year's subscription is this month's
@@ -488,9 +488,10 @@ class SaasBackend(models.Model):
         )
         if not transactions:
             return []
+        fees = self.env["saas.stripe.fee.handler"]
         unbooked = {
             txn.id
-            for txn in self._stripe_unbooked_fees(self._stripe_read_transactions(transactions))
+            for txn in fees._unbooked_fees(self, fees._read_transactions(self, transactions))
         }
         fees = defaultdict(lambda: [0, Decimal(0), 0, Decimal(0)])
         for txn in transactions:
