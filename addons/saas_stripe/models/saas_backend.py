@@ -476,7 +476,7 @@ class SaasBackend(models.Model):
         if customer is None:
             _logger.info("Stripe customer %s of a stand-in partner does not exist", customer_id)
             return
-        self._stripe_sync_objects([customer])
+        self._sync_objects([customer])
 
 
 def _text(mapping, key):

@@ -188,7 +188,7 @@ class SaasBackend(models.Model):
             objects += [*self._stripe_prerequisites(client, obj), obj]
         events = self.env["saas.event"]
         if objects:
-            events = self._stripe_sync_objects(
+            events = self._sync_objects(
                 _unique(objects), dispatch=False, salt=f"resync {time.time_ns()}"
             )
         return events, failures

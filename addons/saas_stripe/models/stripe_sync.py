@@ -110,7 +110,3 @@ class SaasBackend(models.Model):
         if self.provider != "stripe":
             return super()._provider_sync_id_prefix()
         return "evt_sync_"
-
-    def _stripe_sync_objects(self, objects, dispatch=True, salt=""):
-        """The engine's ``_sync_objects``, under the name the Stripe handlers call it by."""
-        return self._sync_objects(objects, dispatch=dispatch, salt=salt)
