@@ -7,7 +7,7 @@ way in an API answer and in an event of the same API version."""
 from odoo.addons.saas_connector_base.tests.common import run_jobs
 from odoo.tests import TransactionCase, tagged
 
-from ..models.stripe_sync import sync_event_types
+from ..lib.normalize import sync_event_types
 from .common import create_stripe_backend, deliver, fixture
 from .common_accounting import (
     LOCALSTRIPE_CHARGE,
