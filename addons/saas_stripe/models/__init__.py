@@ -22,4 +22,5 @@ from . import stripe_balance_handler
 from . import saas_stripe_payout
 from . import stripe_fee_handler
 from . import stripe_payout_handler
+from . import stripe_reconciliation_handler
 from . import stripe_reconciliation
