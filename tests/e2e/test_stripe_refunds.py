@@ -7,7 +7,7 @@ localstripe records no event at all for a refund (neither ``charge.refunded`` no
 ``refund.*``: each test checks it), so no webhook brings the refunds to Odoo. They come the way
 a user brings what a webhook missed: the reconciliation lists the refund as missing in Odoo and
 Re-sync fetches it, or the objects read from the Stripe API are fed through the event engine
-(``_stripe_sync_objects``, what Re-sync and stale events use) as Stripe's events would be.
+(the engine's ``_sync_objects``, what Re-sync and stale events use) as Stripe's events would be.
 
 Each test has a localstripe of its own: the reconciliation lists every object of the Stripe
 account, so objects of other tests would be drift for this test's backend."""
@@ -31,7 +31,7 @@ def localstripe_url():
 def sync(env, backend, objects):
     """Feed Stripe objects read from localstripe through the event engine, commit for the
     server's job runner and wait until it has processed them; returns the events stored."""
-    events = backend.with_env(env)._stripe_sync_objects([obj.to_dict() for obj in objects])
+    events = backend.with_env(env)._sync_objects([obj.to_dict() for obj in objects])
     external_ids = events.mapped("external_id")
     env.cr.commit()
     settle(env, backend, external_ids)

@@ -2,6 +2,7 @@ from . import saas_backend
 from . import res_partner
 from . import saas_stripe_price
 from . import saas_subscription_item
+from . import stripe_handler
 from . import stripe_customer_handler
 from . import stripe_product_handler
 from . import stripe_price_handler
@@ -19,6 +20,7 @@ from . import stripe_backfill
 from . import saas_stripe_balance
 from . import stripe_balance_handler
 from . import saas_stripe_payout
-from . import stripe_fee
+from . import stripe_fee_handler
 from . import stripe_payout_handler
+from . import stripe_reconciliation_handler
 from . import stripe_reconciliation

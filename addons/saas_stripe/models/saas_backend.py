@@ -1,15 +1,13 @@
 import json
 import logging
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from odoo import api, fields, models
-from odoo.addons.saas_connector_base.lib.errors import PermanentError, WebhookRejected
+from odoo.addons.saas_connector_base.lib.errors import WebhookRejected
 from odoo.addons.saas_connector_base.lib.inbound import InboundEvent
 from odoo.exceptions import UserError
 
 from ..lib.api import StripeApi, StripeApiError
-from ..lib.normalize import NormalizeError, normalize_event
 from ..lib.signature import DEFAULT_TOLERANCE, SignatureError, verify_header, verify_livemode
 
 _logger = logging.getLogger(__name__)
@@ -191,7 +189,7 @@ class SaasBackend(models.Model):
         check_company=True,
         help="Contra revenue account of lost disputes.",
     )
-    # Stripe balances, fees and payouts (stripe_balance_handler.py, stripe_fee.py)
+    # Stripe balances, fees and payouts (stripe_balance_handler.py, stripe_fee_handler.py)
     stripe_balance_ids = fields.One2many(
         "saas.stripe.balance", "backend_id", string="Stripe Balances"
     )
@@ -202,6 +200,14 @@ class SaasBackend(models.Model):
         help="Expense account of the fees Stripe takes on charges, refunds and disputes; "
         "booked daily for the day before (or by the payout that settles them, if it comes "
         "first).",
+    )
+    stripe_fees_booked_until = fields.Datetime(
+        string="Fees Booked Until",
+        readonly=True,
+        copy=False,
+        help="The fees of the balance transactions created before this moment are booked. "
+        "Set by the daily scheduled action; the first run starts at the beginning of the "
+        "month (earlier fees come with their payouts or an import of balance transactions).",
     )
     stripe_other_balance_account_id = fields.Many2one(
         "account.account",
@@ -330,6 +336,18 @@ class SaasBackend(models.Model):
         for backend in self:
             self.env["saas.stripe.payment.handler"]._payment_journal(backend)
 
+    def action_stripe_book_fees(self):
+        """Button: book the fees of the balance transactions up to now."""
+        for backend in self:
+            self.env["saas.stripe.fee.handler"]._book_fees_until(
+                backend, until=fields.Datetime.now()
+            )
+
+    @api.model
+    def _cron_stripe_book_fees(self):
+        """Daily: the fees of the day before (``stripe_fee_handler.py``)."""
+        self.env["saas.stripe.fee.handler"]._book_daily_fees()
+
     def _compute_stripe_api_key_status(self):
         for backend in self:
             backend.stripe_api_key_status = backend._secret_status("api_key")
@@ -437,34 +455,6 @@ class SaasBackend(models.Model):
             gettext=self.env._,
         )
 
-    def _stripe_date(self, moment):
-        """The calendar date of a timestamp in the company's time zone: an aware one from
-        ``lib/normalize`` or a naive UTC one as Odoo stores them (an event's time)."""
-        if not moment:
-            return False
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        return moment.astimezone(ZoneInfo(self.company_id.partner_id.tz or "UTC")).date()
-
-    def _stripe_object(self, event):
-        """The canonical object of a stored event (see ``lib/normalize``)."""
-        try:
-            return normalize_event(event.payload_json()).object
-        except NormalizeError as error:
-            raise PermanentError(self.env._("Unreadable Stripe payload: %s", error)) from None
-
-    def _stripe_currency(self, code):
-        """The Odoo currency of an ISO code; inactive ones count, since a price or a customer
-        in a currency nobody invoices yet is still worth recording."""
-        currency = (
-            self.env["res.currency"]
-            .with_context(active_test=False)
-            .search([("name", "=", code.upper())], limit=1)
-        )
-        if not currency:
-            raise PermanentError(self.env._("Currency %s does not exist in Odoo.", code.upper()))
-        return currency
-
     # ---------------------------------------------------------------------------------------
     # Jobs
     # ---------------------------------------------------------------------------------------
@@ -486,7 +476,7 @@ class SaasBackend(models.Model):
         if customer is None:
             _logger.info("Stripe customer %s of a stand-in partner does not exist", customer_id)
             return
-        self._stripe_sync_objects([customer])
+        self._sync_objects([customer])
 
 
 def _text(mapping, key):

@@ -100,10 +100,11 @@ class SaasBackend(models.Model):
 
     def _provider_backfill_store(self, run, object_type, objects):
         """Balance transactions are no event of their own: their fees are booked at once
-        (``stripe_fee.py``)."""
+        (``stripe_fee_handler.py``)."""
         if self.provider != "stripe" or object_type != "balance_transactions":
             return super()._provider_backfill_store(run, object_type, objects)
-        self._stripe_book_fees(self._stripe_read_transactions(objects))
+        fees = self.env["saas.stripe.fee.handler"]
+        fees._book_fees(self, fees._read_transactions(self, objects))
         return self.env["saas.event"]
 
     def _stripe_filters_by_date(self):

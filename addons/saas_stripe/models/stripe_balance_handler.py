@@ -8,13 +8,14 @@ from odoo.fields import Command
 class SaasStripeBalanceHandler(models.AbstractModel):
     """The Stripe balance in the books: one clearing account per backend and currency.
 
-    Payments debit it; refunds, disputes and Stripe's fees (``stripe_fee.py``) credit it, and
-    each payout credits it with the amount sent to the bank (``stripe_payout_handler.py``). The
-    clearing account of a currency is created the first time the backend books money in it.
+    Payments debit it; refunds, disputes and Stripe's fees (``stripe_fee_handler.py``) credit
+    it, and each payout credits it with the amount sent to the bank
+    (``stripe_payout_handler.py``). The clearing account of a currency is created the first
+    time the backend books money in it.
     """
 
     _name = "saas.stripe.balance.handler"
-    _inherit = "saas.event.handler"
+    _inherit = "saas.stripe.handler"
     _description = "Stripe Balance Handler"
 
     _provider = "stripe"
@@ -24,7 +25,7 @@ class SaasStripeBalanceHandler(models.AbstractModel):
         created with its clearing account on first use."""
         backend.ensure_one()
         if isinstance(currency, str):
-            currency = backend._stripe_currency(currency)
+            currency = self._currency(backend, currency)
         balance = backend.stripe_balance_ids.filtered(
             lambda record: record.currency_id == currency
         )

@@ -33,7 +33,7 @@ class SaasStripeCreditNoteHandler(models.AbstractModel):
     """
 
     _name = "saas.stripe.credit.note.handler"
-    _inherit = "saas.event.handler"
+    _inherit = "saas.stripe.handler"
     _description = "Stripe Credit Note Handler"
 
     _provider = "stripe"
@@ -47,10 +47,10 @@ class SaasStripeCreditNoteHandler(models.AbstractModel):
     # Handlers
     # ---------------------------------------------------------------------------------------
     def _credit_note_updated(self, backend, event):
-        return self._credit_note_move(backend, backend._stripe_object(event), event)
+        return self._credit_note_move(backend, self._event_object(backend, event), event)
 
     def _credit_note_voided(self, backend, event):
-        move = self._credit_note_move(backend, backend._stripe_object(event), event)
+        move = self._credit_note_move(backend, self._event_object(backend, event), event)
         if move.state == "posted":
             self.env["saas.stripe.invoice.handler"]._void_move(backend, move, event)
         return move
@@ -94,7 +94,7 @@ class SaasStripeCreditNoteHandler(models.AbstractModel):
                     billed=invoice.currency_id.name,
                 )
             )
-        date = backend._stripe_date(credit_note.created)
+        date = self._company_date(backend, credit_note.created)
         values = {
             "move_type": "out_refund",
             "company_id": backend.company_id.id,

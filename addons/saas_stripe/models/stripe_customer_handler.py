@@ -20,7 +20,7 @@ class SaasStripeCustomerHandler(models.AbstractModel):
     """
 
     _name = "saas.stripe.customer.handler"
-    _inherit = "saas.event.handler"
+    _inherit = "saas.stripe.handler"
     _description = "Stripe Customer Handler"
 
     _provider = "stripe"
@@ -34,7 +34,7 @@ class SaasStripeCustomerHandler(models.AbstractModel):
     }
 
     def _customer_updated(self, backend, event):
-        customer = backend._stripe_object(event)
+        customer = self._event_object(backend, event)
         bindings = self.env["saas.binding"]
         partner = bindings.lookup(backend, "res.partner", customer.id)
         if not partner:
@@ -84,7 +84,7 @@ class SaasStripeCustomerHandler(models.AbstractModel):
         return partner
 
     def _tax_id_updated(self, backend, event):
-        tax_id = backend._stripe_object(event)
+        tax_id = self._event_object(backend, event)
         partner = self._tax_id_partner(backend, tax_id)
         if partner:
             value = self._vat(backend, partner, partner.country_id, [tax_id])
@@ -103,7 +103,7 @@ class SaasStripeCustomerHandler(models.AbstractModel):
         return partner
 
     def _tax_id_deleted(self, backend, event):
-        tax_id = backend._stripe_object(event)
+        tax_id = self._event_object(backend, event)
         partner = self._tax_id_partner(backend, tax_id)
         if partner:
             if (
@@ -178,7 +178,7 @@ class SaasStripeCustomerHandler(models.AbstractModel):
         }
         values.update(self._address_values(backend, customer.address))
         if customer.currency:
-            values["stripe_currency_id"] = backend._stripe_currency(customer.currency).id
+            values["stripe_currency_id"] = self._currency(backend, customer.currency).id
         country = self.env["res.country"].browse(values.get("country_id")) or partner.country_id
         vat = self._vat(backend, partner, country, customer.tax_ids)
         if vat:

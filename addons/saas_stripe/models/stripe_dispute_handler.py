@@ -20,7 +20,7 @@ class SaasStripeDisputeHandler(models.AbstractModel):
     entries: each balance transaction is one entry bound to its ``txn_…`` id — the disputed
     amount withdrawn (debit the disputed funds account, credit the Stripe balance) or
     reinstated (the reverse, for what Stripe gave back). The dispute fee on the same balance
-    transaction is booked with the other fees (``stripe_fee.py``).
+    transaction is booked with the other fees (``stripe_fee_handler.py``).
 
     A lost dispute's money is gone: what stays withdrawn moves from the disputed funds account
     to a loss, as an expense or as contra revenue depending on the backend's policy. A won
@@ -34,7 +34,7 @@ class SaasStripeDisputeHandler(models.AbstractModel):
     """
 
     _name = "saas.stripe.dispute.handler"
-    _inherit = "saas.event.handler"
+    _inherit = "saas.stripe.handler"
     _description = "Stripe Dispute Handler"
 
     _provider = "stripe"
@@ -53,7 +53,7 @@ class SaasStripeDisputeHandler(models.AbstractModel):
     # Handler
     # ---------------------------------------------------------------------------------------
     def _dispute_changed(self, backend, event):
-        dispute = backend._stripe_object(event)
+        dispute = self._event_object(backend, event)
         record = self._dispute_record(backend, dispute)
         moves = self._dispute_funds_moves(backend, record, dispute)
         if record.status == "lost":
@@ -74,7 +74,7 @@ class SaasStripeDisputeHandler(models.AbstractModel):
         values = {
             "reason": dispute.reason,
             "amount": dispute.amount,
-            "currency_id": backend._stripe_currency(dispute.currency).id,
+            "currency_id": self._currency(backend, dispute.currency).id,
             "disputed_at": _naive(dispute.created),
             "evidence_due_by": _naive(dispute.evidence_due_by),
             "is_charge_refundable": dispute.is_charge_refundable,
@@ -162,7 +162,7 @@ class SaasStripeDisputeHandler(models.AbstractModel):
             lambda activity: activity.activity_type_id == evidence
         )
         if record.status in DISPUTE_NEEDS_RESPONSE and record.evidence_due_by:
-            deadline = backend._stripe_date(record.evidence_due_by)
+            deadline = self._company_date(backend, record.evidence_due_by)
             if activities:
                 activities.filtered(
                     lambda activity: activity.date_deadline != deadline
@@ -207,7 +207,7 @@ class SaasStripeDisputeHandler(models.AbstractModel):
             backend, transaction.currency
         )
         dispute_account = self._dispute_account(backend)
-        currency = backend._stripe_currency(transaction.currency)
+        currency = self._currency(backend, transaction.currency)
         if transaction.amount < 0:
             ref = self.env._(
                 "Dispute %(dispute)s: funds withdrawn (%(transaction)s)",
@@ -225,7 +225,7 @@ class SaasStripeDisputeHandler(models.AbstractModel):
         return self._dispute_move_values(
             backend,
             record,
-            backend._stripe_date(transaction.created) or fields.Date.context_today(backend),
+            self._company_date(backend, transaction.created) or fields.Date.context_today(backend),
             ref,
             [transfer],
         )
@@ -245,10 +245,10 @@ class SaasStripeDisputeHandler(models.AbstractModel):
             return self._dispute_move_values(
                 backend,
                 record,
-                backend._stripe_date(_loss_time(dispute, event)),
+                self._company_date(backend, _loss_time(dispute, event)),
                 self.env._("Dispute %s lost", record.name),
                 [
-                    (loss_account, dispute_account, backend._stripe_currency(code), amount)
+                    (loss_account, dispute_account, self._currency(backend, code), amount)
                     for code, amount in sorted(withdrawn.items())
                 ],
             )

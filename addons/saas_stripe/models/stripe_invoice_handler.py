@@ -69,7 +69,7 @@ class SaasStripeInvoiceHandler(models.AbstractModel):
     """
 
     _name = "saas.stripe.invoice.handler"
-    _inherit = "saas.event.handler"
+    _inherit = "saas.stripe.handler"
     _description = "Stripe Invoice Handler"
 
     _provider = "stripe"
@@ -86,10 +86,10 @@ class SaasStripeInvoiceHandler(models.AbstractModel):
     # Handlers
     # ---------------------------------------------------------------------------------------
     def _invoice_updated(self, backend, event):
-        return self._invoice_move(backend, backend._stripe_object(event), event)
+        return self._invoice_move(backend, self._event_object(backend, event), event)
 
     def _invoice_voided(self, backend, event):
-        invoice = backend._stripe_object(event)
+        invoice = self._event_object(backend, event)
         move = self._invoice_move(backend, invoice, event)
         if move.state == "posted":
             self._void_move(backend, move, event)
@@ -108,7 +108,7 @@ class SaasStripeInvoiceHandler(models.AbstractModel):
             move._reverse_moves(
                 [
                     {
-                        "invoice_date": backend._stripe_date(event.source_created),
+                        "invoice_date": self._company_date(backend, event.source_created),
                         "ref": self.env._("Voided in Stripe: %s", move.name),
                     }
                 ],
@@ -119,7 +119,7 @@ class SaasStripeInvoiceHandler(models.AbstractModel):
         move.message_post(body=self.env._("Voided in Stripe."))
 
     def _invoice_uncollectible(self, backend, event):
-        invoice = backend._stripe_object(event)
+        invoice = self._event_object(backend, event)
         move = self._invoice_move(backend, invoice, event)
         if not move or move.state != "posted":
             return move
@@ -131,7 +131,7 @@ class SaasStripeInvoiceHandler(models.AbstractModel):
         return [move, self._write_off(backend, move, event)]
 
     def _invoice_payment_failed(self, backend, event):
-        invoice = backend._stripe_object(event)
+        invoice = self._event_object(backend, event)
         move = self._invoice_move(backend, invoice, event)
         if move.state != "posted":
             return move
@@ -144,7 +144,7 @@ class SaasStripeInvoiceHandler(models.AbstractModel):
                 else invoice.amount_due
             ),
             currency=invoice.currency,
-            date=backend._stripe_date(event.source_created),
+            date=self._company_date(backend, event.source_created),
         )
         values = {
             "stripe_payment_failed": True,
@@ -225,7 +225,7 @@ class SaasStripeInvoiceHandler(models.AbstractModel):
         credit = (invoice.total or 0) < 0
         if credit:
             invoice = _turned(invoice)
-        invoice_date = backend._stripe_date(invoice.finalized_at or invoice.created)
+        invoice_date = self._company_date(backend, invoice.finalized_at or invoice.created)
         move = (
             self.env["account.move"]
             .with_company(backend.company_id)
@@ -239,7 +239,8 @@ class SaasStripeInvoiceHandler(models.AbstractModel):
                     "invoice_date": invoice_date,
                     # Stripe set the due date; a payment term would compute another one.
                     "invoice_payment_term_id": False,
-                    "invoice_date_due": backend._stripe_date(invoice.due_date) or invoice_date,
+                    "invoice_date_due": self._company_date(backend, invoice.due_date)
+                    or invoice_date,
                     "ref": invoice.number,
                     "payment_reference": invoice.number,
                     "stripe_invoice_number": invoice.number,
@@ -435,8 +436,8 @@ class SaasStripeInvoiceHandler(models.AbstractModel):
     def _service_dates(self, backend, line):
         if not line.period_start or not line.period_end:
             return False, False
-        start = backend._stripe_date(line.period_start)
-        return start, max(start, backend._stripe_date(line.period_end) - timedelta(days=1))
+        start = self._company_date(backend, line.period_start)
+        return start, max(start, self._company_date(backend, line.period_end) - timedelta(days=1))
 
     def _check_invoice_totals(self, backend, move, invoice):
         """Fail unless the posted move's amounts are Stripe's, to the currency's unit."""
@@ -509,7 +510,7 @@ class SaasStripeInvoiceHandler(models.AbstractModel):
                 {
                     "move_type": "entry",
                     "journal_id": move.journal_id.id,
-                    "date": backend._stripe_date(event.source_created),
+                    "date": self._company_date(backend, event.source_created),
                     "ref": self.env._("Uncollectible in Stripe: %s", move.name),
                     "line_ids": [
                         Command.create(
@@ -551,7 +552,7 @@ class SaasStripeInvoiceHandler(models.AbstractModel):
         return journal
 
     def _active_currency(self, backend, code):
-        currency = backend._stripe_currency(code)
+        currency = self._currency(backend, code)
         if not currency.active:
             raise PermanentError(
                 self.env._(

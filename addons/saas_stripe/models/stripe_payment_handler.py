@@ -32,7 +32,7 @@ class SaasStripePaymentHandler(models.AbstractModel):
     """
 
     _name = "saas.stripe.payment.handler"
-    _inherit = "saas.event.handler"
+    _inherit = "saas.stripe.handler"
     _description = "Stripe Payment Handler"
 
     _provider = "stripe"
@@ -49,14 +49,14 @@ class SaasStripePaymentHandler(models.AbstractModel):
     # Handlers
     # ---------------------------------------------------------------------------------------
     def _invoice_paid(self, backend, event):
-        invoice = backend._stripe_object(event)
+        invoice = self._event_object(backend, event)
         move = self.env["saas.stripe.invoice.handler"]._invoice_move(backend, invoice, event)
         if not move:
             return move
         return [move, self._record_payment(backend, payment_from_invoice(invoice), move)]
 
     def _payment_succeeded(self, backend, event):
-        payment = backend._stripe_object(event)
+        payment = self._event_object(backend, event)
         if payment.status != PAYMENT_SUCCEEDED or not payment.invoice_id:
             # From 2025-03-31.basil a charge names no invoice: its invoice_payment does.
             return self.env["account.payment"]
@@ -66,7 +66,7 @@ class SaasStripePaymentHandler(models.AbstractModel):
     def _payment_declined(self, backend, event):
         """A declined charge or payment intent says why an invoice could not be collected:
         the reason goes on the invoice, next to the failure ``invoice.payment_failed`` flags."""
-        payment = backend._stripe_object(event)
+        payment = self._event_object(backend, event)
         if payment.status != PAYMENT_FAILED or not payment.invoice_id:
             # From 2025-03-31.basil a charge names no invoice; one-off charges have none.
             return self.env["account.move"]
@@ -185,7 +185,7 @@ class SaasStripePaymentHandler(models.AbstractModel):
                     ).id,
                     "currency_id": move.currency_id.id,
                     "amount": amount,
-                    "date": backend._stripe_date(payment.created) or move.invoice_date,
+                    "date": self._company_date(backend, payment.created) or move.invoice_date,
                     "payment_reference": payment.payment_intent_id
                     or payment.charge_id
                     or payment.id,

@@ -20,7 +20,7 @@ class SaasStripePayoutHandler(models.AbstractModel):
     does not tie a manual one to transactions) and posts one entry:
 
     - the fees Stripe took on those transactions (charges, refunds, disputes, the payout
-      itself) that are not booked yet (``stripe_fee.py``): fees expense account / Stripe
+      itself) that are not booked yet (``stripe_fee_handler.py``): fees expense account / Stripe
       balance clearing account;
     - each transaction no Odoo document stands for (Stripe's own fees billed on the balance,
       manual adjustments, a charge outside Billing…): other Stripe movements account /
@@ -39,7 +39,7 @@ class SaasStripePayoutHandler(models.AbstractModel):
     """
 
     _name = "saas.stripe.payout.handler"
-    _inherit = "saas.event.handler"
+    _inherit = "saas.stripe.handler"
     _description = "Stripe Payout Handler"
 
     _provider = "stripe"
@@ -55,7 +55,7 @@ class SaasStripePayoutHandler(models.AbstractModel):
     # Handler
     # ---------------------------------------------------------------------------------------
     def _payout_event(self, backend, event):
-        payout = backend._stripe_object(event)
+        payout = self._event_object(backend, event)
         state = PAYOUT_EVENT_STATES.get(event.event_type, payout.status)
         if state not in PAYOUT_PROGRESS:
             raise PermanentError(
@@ -79,7 +79,7 @@ class SaasStripePayoutHandler(models.AbstractModel):
         values = {
             "state": state,
             "amount": payout.amount,
-            "arrival_date": backend._stripe_date(payout.arrival_date),
+            "arrival_date": self._company_date(backend, payout.arrival_date),
         }
         if state == "failed":
             values["failure_message"] = payout.failure_message or payout.failure_code
@@ -94,10 +94,10 @@ class SaasStripePayoutHandler(models.AbstractModel):
             lambda: {
                 "name": payout.id,
                 "backend_id": backend.id,
-                "currency_id": backend._stripe_currency(payout.currency).id,
+                "currency_id": self._currency(backend, payout.currency).id,
                 "amount": payout.amount,
                 "automatic": payout.automatic,
-                "arrival_date": backend._stripe_date(payout.arrival_date),
+                "arrival_date": self._company_date(backend, payout.arrival_date),
             },
         )
 
@@ -142,13 +142,14 @@ class SaasStripePayoutHandler(models.AbstractModel):
                     )
                 )
         # Fees the daily booking or a backfill already booked stay where they are.
-        fee_entries = backend._stripe_fee_entries(transactions)
-        unbooked_fees = backend._stripe_unbooked_fees(transactions, fee_entries)
+        fee_handler = self.env["saas.stripe.fee.handler"]
+        fee_entries = fee_handler._fee_entries(backend, transactions)
+        unbooked_fees = fee_handler._unbooked_fees(backend, transactions, fee_entries)
         fees = sum(transaction.fee for transaction in unbooked_fees)
         if fees:
             transfers.append(
                 (
-                    backend._stripe_fee_account(self.env._("Payout %s", payout.id)),
+                    fee_handler._fee_account(backend, self.env._("Payout %s", payout.id)),
                     clearing,
                     currency,
                     fees,
@@ -171,7 +172,7 @@ class SaasStripePayoutHandler(models.AbstractModel):
                 self.env["saas.stripe.balance.handler"]._balance_move_values(
                     backend,
                     journal,
-                    backend._stripe_date(payout.arrival_date or payout.created)
+                    self._company_date(backend, payout.arrival_date or payout.created)
                     or fields.Date.today(),
                     self.env._("Stripe payout %s", payout.id),
                     transfers,
@@ -208,7 +209,7 @@ class SaasStripePayoutHandler(models.AbstractModel):
         bindings.bind(backend, move, payout.id)
         if payout.balance_transaction_id:
             bindings.bind(backend, move, payout.balance_transaction_id)
-        backend._stripe_bind_fees(move, unbooked_fees)
+        fee_handler._bind_fees(backend, move, unbooked_fees)
         # The fee entries of the settled transactions too: the payout empties the balance of
         # all that Stripe booked on them.
         settled = self.env["account.move"].union(*fee_entries.values())
@@ -269,11 +270,12 @@ class SaasStripePayoutHandler(models.AbstractModel):
         """The balance transactions an automatic payout settles, from the Stripe API, with
         their sources expanded (a charge names its payment intent, to which Odoo binds the
         payment)."""
-        return backend._stripe_read_transactions(
+        return self.env["saas.stripe.fee.handler"]._read_transactions(
+            backend,
             backend._stripe_api().list(
                 "balance_transactions",
                 {"payout": payout.id, "expand": ["data.source"], "limit": 100},
-            )
+            ),
         )
 
     def _transaction_document(self, backend, transaction):

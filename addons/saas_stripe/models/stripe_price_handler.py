@@ -10,7 +10,7 @@ class SaasStripePriceHandler(models.AbstractModel):
     """
 
     _name = "saas.stripe.price.handler"
-    _inherit = "saas.event.handler"
+    _inherit = "saas.stripe.handler"
     _description = "Stripe Price Handler"
 
     _provider = "stripe"
@@ -26,7 +26,7 @@ class SaasStripePriceHandler(models.AbstractModel):
     }
 
     def _price_updated(self, backend, event):
-        price = backend._stripe_object(event)
+        price = self._event_object(backend, event)
         if not price.product_id:
             # Prices without a product exist only inline in a subscription or invoice item;
             # they never come as price events.
@@ -37,7 +37,7 @@ class SaasStripePriceHandler(models.AbstractModel):
             ._product_template(backend, price.product_id)
             .id,
             "nickname": price.nickname,
-            "currency_id": backend._stripe_currency(price.currency).id,
+            "currency_id": self._currency(backend, price.currency).id,
             "unit_amount": price.unit_amount,
             "unit_amount_exact": None if price.unit_amount is None else f"{price.unit_amount:f}",
             "recurring_interval": price.interval,

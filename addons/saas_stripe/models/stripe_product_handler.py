@@ -9,7 +9,7 @@ class SaasStripeProductHandler(models.AbstractModel):
     """
 
     _name = "saas.stripe.product.handler"
-    _inherit = "saas.event.handler"
+    _inherit = "saas.stripe.handler"
     _description = "Stripe Product Handler"
 
     _provider = "stripe"
@@ -20,7 +20,7 @@ class SaasStripeProductHandler(models.AbstractModel):
     }
 
     def _product_updated(self, backend, event):
-        product = backend._stripe_object(event)
+        product = self._event_object(backend, event)
         template = self._product_template(backend, product.id)
         values = {"name": product.name or product.id, "description_sale": product.description}
         if product.active is not None:

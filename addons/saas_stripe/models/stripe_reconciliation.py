@@ -1,21 +1,10 @@
 import time
-from collections import defaultdict
-from decimal import Decimal
 
 from odoo import models
-from odoo.addons.saas_connector_base.lib.money import from_minor_units, odoo_decimal
-from odoo.addons.saas_connector_base.lib.reconciliation import (
-    OdooRecord,
-    ProviderRecord,
-    ReconciledType,
-    SubscriptionItemState,
-    SubscriptionState,
-)
+from odoo.addons.saas_connector_base.lib.money import odoo_decimal
+from odoo.addons.saas_connector_base.lib.reconciliation import OdooRecord, ReconciledType
 
 from ..lib.api import StripeApiError
-from ..lib.normalize import PAYMENT_SUCCEEDED, NormalizeError, normalize_object
-from .stripe_invoice_handler import FINALIZED_STATUSES
-from .stripe_refund_handler import REFUND_SENT
 
 # The SDK service that lists the documents of each reconciled type; fees have a summary
 # line only.
@@ -59,7 +48,8 @@ class SaasBackend(models.Model):
     """Stripe ↔ Odoo reconciliation: the objects Stripe lists for a period, read through the
     API (so that an object whose events never arrived is found), described as the plain
     records the engine compares with the Odoo documents bound to them
-    (``run._reconcile_documents``), which Stripe describes in its own words too.
+    (``run._reconcile_documents``), which Stripe describes in its own words too. What each
+    object is for the comparison is read by ``saas.stripe.reconciliation.handler``.
 
     - Invoices by status (drafts excluded: they make nothing in Odoo): the posted invoice's
       total to the cent and its state — *paid* is a paid (or in payment) invoice, *open* an
@@ -74,7 +64,7 @@ class SaasBackend(models.Model):
       (their Odoo record's status) — when the account offers them: a list Stripe answers with
       404 (localstripe has no credit notes nor disputes) is noted on the run and skipped.
     - Fees: the fees of the period's balance transactions against those an Odoo entry booked
-      (``stripe_fee.py``): a summary line per currency, whose difference is the fees not
+      (``stripe_fee_handler.py``): a summary line per currency, whose difference is the fees not
       booked yet.
     - Subscriptions: every subscription of the account as it is now (whatever the period: a
       subscription is a state, and an upgrade of last year's subscription is this month's
@@ -102,6 +92,7 @@ class SaasBackend(models.Model):
         if self.provider != "stripe":
             return super()._provider_reconcile(run)
         client = self._stripe_api()
+        handler = self.env["saas.stripe.reconciliation.handler"]
         start, end = run._period_bounds()
         period = (int(start.timestamp()), int(end.timestamp()))
         unfiltered = []
@@ -111,8 +102,11 @@ class SaasBackend(models.Model):
                 client, LISTED_SERVICES[kind.key], period, run, kind.label, unfiltered=unfiltered
             )
             if objects is not None:
-                listed = getattr(self, f"_stripe_listed_{kind.key}")
-                listings[kind.key] = [item for item in map(listed, objects) if item]
+                listings[kind.key] = [
+                    item
+                    for item in (handler._listed(self, kind.key, obj) for obj in objects)
+                    if item
+                ]
         run._reconcile_documents(listings)
         run._record_summary(self._stripe_fees(client, period, run, unfiltered))
         if unfiltered:
@@ -188,7 +182,7 @@ class SaasBackend(models.Model):
             objects += [*self._stripe_prerequisites(client, obj), obj]
         events = self.env["saas.event"]
         if objects:
-            events = self._stripe_sync_objects(
+            events = self._sync_objects(
                 _unique(objects), dispatch=False, salt=f"resync {time.time_ns()}"
             )
         return events, failures
@@ -197,6 +191,7 @@ class SaasBackend(models.Model):
         if self.provider != "stripe":
             return super()._provider_recompare(drifts)
         client = self._stripe_api()
+        handler = self.env["saas.stripe.reconciliation.handler"]
         comparisons = {}
         for drift in drifts:
             object_type = drift.object_type
@@ -206,7 +201,7 @@ class SaasBackend(models.Model):
                 record = self.env["saas.binding"].lookup(
                     self, "saas.subscription", drift.external_id
                 )
-                state = obj and self._stripe_subscription_state(obj)
+                state = obj and handler._subscription_state(obj)
                 comparison = run._compare_subscription(state, record or None)
                 comparison.listed = state is not None
             elif obj is None:
@@ -215,7 +210,7 @@ class SaasBackend(models.Model):
                     object_type, drift.external_id, record and record.exists()
                 )
             else:
-                item = getattr(self, f"_stripe_listed_{object_type}")(obj)
+                item = handler._listed(self, object_type, obj)
                 found = run._compare_listed(object_type, [item]) if item else []
                 comparison = found[0] if found else None
             comparisons[drift.id] = comparison
@@ -287,86 +282,14 @@ class SaasBackend(models.Model):
             raise
 
     def _stripe_prerequisites(self, client, obj):
-        """The objects Odoo needs before ``obj`` and does not have: the customer of an
-        invoice, the invoice of a charge, the charge of a refund — what an event lost along
-        with ``obj``'s would have brought."""
-        bindings = self.env["saas.binding"]
-        needed = []
-        kind = obj.get("object")
-        if kind == "invoice":
-            customer_id = _id(obj.get("customer"))
-            if customer_id and not bindings.lookup(self, "res.partner", customer_id):
-                needed.append(("customer", customer_id))
-        elif kind == "charge":
-            invoice_id = _id(obj.get("invoice"))
-            if invoice_id and not bindings.lookup(self, "account.move", invoice_id):
-                needed.append(("invoice", invoice_id))
-        elif kind in ("refund", "dispute"):
-            charge_id = _id(obj.get("charge"))
-            payment_keys = (_id(obj.get("payment_intent")), charge_id)
-            if charge_id and not any(
-                key and bindings.lookup(self, "account.payment", key) for key in payment_keys
-            ):
-                needed.append(("charge", charge_id))
+        """The objects Odoo needs before ``obj`` and does not have, read from Stripe, with
+        what they need in turn first."""
         objects = []
-        for object_type, external_id in needed:
+        handler = self.env["saas.stripe.reconciliation.handler"]
+        for object_type, external_id in handler._missing_prerequisites(self, obj):
             if (prerequisite := self._stripe_fetch(client, object_type, external_id)) is not None:
                 objects += [*self._stripe_prerequisites(client, prerequisite), prerequisite]
         return objects
-
-    # ---------------------------------------------------------------------------------------
-    # Stripe's side, one object type at a time: the records the engine compares
-    # ---------------------------------------------------------------------------------------
-    def _stripe_listed_invoice(self, obj):
-        invoice = normalize_object(obj)
-        if invoice.status not in FINALIZED_STATUSES:
-            return None  # a draft makes nothing in Odoo
-        return ProviderRecord(invoice.id, invoice.currency, invoice.total, invoice.status)
-
-    def _stripe_listed_credit_note(self, obj):
-        credit_note = normalize_object(obj)
-        return ProviderRecord(
-            credit_note.id, credit_note.currency, credit_note.total, credit_note.status
-        )
-
-    def _stripe_listed_payment(self, obj):
-        """A succeeded charge, bound through its payment intent when it has one; only
-        invoice payments are imported, so a charge that names no invoice is compared only
-        when Odoo has it."""
-        try:
-            payment = normalize_object(obj)
-        except NormalizeError:
-            return None  # a charge status no payment is made of
-        if payment.status != PAYMENT_SUCCEEDED:
-            return None
-        return ProviderRecord(
-            payment.id,
-            payment.currency,
-            payment.amount,
-            "succeeded",
-            keys=tuple(filter(None, (payment.payment_intent_id, payment.charge_id))),
-            optional=not payment.invoice_id,
-        )
-
-    def _stripe_listed_refund(self, obj):
-        refund = normalize_object(obj)
-        status = "succeeded" if refund.status in REFUND_SENT else (refund.status or "pending")
-        # A refund that never left makes no payment.
-        return ProviderRecord(
-            refund.id, refund.currency, refund.amount, status, optional=status != "succeeded"
-        )
-
-    def _stripe_listed_dispute(self, obj):
-        return self._stripe_listed_amount(obj)
-
-    def _stripe_listed_payout(self, obj):
-        return self._stripe_listed_amount(obj)
-
-    def _stripe_listed_amount(self, obj):
-        currency = obj["currency"].upper()
-        return ProviderRecord(
-            obj["id"], currency, from_minor_units(obj["amount"], currency), obj.get("status")
-        )
 
     # ---------------------------------------------------------------------------------------
     # Odoo documents of the period
@@ -395,7 +318,8 @@ class SaasBackend(models.Model):
         if self.env[model]._fields[date_field].type == "datetime":
             low, high = start.replace(tzinfo=None), end.replace(tzinfo=None)
         else:
-            low, high = self._stripe_date(start), self._stripe_date(end)
+            handler = self.env["saas.stripe.reconciliation.handler"]
+            low, high = handler._company_date(self, start), handler._company_date(self, end)
         records = self.env[model].search(
             [
                 *domain,
@@ -446,35 +370,14 @@ class SaasBackend(models.Model):
                 raise
             objects = client.list("subscriptions", {"limit": 100})
 
+        handler = self.env["saas.stripe.reconciliation.handler"]
+
         def fetch(external_id):
             obj = self._stripe_fetch(client, "subscription", external_id)
-            return obj and self._stripe_subscription_state(obj)
+            return obj and handler._subscription_state(obj)
 
         return run._reconcile_subscriptions(
-            [self._stripe_subscription_state(obj) for obj in objects], fetch, label
-        )
-
-    def _stripe_subscription_state(self, obj):
-        """A Stripe subscription (a dict of the API) as the engine compares it."""
-        subscription = normalize_object(obj)
-        items = []
-        for item in subscription.items:
-            price = item.price
-            items.append(
-                SubscriptionItemState(
-                    price=item.price_id,
-                    quantity=item.quantity or 0,
-                    unit_amount=price and price.unit_amount,
-                    interval=price and price.interval,
-                    interval_count=(price and price.interval_count) or 1,
-                )
-            )
-        return SubscriptionState(
-            external_id=subscription.id,
-            status=subscription.status,
-            currency=(subscription.currency or "").upper(),
-            items=tuple(items),
-            ended_at=subscription.ended_at,
+            [handler._subscription_state(obj) for obj in objects], fetch, label
         )
 
     # ---------------------------------------------------------------------------------------
@@ -487,35 +390,9 @@ class SaasBackend(models.Model):
         )
         if not transactions:
             return []
-        unbooked = {
-            txn.id
-            for txn in self._stripe_unbooked_fees(self._stripe_read_transactions(transactions))
-        }
-        fees = defaultdict(lambda: [0, Decimal(0), 0, Decimal(0)])
-        for txn in transactions:
-            if not txn.get("fee"):
-                continue
-            currency = txn["currency"].upper()
-            amount = from_minor_units(txn["fee"], currency)
-            figures = fees[currency]
-            figures[0] += 1
-            figures[1] += amount
-            if txn["id"] not in unbooked:
-                figures[2] += 1
-                figures[3] += amount
-        return [
-            {
-                "sequence": len(LISTED_SERVICES),
-                "object_type": "fee",
-                "name": label,
-                "currency_id": self._stripe_currency(currency).id,
-                "provider_count": count,
-                "provider_total": float(total),
-                "odoo_count": odoo_count,
-                "odoo_total": float(odoo_total),
-            }
-            for currency, (count, total, odoo_count, odoo_total) in fees.items()
-        ]
+        return self.env["saas.stripe.reconciliation.handler"]._fee_summary(
+            self, transactions, label, len(LISTED_SERVICES)
+        )
 
 
 def _invoice_status(move):
@@ -542,10 +419,6 @@ def _record_status(object_type, record):
     if record._name == "account.payment":
         return "succeeded" if record.state in PAYMENT_POSTED else record.state
     return record.status if object_type == "dispute" else record.state
-
-
-def _id(value):
-    return value.get("id") if isinstance(value, dict) else value
 
 
 def _unique(objects):

@@ -37,7 +37,7 @@ class SaasStripeRefundHandler(models.AbstractModel):
     """
 
     _name = "saas.stripe.refund.handler"
-    _inherit = "saas.event.handler"
+    _inherit = "saas.stripe.handler"
     _description = "Stripe Refund Handler"
 
     _provider = "stripe"
@@ -55,16 +55,16 @@ class SaasStripeRefundHandler(models.AbstractModel):
     def _charge_refunded(self, backend, event):
         return [
             self._apply_refund(backend, refund, refund.status)
-            for refund in backend._stripe_object(event).refunds
+            for refund in self._event_object(backend, event).refunds
         ]
 
     def _refund_updated(self, backend, event):
-        refund = backend._stripe_object(event)
+        refund = self._event_object(backend, event)
         return self._apply_refund(backend, refund, refund.status)
 
     def _refund_failed(self, backend, event):
         # The event says the refund failed, whatever status its payload shows.
-        return self._apply_refund(backend, backend._stripe_object(event), "failed")
+        return self._apply_refund(backend, self._event_object(backend, event), "failed")
 
     # ---------------------------------------------------------------------------------------
     # Refunds
@@ -120,7 +120,7 @@ class SaasStripeRefundHandler(models.AbstractModel):
                 .id,
                 "currency_id": refunded.currency_id.id,
                 "amount": refund.amount,
-                "date": backend._stripe_date(refund.created) or refunded.date,
+                "date": self._company_date(backend, refund.created) or refunded.date,
                 "payment_reference": refund.id,
                 "memo": invoice.ref or invoice.name or refunded.memo,
             },
@@ -155,7 +155,7 @@ class SaasStripeRefundHandler(models.AbstractModel):
         each keeps its product, taxes and service period."""
         currency = invoice.currency_id
         values = {
-            "invoice_date": backend._stripe_date(refund.created) or invoice.invoice_date,
+            "invoice_date": self._company_date(backend, refund.created) or invoice.invoice_date,
             "ref": self.env._("Refunded in Stripe: %s", refund.id),
         }
         if refund.amount == odoo_decimal(invoice.amount_total, currency):

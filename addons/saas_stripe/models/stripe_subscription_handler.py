@@ -21,14 +21,14 @@ class SaasStripeSubscriptionHandler(models.AbstractModel):
     """
 
     _name = "saas.stripe.subscription.handler"
-    _inherit = "saas.event.handler"
+    _inherit = "saas.stripe.handler"
     _description = "Stripe Subscription Handler"
 
     _provider = "stripe"
     _handles = dict.fromkeys(SUBSCRIPTION_EVENT_TYPES, "_subscription_updated")
 
     def _subscription_updated(self, backend, event):
-        subscription = backend._stripe_object(event)
+        subscription = self._event_object(backend, event)
         if subscription.status not in KNOWN_STATES:
             raise PermanentError(
                 self.env._(
@@ -42,7 +42,7 @@ class SaasStripeSubscriptionHandler(models.AbstractModel):
                 self.env._("Subscription %s has no customer or no currency.", subscription.id)
             )
         partner = self._customer_partner(backend, subscription.customer_id)
-        currency = backend._stripe_currency(subscription.currency)
+        currency = self._currency(backend, subscription.currency)
         bindings = self.env["saas.binding"]
         record = bindings.lookup_or_create(
             backend,

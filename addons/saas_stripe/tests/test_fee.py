@@ -76,7 +76,7 @@ class TestStripeFees(StripeBalanceCase):
         self.backend.stripe_fees_booked_until = datetime(2017, 9, 1)
 
     def book_until(self, moment):
-        return self.backend.stripe_book_fees(until=moment)
+        return self.env["saas.stripe.fee.handler"]._book_fees_until(self.backend, until=moment)
 
     def fee_entries(self):
         return self.env["account.move"].search(

@@ -7,7 +7,7 @@ way in an API answer and in an event of the same API version."""
 from odoo.addons.saas_connector_base.tests.common import run_jobs
 from odoo.tests import TransactionCase, tagged
 
-from ..models.stripe_sync import sync_event_types
+from ..lib.normalize import sync_event_types
 from .common import create_stripe_backend, deliver, fixture
 from .common_accounting import (
     LOCALSTRIPE_CHARGE,
@@ -32,7 +32,7 @@ class TestStripeSyncCustomer(TransactionCase):
         cls.bindings = cls.env["saas.binding"]
 
     def sync(self, backend, *objects):
-        events = backend._stripe_sync_objects(list(objects))
+        events = backend._sync_objects(list(objects))
         run_jobs(self.env)
         return events
 
@@ -142,7 +142,7 @@ class TestStripeSyncEventTypes(TransactionCase):
 @tagged("post_install", "-at_install")
 class TestStripeSyncInvoice(StripeAccountingCase):
     def sync(self, *objects):
-        events = self.backend._stripe_sync_objects(list(objects))
+        events = self.backend._sync_objects(list(objects))
         self.run_jobs()
         return events
 

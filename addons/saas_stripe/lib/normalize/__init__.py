@@ -24,7 +24,8 @@ Conventions:
 One module per area: ``common`` (field readers), ``customer``, ``catalog`` (products, prices,
 plans), ``subscription``, ``invoice`` (lines, discounts, taxes, tax rates), ``payment``
 (charges, payment intents, invoice payments, refunds), ``credit_note``, ``dispute``,
-``balance`` (balance transactions, payouts) and ``event`` (envelopes, dispatch by type).
+``balance`` (balance transactions, payouts), ``event`` (envelopes, dispatch by type) and
+``object_events`` (an object read from the API as the webhook events that apply it).
 """
 
 from .balance import BalanceTransaction, Payout
@@ -32,9 +33,16 @@ from .catalog import Price, Product
 from .common import NormalizeError
 from .credit_note import CreditNote, CreditNoteLine
 from .customer import Address, Customer, TaxId
-from .dispute import DISPUTE_CLOSED, DISPUTE_NEEDS_RESPONSE, DISPUTE_STATUSES, Dispute
+from .dispute import (
+    DISPUTE_CLOSED,
+    DISPUTE_CLOSED_EVENT_STATUSES,
+    DISPUTE_NEEDS_RESPONSE,
+    DISPUTE_STATUSES,
+    Dispute,
+)
 from .event import Event, normalize_event, normalize_object
 from .invoice import DiscountAmount, Invoice, InvoiceLine, TaxAmount, TaxRate
+from .object_events import sync_event_types
 from .payment import (
     PAYMENT_CANCELED,
     PAYMENT_FAILED,

@@ -19,7 +19,9 @@ from .common import (
 # Stripe's dispute statuses: warning_* ones are inquiries, which move no money;
 # charge_refunded closed disputes of refunded charges until 2017; prevented ones never opened.
 DISPUTE_NEEDS_RESPONSE = frozenset({"warning_needs_response", "needs_response"})
-DISPUTE_CLOSED = frozenset({"warning_closed", "won", "lost", "charge_refunded", "prevented"})
+# The closed statuses Stripe reports with ``charge.dispute.closed``: the dispute was decided.
+DISPUTE_CLOSED_EVENT_STATUSES = frozenset({"warning_closed", "won", "lost"})
+DISPUTE_CLOSED = DISPUTE_CLOSED_EVENT_STATUSES | {"charge_refunded", "prevented"}
 DISPUTE_STATUSES = (
     DISPUTE_NEEDS_RESPONSE | DISPUTE_CLOSED | {"warning_under_review", "under_review"}
 )

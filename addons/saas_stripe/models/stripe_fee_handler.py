@@ -2,7 +2,7 @@ import logging
 from collections import defaultdict
 from datetime import UTC, datetime, time, timedelta
 
-from odoo import api, fields, models
+from odoo import fields, models
 from odoo.addons.saas_connector_base.lib.errors import PermanentError, TransientError
 from odoo.exceptions import UserError
 
@@ -16,7 +16,7 @@ def fee_key(transaction_id):
     return f"{transaction_id}:fee"
 
 
-class SaasBackend(models.Model):
+class SaasStripeFeeHandler(models.AbstractModel):
     """Stripe fees in the books when Stripe takes them, not only when a payout settles them.
 
     Every balance transaction with a fee (a charge, a refund, a dispute, an instant payout…)
@@ -28,53 +28,35 @@ class SaasBackend(models.Model):
     settles the transaction (``stripe_payout_handler.py``).
     """
 
-    _inherit = "saas.backend"  # pylint: disable=consider-merging-classes-inherited
+    _name = "saas.stripe.fee.handler"
+    _inherit = "saas.stripe.handler"
+    _description = "Stripe Fee Handler"
 
-    stripe_fees_booked_until = fields.Datetime(
-        string="Fees Booked Until",
-        readonly=True,
-        copy=False,
-        help="The fees of the balance transactions created before this moment are booked. "
-        "Set by the daily scheduled action; the first run starts at the beginning of the "
-        "month (earlier fees come with their payouts or an import of balance transactions).",
-    )
+    _provider = "stripe"
 
-    def stripe_book_fees(self, until=None):
-        """Book the fees of the balance transactions created since the last run and before
-        ``until`` (a datetime in UTC, the start of today by default), read from the API.
-        Returns the entries posted."""
-        self.ensure_one()
+    def _book_fees_until(self, backend, until=None):
+        """Book the fees of the balance transactions created since the backend's last run
+        and before ``until`` (a datetime in UTC, the start of today by default), read from
+        the API. Returns the entries posted."""
+        backend.ensure_one()
         until = until or datetime.combine(fields.Date.today(), time.min)
-        since = self.stripe_fees_booked_until or self._stripe_first_fee_day(until)
+        since = backend.stripe_fees_booked_until or self._first_fee_day(backend, until)
         if since >= until:
             return self.env["account.move"]
-        transactions = self._stripe_read_transactions(
-            self._stripe_api().list(
+        transactions = self._read_transactions(
+            backend,
+            backend._stripe_api().list(
                 "balance_transactions",
                 {"created": {"gte": _timestamp(since), "lt": _timestamp(until)}, "limit": 100},
-            )
+            ),
         )
-        moves = self._stripe_book_fees(transactions)
-        self.stripe_fees_booked_until = until
+        moves = self._book_fees(backend, transactions)
+        backend.stripe_fees_booked_until = until
         return moves
 
-    def action_stripe_book_fees(self):
-        """Button: book the fees of the balance transactions up to now."""
-        for backend in self:
-            backend.stripe_book_fees(until=fields.Datetime.now())
-
-    def _stripe_first_fee_day(self, until):
-        """Where the first booking starts: the first day of the month before ``until`` ends
-        (of the previous month on the 1st), or the backend's creation if later. Earlier fees
-        belong to periods whose payouts booked them; an import of balance transactions
-        brings those payouts did not."""
-        month_start = datetime.combine((until - timedelta(days=1)).replace(day=1), time.min)
-        return max(month_start, self.create_date)
-
-    @api.model
-    def _cron_stripe_book_fees(self):
-        """Daily: each Stripe account with a fees account books the fees of the day before."""
-        backends = self.search(
+    def _book_daily_fees(self):
+        """Each Stripe account with a fees account books the fees of the day before."""
+        backends = self.env["saas.backend"].search(
             [("provider", "=", "stripe"), ("stripe_fee_account_id", "!=", False)]
         )
         for backend in backends:
@@ -82,12 +64,20 @@ class SaasBackend(models.Model):
             # entries alone; the next run books the days it missed.
             try:
                 with self.env.cr.savepoint():
-                    backend.stripe_book_fees()
+                    self._book_fees_until(backend)
             except (TransientError, UserError, PermanentError) as error:
                 _logger.warning("Stripe fees of backend %s not booked: %s", backend.id, error)
                 backend.message_post(body=self.env._("Stripe fees could not be booked: %s", error))
 
-    def _stripe_read_transactions(self, objects):
+    def _first_fee_day(self, backend, until):
+        """Where the first booking starts: the first day of the month before ``until`` ends
+        (of the previous month on the 1st), or the backend's creation if later. Earlier fees
+        belong to periods whose payouts booked them; an import of balance transactions
+        brings those payouts did not."""
+        month_start = datetime.combine((until - timedelta(days=1)).replace(day=1), time.min)
+        return max(month_start, backend.create_date)
+
+    def _read_transactions(self, backend, objects):
         """Balance transactions (API dicts) as ``lib/normalize`` objects."""
         try:
             return [normalize_object(obj) for obj in objects]
@@ -96,66 +86,65 @@ class SaasBackend(models.Model):
                 self.env._("Unreadable Stripe balance transaction: %s", error)
             ) from None
 
-    def _stripe_fee_entries(self, transactions):
+    def _fee_entries(self, backend, transactions):
         """``{transaction id: entry}`` of the transactions among ``transactions`` whose fee an
         entry has booked."""
         keys = {fee_key(txn.id): txn.id for txn in transactions if txn.fee}
-        entries = self.env["saas.binding"].lookup_many(self, "account.move", keys)
+        entries = self.env["saas.binding"].lookup_many(backend, "account.move", keys)
         return {keys[key]: move for key, move in entries.items()}
 
-    def _stripe_unbooked_fees(self, transactions, fee_entries=None):
+    def _unbooked_fees(self, backend, transactions, fee_entries=None):
         """The transactions among ``transactions`` whose fee no entry has booked yet
-        (``fee_entries``: their :meth:`_stripe_fee_entries`, when the caller has them)."""
-        booked = self._stripe_fee_entries(transactions) if fee_entries is None else fee_entries
+        (``fee_entries``: their :meth:`_fee_entries`, when the caller has them)."""
+        booked = self._fee_entries(backend, transactions) if fee_entries is None else fee_entries
         return [txn for txn in transactions if txn.fee and txn.id not in booked]
 
-    def _stripe_bind_fees(self, move, transactions):
+    def _bind_fees(self, backend, move, transactions):
         # A concurrent booking of the same fee surfaces here as a conflict: the job is
         # retried and then finds the fee booked.
         self.env["saas.binding"].bind_many(
-            self, move, [fee_key(transaction.id) for transaction in transactions]
+            backend, move, [fee_key(transaction.id) for transaction in transactions]
         )
 
-    def _stripe_fee_account(self, document):
-        if not self.stripe_fee_account_id:
+    def _fee_account(self, backend, document):
+        if not backend.stripe_fee_account_id:
             raise PermanentError(
                 self.env._(
                     "%(document)s cannot be booked: set the Stripe fees account of "
                     "%(backend)s (Stripe Accounting tab).",
                     document=document,
-                    backend=self.name,
+                    backend=backend.name,
                 )
             )
-        return self.stripe_fee_account_id
+        return backend.stripe_fee_account_id
 
-    def _stripe_book_fees(self, transactions):
+    def _book_fees(self, backend, transactions):
         """Book the fees of ``transactions`` that are not booked yet: one posted entry per
         currency and day. Returns the entries."""
-        self.ensure_one()
+        backend.ensure_one()
         days = defaultdict(list)
-        for transaction in self._stripe_unbooked_fees(transactions):
-            days[(transaction.currency, self._stripe_date(transaction.created))].append(
+        for transaction in self._unbooked_fees(backend, transactions):
+            days[(transaction.currency, self._company_date(backend, transaction.created))].append(
                 transaction
             )
+        balances = self.env["saas.stripe.balance.handler"]
         moves = self.env["account.move"]
         for (currency_code, day), booked in sorted(days.items()):
-            currency = self._stripe_currency(currency_code)
+            currency = self._currency(backend, currency_code)
             label = self.env._("Stripe fees of %s", fields.Date.to_string(day))
             move = (
                 self.env["account.move"]
-                .with_company(self.company_id)
+                .with_company(backend.company_id)
                 .create(
-                    self.env["saas.stripe.balance.handler"]._balance_move_values(
-                        self,
-                        self.env["saas.stripe.payment.handler"]._payment_journal(self),
+                    balances._balance_move_values(
+                        backend,
+                        self.env["saas.stripe.payment.handler"]._payment_journal(backend),
                         day,
                         label,
                         [
                             (
-                                self._stripe_fee_account(label),
-                                self.env["saas.stripe.balance.handler"]._balance_account(
-                                    self, currency
-                                ),
+                                self._fee_account(backend, label),
+                                balances._balance_account(backend, currency),
                                 currency,
                                 sum(transaction.fee for transaction in booked),
                                 self.env._(
@@ -169,7 +158,7 @@ class SaasBackend(models.Model):
                 )
             )
             move.action_post()
-            self._stripe_bind_fees(move, booked)
+            self._bind_fees(backend, move, booked)
             moves |= move
         return moves
 
