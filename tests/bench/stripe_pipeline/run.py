@@ -14,7 +14,8 @@ In one run, on loopback, on its own database:
   partner, create and post the same invoice, register its payment with Odoo's own wizard
   (which reconciles), commit — invoices/s likewise, measured with the server stopped;
 * Odoo's batch path: the same documents, every invoice in one ``create`` and one
-  ``action_post``, their payments by one *Register Payment* wizard, one commit.
+  ``action_post``, their payments by one *Register Payment* wizard, one commit;
+* the SQL statements per invoice of the processing alone, its jobs run in one process.
 
 It prints the three rates, the pipeline's ratios to the other two and PASS/MISS per target;
 a miss does not fail the run, an error or a failed event does.
@@ -110,9 +111,10 @@ def recorded(name):
     return json.loads((FIXTURES / name).read_text())
 
 
-def flows(count):
+def flows(count, key_prefix=""):
     """Per invoice, its four deliveries, derived from the recorded payloads with ids of their
-    own and in USD: ``[(customer, finalized, paid, charge)]``."""
+    own (``key_prefix`` sets a series apart) and in USD: ``[(customer, finalized, paid,
+    charge)]``."""
     customer, invoice, charge = (
         recorded(name)
         for name in (
@@ -123,7 +125,7 @@ def flows(count):
     )
     result = []
     for n in range(count):
-        key = f"{RUN_ID}x{n}"
+        key = f"{key_prefix}{RUN_ID}x{n}"
         cus, inv, ch = f"cus_{key}", f"in_{key}", f"ch_{key}"
         customer_event = copy.deepcopy(customer)
         customer_event["id"] = f"evt_cus_{key}"
@@ -264,6 +266,47 @@ print("BENCH_NAIVE=%s" % (time.monotonic() - started))
 """
 
 
+# SQL statements the processing takes per invoice, counted on the processing's own cursor: the
+# deliveries are stored as the webhook route stores them, then the connector's jobs run in
+# this process as the job runner runs them (dispatcher, then processing jobs).
+STATEMENTS = """
+import json
+from odoo.addons.saas_connector_base.tests.common import run_jobs, store_delivery
+backend = env["saas.backend"].search([("name", "=", "Bench Stripe")])
+deliveries = json.loads(open({path!r}).read())
+for body, signature in deliveries:
+    store_delivery(
+        env, backend, body.encode(),
+        {{"Content-Type": "application/json", "Stripe-Signature": signature}}, [{secret!r}],
+    )
+env.cr.commit()
+counted = env.cr.sql_log_count
+run_jobs(env, limit=10**6)
+statements = env.cr.sql_log_count - counted
+failed = env["saas.event"].search_count([("state", "=", "failed")])
+assert not failed, env["saas.event"].search([("state", "=", "failed")], limit=1).last_error
+env.cr.commit()
+print("BENCH_STATEMENTS=%s" % statements)
+"""
+
+
+def measure_statements(args, conf):
+    """SQL statements per invoice of the processing, on invoices of their own."""
+    count = min(100, args.invoices)
+    deliveries = [
+        signed(event)
+        for round_ in zip(*flows(count, key_prefix="sql"), strict=True)
+        for event in round_
+    ]
+    path = args.run_dir / "statements.json"
+    path.write_text(json.dumps([[body.decode(), signature] for body, signature in deliveries]))
+    say(f"SQL statements of the processing of {count} invoices, in one process")
+    output = shell(
+        conf, args, STATEMENTS.format(path=str(path), secret=SECRET), "BENCH_STATEMENTS"
+    )
+    return {"invoices": count, "per_invoice": int(output) / count}
+
+
 # Odoo's own batch path, the same documents: every partner in one ``create``, every invoice in
 # one ``create`` and one ``action_post``, and the payments of all of them registered, posted and
 # reconciled by one *Register Payment* wizard (one payment per invoice), committed once.
@@ -338,7 +381,9 @@ def measure_naive(args, conf):
 
 
 # ---------------------------------------------------------------------------------------------
-def report(args, pipeline, naive, batch, busy):
+def report(args, measured, busy):
+    pipeline, naive, batch = measured["pipeline"], measured["naive"], measured["batch"]
+    statements = measured["statements"]
     n = args.invoices
     pipeline_rate, naive_rate = n / pipeline["seconds"], n / naive["seconds"]
     batch_rate = n / batch["seconds"]
@@ -366,6 +411,10 @@ def report(args, pipeline, naive, batch, busy):
     print()
     print(f"Ratio pipeline / naive loop: {pipeline_rate / naive_rate:.2f}")
     print(f"Ratio pipeline / ORM batch:  {pipeline_rate / batch_rate:.2f}")
+    print(
+        f"SQL statements per invoice of the processing: {statements['per_invoice']:.0f} "
+        f"(over {statements['invoices']} invoices, four events each)"
+    )
     print()
     print("Targets")
     targets = [
@@ -399,13 +448,16 @@ def main():
     try:
         benchkit.install_or_reuse(NAME, conf, args, MODULES)
         token = shell(conf, args, SETUP, "BENCH_TOKEN")
-        pipeline = measure_pipeline(args, conf, token)
-        naive = measure_naive(args, conf)
-        batch = measure_batch(args, conf)
+        measured = {
+            "pipeline": measure_pipeline(args, conf, token),
+            "naive": measure_naive(args, conf),
+            "batch": measure_batch(args, conf),
+            "statements": measure_statements(args, conf),
+        }
     finally:
         if not args.keep_db:
             benchkit.drop_db(args.db)
-    report(args, pipeline, naive, batch, busy)
+    report(args, measured, busy)
     say(f"done in {time.monotonic() - started:.0f} s (logs in {args.run_dir})")
     return 0
 
