@@ -474,6 +474,20 @@ class SaasBackend(models.Model):
         a transient error when the provider is unreachable."""
         return None
 
+    def _provider_event_preparations(self, events):
+        """Prepare at once what the handlers of ``events`` share — the waiting events of the
+        objects one job processes, before any of them is applied: read what they all need in
+        a few queries, create their documents together (one ``create`` for many) — and
+        return the events something was prepared for (``None``: nothing was).
+
+        Preparing is only a shortcut: whatever it does must leave each handler with the same
+        outcome it reaches alone, it must not change the events, and anything it cannot do
+        for an event it leaves to that event's handler. Runs in a savepoint: an error undoes
+        it and the handlers do everything one by one. What it wrote stays only if every
+        event it returns ends *done*; otherwise the engine undoes the job's work and applies
+        the events again without preparing."""
+        return None
+
     def _provider_event_rank(self, event_type):
         """Where an event type falls in its object's lifecycle (e.g. created 0, updated 1,
         deleted 2): the order of events stamped in the same second, and, when the object

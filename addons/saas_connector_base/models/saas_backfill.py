@@ -377,13 +377,11 @@ class SaasBackfill(models.Model):
             )._apply_batch(object_ids)
 
     def _apply_batch(self, object_ids):
-        """Job: apply the events of a batch's objects, with the engine's own processing of an
-        object's events (the code its per-object jobs run), in one job rather than one per
+        """Job: apply the events of a batch's objects, with the engine's own processing of
+        objects' events (the code its processing jobs run), in one job rather than one per
         object. Anything the engine postpones (an object another job holds, a transient
         error) gets its job as usual."""
-        backend = self.backend_id
-        for object_id in object_ids:
-            backend._process_object_events(object_id)
+        self.backend_id._process_objects_events(object_ids)
         return self.env._("%s objects applied.", len(object_ids))
 
     def _apply_key_prefix(self):

@@ -181,21 +181,39 @@ class SaasEvent(models.Model):
             )
             event.latency = human_duration(event.latency_ms) if event.latency_ms else False
 
-    def _job_identity_keys(self):
-        return {
-            event.backend_id._object_identity_key(event.object_external_id)
-            for event in self
-            if event.object_external_id
-        }
+    def _object_jobs(self):
+        """The queue jobs that processed (or will process) the objects of these events: each
+        object's own jobs (keyed by the object) and the jobs of several objects it was one of
+        (``_process_objects_events``, found by their arguments — which queue_job keeps as
+        JSON text inside its ``jsonb`` columns, hence the ``#>> '{}'`` that reads either
+        form)."""
+        jobs = self.env["queue.job"].sudo()
+        events = self.filtered(lambda event: event.id and event.object_external_id)
+        if not events:
+            return jobs
+        jobs.flush_model(["identity_key", "model_name", "method_name", "records", "args"])
+        found = set()
+        for event in events:
+            backend = event.backend_id
+            self.env.cr.execute(
+                """SELECT id FROM queue_job
+                    WHERE identity_key = %s
+                       OR (model_name = 'saas.backend'
+                           AND method_name = '_process_objects_events'
+                           AND ((records #>> '{}')::jsonb) -> 'ids' @> %s::jsonb
+                           AND ((args #>> '{}')::jsonb) -> 0 ? %s)""",
+                (
+                    backend._object_identity_key(event.object_external_id),
+                    json.dumps([backend.id]),
+                    event.object_external_id,
+                ),
+            )
+            found.update(job_id for (job_id,) in self.env.cr.fetchall())
+        return jobs.browse(sorted(found))
 
     def _compute_job_count(self):
         for event in self:
-            keys = event._job_identity_keys()
-            event.job_count = (
-                self.env["queue.job"].sudo().search_count([("identity_key", "in", list(keys))])
-                if keys and event.id
-                else 0
-            )
+            event.job_count = len(event._object_jobs())
 
     def payload_json(self):
         """The payload parsed; handlers read events through this."""
@@ -430,8 +448,7 @@ class SaasEvent(models.Model):
 
     def action_view_jobs(self):
         """The queue jobs of this event's object, as queue_job shows them."""
-        keys = list(self._job_identity_keys())
-        jobs = self.env["queue.job"].search([("identity_key", "in", keys)])
+        jobs = self.env["queue.job"].search([("id", "in", self._object_jobs().ids)])
         action = {
             "type": "ir.actions.act_window",
             "name": self.env._("Jobs"),

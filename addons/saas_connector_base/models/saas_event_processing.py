@@ -25,13 +25,20 @@ CONCURRENCY_PGCODES = frozenset(
 # Errors whose message is written for a finance user and can be shown as is.
 READABLE_ERRORS = (PermanentError, UserError, ValidationError)
 
+# Objects one processing job takes at most. Their events share the job's transaction and the
+# provider's preparations (e.g. one create for all of their documents), which is where the
+# throughput comes from; more would make a failed job, or a lock held for the whole
+# transaction, cost more than it saves.
+OBJECTS_PER_JOB = 20
+
 # The failure of a job whose connection to the database was lost (an outage, a failover, a
 # terminated session), as queue_job records it: the bare classes, not an error of a query.
 CONNECTION_LOST = frozenset({"psycopg2.InterfaceError", "psycopg2.OperationalError"})
 
 
 class SaasBackend(models.Model):
-    """Event processing: one queue job per external object, its events in source order."""
+    """Event processing: queue jobs of up to ``OBJECTS_PER_JOB`` external objects, each
+    object's events in source order."""
 
     _inherit = "saas.backend"
 
@@ -69,18 +76,24 @@ class SaasBackend(models.Model):
         )._dispatch_received_events()
 
     def _dispatch_received_events(self):
-        """Job: hand every object with newly received events to its own processing job."""
+        """Job: hand the objects with newly received events to processing jobs, up to
+        ``OBJECTS_PER_JOB`` objects a job, in the order their first event arrived: a
+        customer's events come before those of its invoice, which then finds its customer
+        applied when both land in one job."""
         self.ensure_one()
         self.env["saas.event"].flush_model(["state"])
         self.env.cr.execute(
             "UPDATE saas_event SET state = 'queued' WHERE backend_id = %s AND state = 'received' "
-            "RETURNING object_external_id",
+            "RETURNING object_external_id, id",
             (self.id,),
         )
-        object_ids = sorted({object_id for (object_id,) in self.env.cr.fetchall()})
+        first_event = {}
+        for object_id, event_id in self.env.cr.fetchall():
+            first_event[object_id] = min(event_id, first_event.get(object_id, event_id))
+        object_ids = sorted(first_event, key=lambda object_id: (first_event[object_id], object_id))
         self.env["saas.event"].invalidate_model(["state"])
-        for object_external_id in object_ids:
-            self._enqueue_object_processing(object_external_id)
+        for start in range(0, len(object_ids), OBJECTS_PER_JOB):
+            self._enqueue_objects_processing(object_ids[start : start + OBJECTS_PER_JOB])
         return self.env._("%s objects to process.", len(object_ids))
 
     def _on_processing_job_failed(self, exc_name=None, exc_message=None, exc_info=None):
@@ -109,36 +122,164 @@ class SaasBackend(models.Model):
             eta=eta,
         )._process_object_events(object_external_id)
 
+    def _enqueue_objects_processing(self, object_external_ids):
+        """One job for the waiting events of ``object_external_ids``: an object alone gets
+        its object's job (unless one waits already), several a job of their own."""
+        self.ensure_one()
+        if len(object_external_ids) == 1:
+            self._enqueue_object_processing(object_external_ids[0])
+            return
+        self.with_delay(
+            channel=self.channel,
+            description=self.env._(
+                "Process %(count)s objects on %(backend)s",
+                count=len(object_external_ids),
+                backend=self.name,
+            ),
+        )._process_objects_events(object_external_ids)
+
     def _process_object_events(self, object_external_id, retry_now=False):
         """Job: apply the waiting events of one object, oldest first. With ``retry_now``
-        (a re-sync asked by a user), events waiting for their retry are tried now.
+        (a re-sync asked by a user), events waiting for their retry are tried now."""
+        return self._process_objects_events([object_external_id], retry_now=retry_now)
 
-        An advisory lock on the object keeps two jobs from interleaving the same object's
+    def _process_objects_events(self, object_external_ids, retry_now=False):
+        """Job: apply the waiting events of each object of ``object_external_ids``, object
+        after object in that order, each object's events oldest first, after the provider
+        prepared what they share (``_provider_event_preparations``).
+
+        An advisory lock on each object keeps two jobs from interleaving the same object's
         events (a job for an object may start while an older one still runs). Each event runs
-        in its own savepoint: a failure undoes that event's writes only.
+        in its own savepoint: a failure undoes that event's writes only, and is that event's
+        own state and error. Each object runs in a savepoint too: should the engine itself
+        break on one (not a handler's error, which is its event's), the job's other objects
+        are kept and that one is processed again by a job of its own.
+
+        What the provider prepared for an event lies outside that event's savepoint: it is
+        kept only when every event it was prepared for is done. Otherwise the job's work is
+        undone and done again without preparing, so that each event ends as it would alone.
         """
         self.ensure_one()
-        self.env.cr.execute(
-            "SELECT pg_try_advisory_xact_lock(%s, %s)",
-            (self.id, zlib.crc32(object_external_id.encode()) - 2**31),
-        )
-        if not self.env.cr.fetchone()[0]:
-            # The other job will see our events too, unless it already read its list: come
-            # back shortly rather than block a worker.
-            self._enqueue_object_processing(
-                object_external_id, eta=fields.Datetime.add(fields.Datetime.now(), seconds=5)
-            )
-            return self.env._(
-                "Object %s is being processed by another job; postponed.", object_external_id
-            )
+        locked = [
+            object_external_id
+            for object_external_id in object_external_ids
+            if self._lock_object(object_external_id)
+        ]
         events = self.env["saas.event"].search(
             [
                 ("backend_id", "=", self.id),
-                ("object_external_id", "=", object_external_id),
+                ("object_external_id", "in", locked),
                 ("state", "in", ("received", "queued")),
             ],
             order="source_created, id",
         )
+        with self.env.cr.savepoint() as unprepared:
+            prepared = self._prepare_events(events)
+            outcomes = self._process_objects(object_external_ids, locked, events, retry_now)
+            if prepared.filtered(lambda event: event.state != "done"):
+                _logger.info(
+                    "saas: %s prepared events not done; the job is processed again unprepared",
+                    len(prepared.filtered(lambda event: event.state != "done")),
+                )
+                unprepared.rollback()
+                outcomes = self._process_objects(object_external_ids, locked, events, retry_now)
+        return "\n".join(outcomes) or self.env._("Nothing to process.")
+
+    def _process_objects(self, object_external_ids, locked, events, retry_now):
+        """Apply ``events``, the waiting events of the ``locked`` objects among
+        ``object_external_ids``, object by object; postpone the objects another job holds.
+        One outcome line per event tried or object postponed."""
+        by_object = events.grouped("object_external_id")
+        outcomes = []
+        for object_external_id in object_external_ids:
+            if object_external_id not in locked:
+                # The other job will see our events too, unless it already read its list:
+                # come back shortly rather than block a worker.
+                self._enqueue_object_processing(
+                    object_external_id,
+                    eta=fields.Datetime.add(fields.Datetime.now(), seconds=5),
+                )
+                outcomes.append(
+                    self.env._(
+                        "Object %s is being processed by another job; postponed.",
+                        object_external_id,
+                    )
+                )
+                continue
+            object_events = by_object.get(object_external_id, self.env["saas.event"])
+            if len(object_external_ids) == 1:
+                # Alone in its job, a break of the engine is the job's failure, as queue_job
+                # retries and shows it.
+                outcomes += self._process_waiting_events(object_events, retry_now)
+                continue
+            try:
+                with self.env.cr.savepoint():
+                    outcomes += self._process_waiting_events(object_events, retry_now)
+            except Exception as error:
+                _logger.exception(
+                    "saas: processing object %s broke; it gets a job of its own",
+                    object_external_id,
+                )
+                self._enqueue_object_processing(object_external_id)
+                outcomes.append(
+                    self.env._(
+                        "Object %(object)s: %(error)s; processed again by a job of its own.",
+                        object=object_external_id,
+                        error=error,
+                    )
+                )
+        return outcomes
+
+    def _lock_object(self, object_external_id):
+        """Take the object's advisory lock for the transaction; whether it was free."""
+        self.env.cr.execute(
+            "SELECT pg_try_advisory_xact_lock(%s, %s)",
+            (self.id, zlib.crc32(object_external_id.encode()) - 2**31),
+        )
+        return self.env.cr.fetchone()[0]
+
+    def _prepare_events(self, events):
+        """Let the provider prepare, once for all ``events``, what their handlers share; the
+        events it prepared something for. Preparing only saves work: should it fail, the
+        handlers do it event by event and each event reports its own error, so the failure
+        is logged and undone, not raised."""
+        none = self.env["saas.event"]
+        if not events:
+            return none
+        try:
+            with self.env.cr.savepoint():
+                return self._processing_env()._provider_event_preparations(events) or none
+        except Exception:
+            _logger.warning(
+                "saas: preparing %s events failed; their handlers do it one by one",
+                len(events),
+                exc_info=True,
+            )
+            return none
+
+    def _processing_env(self, event=None):
+        """The backend in the environment events are applied in.
+
+        Documents made from events do not log their creation nor make the job's user a
+        follower: the event's produced records say who made them and why, and that user
+        (the one who enqueued, often the administrator) would follow every customer.
+        ``saas_connector_processing`` tells guards on documents a provider owns (see
+        account_move.py) that the provider is the one changing them."""
+        context = {
+            "mail_create_nolog": True,
+            "mail_create_nosubscribe": True,
+            "saas_connector_processing": True,
+        }
+        if event is not None:
+            context["saas_correlation_id"] = event.correlation_id
+        return self.with_context(**context)
+
+    def _process_waiting_events(self, events, retry_now=False):
+        """Apply the waiting ``events`` of one object in source order; one outcome line per
+        event tried."""
+        if not events:
+            return []
+        object_external_id = events[0].object_external_id
         events, tied = self._in_source_order(events)
         outcomes = []
         now = fields.Datetime.now()
@@ -156,7 +297,7 @@ class SaasBackend(models.Model):
             if outcome == "postponed":
                 # Keep the object's order: later events wait for the one being retried.
                 break
-        return "\n".join(outcomes) or self.env._("Nothing to process.")
+        return outcomes
 
     def _event_handler(self, event_type):
         """The callable applying an event of ``event_type`` (it takes the event), from the
@@ -194,17 +335,7 @@ class SaasBackend(models.Model):
         return ranked, tied
 
     def _process_event(self, event, tied=False):
-        # Documents made from events do not log their creation nor make the job's user a
-        # follower: the event's produced records say who made them and why, and that user
-        # (the one who enqueued, often the administrator) would follow every customer.
-        # ``saas_connector_processing`` tells guards on documents a provider owns (see
-        # account_move.py) that the provider is the one changing them.
-        backend = self.with_context(
-            mail_create_nolog=True,
-            mail_create_nosubscribe=True,
-            saas_connector_processing=True,
-            saas_correlation_id=event.correlation_id,
-        )
+        backend = self._processing_env(event)
         handler = backend._event_handler(event.event_type)
         if handler is None:
             event.sudo().write(

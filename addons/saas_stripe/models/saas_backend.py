@@ -288,6 +288,13 @@ class SaasBackend(models.Model):
         audit_headers = super()._provider_webhook_audit_headers()
         return (*audit_headers, SIGNATURE_HEADER) if self.provider == "stripe" else audit_headers
 
+    def _provider_event_preparations(self, events):
+        if self.provider != "stripe":
+            return super()._provider_event_preparations(events)
+        # Invoices first: the payments prepared are those of the invoices then posted.
+        invoices = self.env["saas.stripe.invoice.handler"]._prepare_invoices(self, events)
+        return invoices | self.env["saas.stripe.payment.handler"]._prepare_payments(self, events)
+
     def _provider_event_rank(self, event_type):
         if self.provider != "stripe":
             return super()._provider_event_rank(event_type)

@@ -10,6 +10,17 @@ from odoo.fields import Command
 from ..lib.api import StripePermanentError
 from ..lib.normalize import NormalizeError, normalize_object
 
+# Event types whose handler begins by importing the invoice when it is finalized: what a job
+# may import beforehand, together with the other invoices of the job.
+IMPORTING_TYPES = frozenset(
+    {
+        "invoice.created",
+        "invoice.updated",
+        "invoice.finalized",
+        "invoice.paid",
+        "invoice.payment_succeeded",
+    }
+)
 # Statuses of an invoice Stripe has finalized: it has a number, its lines and amounts are
 # frozen. A draft can still change, so it creates nothing in Odoo.
 FINALIZED_STATUSES = frozenset({"open", "paid", "uncollectible", "void"})
@@ -218,6 +229,12 @@ class SaasStripeInvoiceHandler(models.AbstractModel):
                     invoice=invoice.id,
                 )
             )
+        return self._import_invoices(backend, [self._move_values(backend, invoice, partner)])
+
+    def _move_values(self, backend, invoice, partner):
+        """``(values of the move, invoice as the move must tie to it)`` of a finalized Stripe
+        invoice addressed to ``partner``: all of its lines, its signs turned when it stands
+        for a credit note."""
         currency = self._active_currency(backend, invoice.currency)
         invoice = dataclasses.replace(
             invoice, lines=self._document_lines(backend, invoice, "invoice")
@@ -226,39 +243,101 @@ class SaasStripeInvoiceHandler(models.AbstractModel):
         if credit:
             invoice = _turned(invoice)
         invoice_date = self._company_date(backend, invoice.finalized_at or invoice.created)
-        move = (
+        values = {
+            "move_type": "out_refund" if credit else "out_invoice",
+            "company_id": backend.company_id.id,
+            "journal_id": self._sales_journal(backend).id,
+            "partner_id": partner.id,
+            "currency_id": currency.id,
+            "invoice_date": invoice_date,
+            # Stripe set the due date; a payment term would compute another one.
+            "invoice_payment_term_id": False,
+            "invoice_date_due": self._company_date(backend, invoice.due_date) or invoice_date,
+            "ref": invoice.number,
+            "payment_reference": invoice.number,
+            "stripe_invoice_number": invoice.number,
+            "invoice_origin": invoice.subscription_id,
+            "saas_subscription_ref": invoice.subscription_id,
+            "invoice_line_ids": [
+                Command.create(self._invoice_line_values(backend, line, sequence))
+                for sequence, line in enumerate(invoice.lines, start=1)
+            ],
+        }
+        return values, invoice
+
+    def _import_invoices(self, backend, moves_values):
+        """The posted moves of ``moves_values`` (from :meth:`_move_values`), created in one
+        ``create`` and posted in one ``action_post``, each tied to its invoice to the cent
+        and its lines bound to Stripe's."""
+        moves = (
             self.env["account.move"]
             .with_company(backend.company_id)
-            .create(
-                {
-                    "move_type": "out_refund" if credit else "out_invoice",
-                    "company_id": backend.company_id.id,
-                    "journal_id": self._sales_journal(backend).id,
-                    "partner_id": partner.id,
-                    "currency_id": currency.id,
-                    "invoice_date": invoice_date,
-                    # Stripe set the due date; a payment term would compute another one.
-                    "invoice_payment_term_id": False,
-                    "invoice_date_due": self._company_date(backend, invoice.due_date)
-                    or invoice_date,
-                    "ref": invoice.number,
-                    "payment_reference": invoice.number,
-                    "stripe_invoice_number": invoice.number,
-                    "invoice_origin": invoice.subscription_id,
-                    "saas_subscription_ref": invoice.subscription_id,
-                    "invoice_line_ids": [
-                        Command.create(self._invoice_line_values(backend, line, sequence))
-                        for sequence, line in enumerate(invoice.lines, start=1)
-                    ],
-                }
-            )
+            .create([values for values, _invoice in moves_values])
         )
-        move.action_post()
-        self._check_invoice_totals(backend, move, invoice)
+        moves.action_post()
         bindings = self.env["saas.binding"]
-        for line in move.invoice_line_ids:
-            bindings.bind(backend, line, line.saas_source_line_id)
-        return move
+        for move, (_values, invoice) in zip(moves, moves_values, strict=True):
+            self._check_invoice_totals(backend, move, invoice)
+            for line in move.invoice_line_ids:
+                bindings.bind(backend, line, line.saas_source_line_id)
+        return moves
+
+    def _prepare_invoices(self, backend, events):
+        """Import at once the invoices that ``events``, the waiting events of one job, would
+        import one by one; the events they were imported for.
+
+        An invoice is prepared when its object's first event in source order imports it
+        (an event of ``IMPORTING_TYPES`` showing it finalized, not waiting for a retry,
+        which time places: not tied) and nothing would differ: no move is bound to it yet,
+        its customer is, and Stripe took nothing from the customer's credit balance (that
+        import reconciles credit notes, left to the handler). The move is bound without a
+        source time, so that the event still applies it as the state it brings; an invoice
+        whose values cannot be made (an unmapped tax…) is left to its event, which reports
+        why."""
+        by_object = events.filtered(lambda event: event.object_type == "invoice").grouped(
+            "object_external_id"
+        )
+        bindings = self.env["saas.binding"]
+        imported = bindings.lookup_many(backend, "account.move", list(by_object))
+        candidates = []
+        for object_id, object_events in by_object.items():
+            ordered, tied = backend._in_source_order(object_events)
+            first = ordered[0]
+            if (
+                object_id in imported
+                or tied
+                or first.event_type not in IMPORTING_TYPES
+                or first.next_attempt_at
+            ):
+                continue
+            try:
+                invoice = self._event_object(backend, first)
+            except PermanentError:
+                continue
+            if invoice.status in FINALIZED_STATUSES and (invoice.starting_balance or 0) >= 0:
+                candidates.append((first, invoice))
+        partners = bindings.lookup_many(
+            backend, "res.partner", {invoice.customer_id for _event, invoice in candidates}
+        )
+        prepared = self.env["saas.event"]
+        moves_values = []
+        for event, invoice in candidates:
+            partner = partners.get(invoice.customer_id)
+            if not partner:
+                continue
+            try:
+                with self.env.cr.savepoint():
+                    moves_values.append(self._move_values(backend, invoice, partner))
+            except Exception:
+                # Left to the event's handler, which meets the error again and reports it.
+                continue
+            prepared |= event
+        if not moves_values:
+            return prepared
+        moves = self._import_invoices(backend, moves_values)
+        for move, (_values, invoice) in zip(moves, moves_values, strict=True):
+            bindings.bind(backend, move, invoice.id)
+        return prepared
 
     def _document_lines(self, backend, document, label):
         """All lines of an invoice or credit note ``document``: those of the payload, or when

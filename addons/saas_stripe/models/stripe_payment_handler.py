@@ -6,6 +6,10 @@ from odoo.addons.saas_connector_base.lib.money import odoo_decimal
 from odoo.fields import Command
 
 from ..lib.normalize import PAYMENT_FAILED, PAYMENT_SUCCEEDED, payment_from_invoice
+from .stripe_invoice_handler import IMPORTING_TYPES
+
+# The events of an invoice object reporting its payment (see ``_prepare_payments``).
+PAYING_TYPES = frozenset({"invoice.paid", "invoice.payment_succeeded"})
 
 
 class SaasStripePaymentHandler(models.AbstractModel):
@@ -171,32 +175,105 @@ class SaasStripePaymentHandler(models.AbstractModel):
         )
 
     def _create_payment(self, backend, payment, move, amount):
-        record = (
+        return self._create_payments(backend, [(payment, move, amount)])
+
+    def _create_payments(self, backend, paid):
+        """The posted payments of ``paid``, ``(payment, move, amount)`` triples, created in
+        one ``create`` and posted in one ``action_post``, each reconciled with its move."""
+        records = (
             self.env["account.payment"]
             .with_company(backend.company_id)
             .create(
-                {
-                    "payment_type": "inbound",
-                    "partner_type": "customer",
-                    "partner_id": move.commercial_partner_id.id,
-                    "journal_id": self._payment_journal(backend).id,
-                    "payment_method_line_id": self._payment_method_line(
-                        backend, "inbound", move.currency_id
-                    ).id,
-                    "currency_id": move.currency_id.id,
-                    "amount": amount,
-                    "date": self._company_date(backend, payment.created) or move.invoice_date,
-                    "payment_reference": payment.payment_intent_id
-                    or payment.charge_id
-                    or payment.id,
-                    "memo": move.ref or move.name,
-                    "invoice_ids": [Command.link(move.id)],
-                }
+                [
+                    {
+                        "payment_type": "inbound",
+                        "partner_type": "customer",
+                        "partner_id": move.commercial_partner_id.id,
+                        "journal_id": self._payment_journal(backend).id,
+                        "payment_method_line_id": self._payment_method_line(
+                            backend, "inbound", move.currency_id
+                        ).id,
+                        "currency_id": move.currency_id.id,
+                        "amount": amount,
+                        "date": self._company_date(backend, payment.created) or move.invoice_date,
+                        "payment_reference": payment.payment_intent_id
+                        or payment.charge_id
+                        or payment.id,
+                        "memo": move.ref or move.name,
+                        "invoice_ids": [Command.link(move.id)],
+                    }
+                    for payment, move, amount in paid
+                ]
             )
         )
-        record.action_post()
-        self._reconcile_payment(backend, record, move)
-        return record
+        records.action_post()
+        for record, (_payment, move, _amount) in zip(records, paid, strict=True):
+            self._reconcile_payment(backend, record, move)
+        return records
+
+    def _prepare_payments(self, backend, events):
+        """Record at once the payments that ``events``, the waiting events of one job, would
+        record one by one for the invoices they pay; the events they were recorded for.
+
+        A payment is prepared for an invoice's ``invoice.paid`` (``.payment_succeeded``)
+        that comes first or second among its object's events in source order, after an
+        event importing it, none of them tied or waiting for a retry, when the invoice is
+        posted in Odoo with no payment yet and Stripe names the payment: what the event
+        would then do is create it whole, which is done here for all such invoices
+        together. Its event then finds it recorded, as a later report of the same money
+        does."""
+        bindings = self.env["saas.binding"]
+        by_object = events.filtered(lambda event: event.object_type == "invoice").grouped(
+            "object_external_id"
+        )
+        moves = bindings.lookup_many(backend, "account.move", list(by_object))
+        candidates = []
+        for object_id, object_events in by_object.items():
+            ordered, tied = backend._in_source_order(object_events)
+            paying = ordered[:2].filtered(lambda event: event.event_type in PAYING_TYPES)[:1]
+            move = moves.get(object_id)
+            if (
+                not paying
+                or not move
+                or move.state != "posted"
+                or tied
+                or any(event.next_attempt_at for event in ordered[: ordered.ids.index(paying.id)])
+                or paying.next_attempt_at
+                or ordered[0].event_type not in IMPORTING_TYPES
+            ):
+                continue
+            try:
+                invoice = self._event_object(backend, paying)
+            except PermanentError:
+                continue
+            payment = payment_from_invoice(invoice)
+            if (
+                payment.status == PAYMENT_SUCCEEDED
+                and (payment.payment_intent_id or payment.charge_id)
+                and payment.currency == move.currency_id.name
+                and payment.amount > 0
+            ):
+                candidates.append((paying, payment, move))
+        recorded = bindings.lookup_many(
+            backend,
+            "account.payment",
+            [payment.payment_intent_id or payment.charge_id for _e, payment, _m in candidates],
+        )
+        paid = [
+            (event, payment, move)
+            for event, payment, move in candidates
+            if (payment.payment_intent_id or payment.charge_id) not in recorded
+            and not self._invoice_payments(backend, payment.invoice_id)
+        ]
+        if not paid:
+            return self.env["saas.event"]
+        records = self._create_payments(
+            backend, [(payment, move, payment.amount) for _event, payment, move in paid]
+        )
+        for record, (_event, payment, _move) in zip(records, paid, strict=True):
+            bindings.bind(backend, record, f"{payment.invoice_id}/payment/1")
+            self._bind_payment(backend, record, payment)
+        return self.env["saas.event"].concat(*(event for event, _payment, _move in paid))
 
     def _reconcile_payment(self, backend, record, move):
         """Reconcile a posted payment with the posted ``move`` it pays, where both are still

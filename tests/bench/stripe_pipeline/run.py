@@ -1,6 +1,6 @@
 """Stripe billing pipeline benchmark: how many paid Stripe invoices per second become posted,
-paid Odoo invoices through the connector, next to a plain Odoo loop creating the same
-documents.
+paid Odoo invoices through the connector, next to a plain Odoo loop and Odoo's batch path
+creating the same documents.
 
 In one run, on loopback, on its own database:
 
@@ -12,10 +12,13 @@ In one run, on loopback, on its own database:
   shows all N invoices posted and paid (reconciled with their payment). invoices/s = N / time;
 * the naive loop: one process, the plain Odoo way, one invoice at a time — create the
   partner, create and post the same invoice, register its payment with Odoo's own wizard
-  (which reconciles), commit — invoices/s likewise, measured with the server stopped.
+  (which reconciles), commit — invoices/s likewise, measured with the server stopped;
+* Odoo's batch path: the same documents, every invoice in one ``create`` and one
+  ``action_post``, their payments by one *Register Payment* wizard, one commit;
+* the SQL statements per invoice of the processing alone, its jobs run in one process.
 
-It prints both, their ratio and PASS/MISS per target; a miss does not fail the run, an error
-or a failed event does.
+It prints the three rates, the pipeline's ratios to the other two and PASS/MISS per target;
+a miss does not fail the run, an error or a failed event does.
 
     .venv/bin/python tests/bench/stripe_pipeline/run.py [-n 500] [--keep-db] [--reuse-db]
 """
@@ -44,7 +47,8 @@ FIXTURES = (
 MODULES = "saas_stripe"
 SECRET = "whsec_bench_pipeline_0123456789"
 RUN_ID = f"{int(time.time()):x}"
-TARGET_NAIVE_FACTOR = 1.0
+TARGET_NAIVE_FACTOR = 2.0
+TARGET_BATCH_FACTOR = 1.0
 TARGET_RATE = 20.0
 # Paid invoices of this run (their numbers carry the run id), and failed events.
 PAID = (
@@ -107,9 +111,10 @@ def recorded(name):
     return json.loads((FIXTURES / name).read_text())
 
 
-def flows(count):
+def flows(count, key_prefix=""):
     """Per invoice, its four deliveries, derived from the recorded payloads with ids of their
-    own and in USD: ``[(customer, finalized, paid, charge)]``."""
+    own (``key_prefix`` sets a series apart) and in USD: ``[(customer, finalized, paid,
+    charge)]``."""
     customer, invoice, charge = (
         recorded(name)
         for name in (
@@ -120,7 +125,7 @@ def flows(count):
     )
     result = []
     for n in range(count):
-        key = f"{RUN_ID}x{n}"
+        key = f"{key_prefix}{RUN_ID}x{n}"
         cus, inv, ch = f"cus_{key}", f"in_{key}", f"ch_{key}"
         customer_event = copy.deepcopy(customer)
         customer_event["id"] = f"evt_cus_{key}"
@@ -261,6 +266,111 @@ print("BENCH_NAIVE=%s" % (time.monotonic() - started))
 """
 
 
+# SQL statements the processing takes per invoice, counted on the processing's own cursor: the
+# deliveries are stored as the webhook route stores them, then the connector's jobs run in
+# this process as the job runner runs them (dispatcher, then processing jobs).
+STATEMENTS = """
+import json
+from odoo.addons.saas_connector_base.tests.common import run_jobs, store_delivery
+backend = env["saas.backend"].search([("name", "=", "Bench Stripe")])
+deliveries = json.loads(open({path!r}).read())
+for body, signature in deliveries:
+    store_delivery(
+        env, backend, body.encode(),
+        {{"Content-Type": "application/json", "Stripe-Signature": signature}}, [{secret!r}],
+    )
+env.cr.commit()
+counted = env.cr.sql_log_count
+run_jobs(env, limit=10**6)
+statements = env.cr.sql_log_count - counted
+failed = env["saas.event"].search_count([("state", "=", "failed")])
+assert not failed, env["saas.event"].search([("state", "=", "failed")], limit=1).last_error
+env.cr.commit()
+print("BENCH_STATEMENTS=%s" % statements)
+"""
+
+
+def measure_statements(args, conf):
+    """SQL statements per invoice of the processing, on invoices of their own."""
+    count = min(100, args.invoices)
+    deliveries = [
+        signed(event)
+        for round_ in zip(*flows(count, key_prefix="sql"), strict=True)
+        for event in round_
+    ]
+    path = args.run_dir / "statements.json"
+    path.write_text(json.dumps([[body.decode(), signature] for body, signature in deliveries]))
+    say(f"SQL statements of the processing of {count} invoices, in one process")
+    output = shell(
+        conf, args, STATEMENTS.format(path=str(path), secret=SECRET), "BENCH_STATEMENTS"
+    )
+    return {"invoices": count, "per_invoice": int(output) / count}
+
+
+# Odoo's own batch path, the same documents: every partner in one ``create``, every invoice in
+# one ``create`` and one ``action_post``, and the payments of all of them registered, posted and
+# reconciled by one *Register Payment* wizard (one payment per invoice), committed once.
+BATCH = """
+import time
+from odoo.fields import Command
+tax = env["account.tax"].search([("name", "=", "Bench VAT 19%")], limit=1)
+journal = env["saas.backend"].search([("name", "=", "Bench Stripe")]).stripe_payment_journal_id
+products = {{
+    name: env["product.product"].search([("name", "=", name)], limit=1)
+    or env["product.product"].create({{"name": name, "type": "service"}})
+    for name in ("Platinum", "Gold")
+}}
+lines = [
+    ("Platinum", 1, 50.0),
+    ("Unused time on Gold", 1, -10.0),
+    ("Remaining time on Platinum", 1, 25.0),
+]
+env.cr.commit()
+started = time.monotonic()
+partners = env["res.partner"].create(
+    [{{"name": "Batch {run} %s" % n, "is_company": True}} for n in range({count})]
+)
+moves = env["account.move"].create([
+    {{
+        "move_type": "out_invoice",
+        "partner_id": partner.id,
+        "invoice_date": "2017-09-29",
+        "ref": "BATCH-{run}x%s" % n,
+        "invoice_line_ids": [
+            Command.create({{
+                "name": name,
+                "product_id": products["Gold" if "Gold" in name else "Platinum"].id,
+                "quantity": quantity,
+                "price_unit": price,
+                "tax_ids": [Command.set(tax.ids)],
+            }})
+            for name, quantity, price in lines
+        ],
+    }}
+    for n, partner in enumerate(partners)
+])
+moves.action_post()
+env["account.payment.register"].with_context(
+    active_model="account.move", active_ids=moves.ids
+).create({{
+    "journal_id": journal.id, "payment_date": "2017-09-29", "group_payment": False,
+}})._create_payments()
+states = set(moves.mapped("payment_state"))
+assert states <= {{"paid", "in_payment"}}, states
+env.cr.commit()
+print("BENCH_BATCH=%s" % (time.monotonic() - started))
+"""
+
+
+def measure_batch(args, conf):
+    say(f"Odoo's batch path: {args.invoices} invoices in one create, one post, one payment wizard")
+    before = benchkit.snapshot()
+    seconds = float(
+        shell(conf, args, BATCH.format(count=args.invoices, run=RUN_ID), "BENCH_BATCH")
+    )
+    return {"seconds": seconds, "others_cpu": benchkit.others_share(before, benchkit.snapshot())}
+
+
 def measure_naive(args, conf):
     say(f"naive ORM loop: {args.invoices} invoices in one process")
     before = benchkit.snapshot()
@@ -271,9 +381,12 @@ def measure_naive(args, conf):
 
 
 # ---------------------------------------------------------------------------------------------
-def report(args, pipeline, naive, busy):
+def report(args, measured, busy):
+    pipeline, naive, batch = measured["pipeline"], measured["naive"], measured["batch"]
+    statements = measured["statements"]
     n = args.invoices
     pipeline_rate, naive_rate = n / pipeline["seconds"], n / naive["seconds"]
+    batch_rate = n / batch["seconds"]
     print()
     print(
         f"Stripe invoice.paid flows → posted, paid invoices; N = {n}, loopback, "
@@ -284,6 +397,7 @@ def report(args, pipeline, naive, busy):
     rows = [
         ("pipeline: webhooks → queue (2 workers) → paid", pipeline, pipeline_rate),
         ("naive ORM loop, one process, one at a time", naive, naive_rate),
+        ("ORM batch: one create, one post, one payment wizard", batch, batch_rate),
     ]
     for label, figures, rate in rows:
         print(
@@ -296,6 +410,11 @@ def report(args, pipeline, naive, busy):
     benchkit.warn_disturbed(disturbed)
     print()
     print(f"Ratio pipeline / naive loop: {pipeline_rate / naive_rate:.2f}")
+    print(f"Ratio pipeline / ORM batch:  {pipeline_rate / batch_rate:.2f}")
+    print(
+        f"SQL statements per invoice of the processing: {statements['per_invoice']:.0f} "
+        f"(over {statements['invoices']} invoices, four events each)"
+    )
     print()
     print("Targets")
     targets = [
@@ -303,6 +422,11 @@ def report(args, pipeline, naive, busy):
             f"pipeline ≥ {TARGET_NAIVE_FACTOR:g}x the naive loop",
             f"{pipeline_rate / naive_rate:.2f}x",
             pipeline_rate >= TARGET_NAIVE_FACTOR * naive_rate,
+        ),
+        (
+            f"pipeline ≥ {TARGET_BATCH_FACTOR:g}x the ORM batch",
+            f"{pipeline_rate / batch_rate:.2f}x",
+            pipeline_rate >= TARGET_BATCH_FACTOR * batch_rate,
         ),
         (
             f"pipeline ≥ {TARGET_RATE:g} invoices/s on 2 workers",
@@ -324,12 +448,16 @@ def main():
     try:
         benchkit.install_or_reuse(NAME, conf, args, MODULES)
         token = shell(conf, args, SETUP, "BENCH_TOKEN")
-        pipeline = measure_pipeline(args, conf, token)
-        naive = measure_naive(args, conf)
+        measured = {
+            "pipeline": measure_pipeline(args, conf, token),
+            "naive": measure_naive(args, conf),
+            "batch": measure_batch(args, conf),
+            "statements": measure_statements(args, conf),
+        }
     finally:
         if not args.keep_db:
             benchkit.drop_db(args.db)
-    report(args, pipeline, naive, busy)
+    report(args, measured, busy)
     say(f"done in {time.monotonic() - started:.0f} s (logs in {args.run_dir})")
     return 0
 

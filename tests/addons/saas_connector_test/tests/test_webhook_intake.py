@@ -68,14 +68,17 @@ class TestWebhookIntake(HttpCase):
         self.assertEqual(len(self.stored()), 1)
         self.assertEqual(len(self.queued_jobs()), 1)
 
-    def test_a_burst_shares_one_dispatcher_and_one_job_per_object(self):
+    def test_a_burst_shares_one_dispatcher_and_one_processing_job(self):
         for created in (1, 2, 3):
             self.post(body_of(make_event("c_9", created=1_700_000_000 + created)))
         self.post(body_of(make_event("c_8")))
         self.assertEqual(len(self.stored()), 4)
         self.assertEqual(len(self.queued_jobs()), 1, "one dispatcher for the whole burst")
         self.backend._dispatch_received_events()
-        self.assertEqual(len(self.queued_jobs()), 3, "the dispatcher and one job per object")
+        jobs = self.queued_jobs()
+        self.assertEqual(len(jobs), 2, "the dispatcher and one job for both objects")
+        processing = jobs.filtered(lambda job: job.method_name == "_process_objects_events")
+        self.assertEqual(processing.args, [["c_9", "c_8"]], "in the order they arrived")
 
     def test_wrong_signature_is_rejected_and_nothing_stored(self):
         body = body_of(make_event("c_1"))
@@ -157,7 +160,10 @@ class TestWebhookIntake(HttpCase):
         self.assertEqual(len(self.stored()), 3, "only the new event of the batch is stored")
         self.backend._dispatch_received_events()
         objects = {
-            job.args[0] for job in self.queued_jobs() if job.method_name.startswith("_process")
+            object_id
+            for job in self.queued_jobs()
+            if job.method_name == "_process_objects_events"
+            for object_id in job.args[0]
         }
         self.assertEqual(objects, {"c_1", "c_2", "c_3"})
 
