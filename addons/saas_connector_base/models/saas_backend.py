@@ -296,7 +296,7 @@ class SaasBackend(models.Model):
                 ""
             ).join(
                 Markup(
-                    '<li class="mb-1" data-item="%s"><i class="fa fa-fw %s" title="%s"/> '
+                    '<li class="mb-1" data-item="%s"><i class="fa fa-fw %s" title="%s"></i> '
                     "<strong>%s</strong> — %s</li>"
                 )
                 % (
