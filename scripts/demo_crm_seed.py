@@ -197,8 +197,25 @@ def add_card_and_retry(odoo, client, activation):
     say(f"{activation['name']}: card added in Stripe, activation retried")
 
 
+def posted_invoices(odoo, activation):
+    """How many posted invoices the activation's subscription has in Odoo."""
+    subscription = activation["subscription_id"]
+    if not subscription:
+        return 0
+    return odoo(
+        "account.move",
+        "search_count",
+        [
+            ("saas_subscription_id", "=", subscription[0]),
+            ("move_type", "=", "out_invoice"),
+            ("state", "=", "posted"),
+        ],
+    )
+
+
 def wait_for_activations(odoo, client, backend_id):
-    """Until every won deal is subscribed, in Odoo, and written back."""
+    """Until every won deal is subscribed, invoiced in Odoo, and written back (its first
+    invoice's webhook may come after the subscription's first write-back: wait for both)."""
     deadline = time.monotonic() + WAIT_SECONDS
     last = None
     while time.monotonic() < deadline:
@@ -212,7 +229,7 @@ def wait_for_activations(odoo, client, backend_id):
                 add_card_and_retry(odoo, client, activation)
         states = collections.Counter(
             "written back"
-            if a["writeback_date"] and not a["writeback_pending"] and a["subscription_id"]
+            if a["writeback_date"] and not a["writeback_pending"] and posted_invoices(odoo, a)
             else a["state"]
             for a in found
         )
@@ -230,20 +247,7 @@ def summary(odoo, hubspot, backend_id):
     print()
     print(f"Deals won in {CRM_BACKEND_NAME!r} (SaaS Ops → Subscriptions → Deal Activations)")
     for activation in activations(odoo, backend_id):
-        subscription = activation["subscription_id"]
-        invoices = (
-            odoo(
-                "account.move",
-                "search_count",
-                [
-                    ("saas_subscription_id", "=", subscription[0]),
-                    ("move_type", "=", "out_invoice"),
-                    ("state", "=", "posted"),
-                ],
-            )
-            if subscription
-            else 0
-        )
+        invoices = posted_invoices(odoo, activation)
         properties = hubspot.deal(
             activation["deal_external_id"].partition("/")[2],
             ("odoo_subscription_status", "odoo_mrr", "odoo_currency", "odoo_last_invoice_status"),
