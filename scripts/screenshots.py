@@ -1,7 +1,10 @@
 """Take the README's screenshots of the main screens from a running `make demo` server.
 
-    pip install playwright   # not a dependency of the suite: only this script uses it
-    .venv/bin/python scripts/screenshots.py --odoo http://127.0.0.1:8069
+    python3 -m venv /tmp/screenshots && /tmp/screenshots/bin/pip install playwright
+    /tmp/screenshots/bin/python scripts/screenshots.py --odoo http://127.0.0.1:8069
+
+Playwright is not a dependency of the suite, and gets its own virtualenv: installed beside
+Odoo, it would replace the ``greenlet`` release Odoo pins.
 
 Logs in as the demo's admin in headless Chromium (Debian's /usr/bin/chromium, the one the
 browser tests use) and writes one PNG per screen into the ``static/description`` folder of the
