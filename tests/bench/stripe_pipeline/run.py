@@ -238,19 +238,14 @@ lines = [
     ("Unused time on Gold", 1, -10.0),
     ("Remaining time on Platinum", 1, 25.0),
 ]
-env.cr.commit()
-started = time.monotonic()
-"""
 
-NAIVE = (
-    ORM_SETUP
-    + """for n in range({count}):
-    partner = env["res.partner"].create({{"name": "Naive {run} %s" % n, "is_company": True}})
-    move = env["account.move"].create({{
+
+def invoice_values(partner, ref):
+    return {{
         "move_type": "out_invoice",
         "partner_id": partner.id,
         "invoice_date": "2017-09-29",
-        "ref": "NAIVE-{run}x%s" % n,
+        "ref": ref,
         "invoice_line_ids": [
             Command.create({{
                 "name": name,
@@ -261,6 +256,19 @@ NAIVE = (
             }})
             for name, quantity, price in lines
         ],
+    }}
+
+
+env.cr.commit()
+started = time.monotonic()
+"""
+
+NAIVE = (
+    ORM_SETUP
+    + """for n in range({count}):
+    partner = env["res.partner"].create({{"name": "Naive {run} %s" % n, "is_company": True}})
+    move = env["account.move"].create({{
+        **invoice_values(partner, "NAIVE-{run}x%s" % n),
     }})
     move.action_post()
     env["account.payment.register"].with_context(
@@ -324,20 +332,7 @@ BATCH = (
 )
 moves = env["account.move"].create([
     {{
-        "move_type": "out_invoice",
-        "partner_id": partner.id,
-        "invoice_date": "2017-09-29",
-        "ref": "BATCH-{run}x%s" % n,
-        "invoice_line_ids": [
-            Command.create({{
-                "name": name,
-                "product_id": products["Gold" if "Gold" in name else "Platinum"].id,
-                "quantity": quantity,
-                "price_unit": price,
-                "tax_ids": [Command.set(tax.ids)],
-            }})
-            for name, quantity, price in lines
-        ],
+        **invoice_values(partner, "BATCH-{run}x%s" % n),
     }}
     for n, partner in enumerate(partners)
 ])
