@@ -176,10 +176,11 @@ class SaasBackend(models.Model):
         with self.env.cr.savepoint() as unprepared:
             prepared = self._prepare_events(events)
             outcomes = self._process_objects(object_external_ids, locked, events, retry_now)
-            if prepared.filtered(lambda event: event.state != "done"):
+            not_done = prepared.filtered(lambda event: event.state != "done")
+            if not_done:
                 _logger.info(
                     "saas: %s prepared events not done; the job is processed again unprepared",
-                    len(prepared.filtered(lambda event: event.state != "done")),
+                    len(not_done),
                 )
                 unprepared.rollback()
                 outcomes = self._process_objects(object_external_ids, locked, events, retry_now)
