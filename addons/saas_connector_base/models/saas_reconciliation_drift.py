@@ -6,6 +6,11 @@ from odoo.exceptions import UserError
 
 from ..lib.reconciliation import classify
 
+# Lines a later run or a person closed: nothing to re-synchronize.
+CLOSED_STATES = ("resolved", "superseded")
+# Lines a later run of the backend closes when it compares their object again.
+TO_FIX_STATES = ("open", "in_flight", "failed")
+
 DRIFT_KINDS = [
     ("missing_in_odoo", "Missing in Odoo"),
     ("missing_in_provider", "Missing at Provider"),
@@ -24,6 +29,13 @@ class SaasReconciliationDrift(models.Model):
     at once. Then the object is compared again, as the run compared it: the line is *Fixed*
     when Odoo now shows the provider's state, *Failed* with what still differs (and the
     event's error) otherwise. The line itself keeps what the run found.
+
+    An object whose events were still waiting to be applied when the run compared it is
+    *Awaiting Events*, not open: the difference is most likely theirs to close (a
+    reconciliation during a backlog). A later run that compares the object again closes the
+    earlier runs' lines still to fix: *Resolved* when it found both sides in agreement,
+    *Superseded* by its own line otherwise — so the lines to fix are one per object, the
+    latest.
     """
 
     _name = "saas.reconciliation.drift"
@@ -55,9 +67,11 @@ class SaasReconciliationDrift(models.Model):
     state = fields.Selection(
         [
             ("open", "Open"),
+            ("in_flight", "Awaiting Events"),
             ("fixed", "Fixed"),
             ("failed", "Re-sync Failed"),
             ("resolved", "Resolved"),
+            ("superseded", "Superseded"),
         ],
         required=True,
         default="open",
@@ -95,9 +109,11 @@ class SaasReconciliationDrift(models.Model):
     def action_resync(self):
         """Fetch each object from its provider, apply it now and compare it again (bulk: one
         call per backend); each line records the outcome."""
-        todo = self.filtered(lambda drift: drift.state != "resolved")
+        todo = self.filtered(lambda drift: drift.state not in CLOSED_STATES)
         if not todo:
-            raise UserError(self.env._("Resolved drift lines are not re-synchronized."))
+            raise UserError(
+                self.env._("Resolved or superseded drift lines are not re-synchronized.")
+            )
         by_backend = defaultdict(self.browse)
         for drift in todo:
             by_backend[drift.backend_id] |= drift
@@ -158,6 +174,42 @@ class SaasReconciliationDrift(models.Model):
             parts.append(self.run_id._drift_values(comparison, labels)["message"])
         parts += errors
         return {"state": "failed", "message": "\n".join(parts)}
+
+    def _close_compared_again(self, run, comparisons):
+        """Close the lines of ``run``'s backend from earlier runs still to fix whose object
+        ``run`` compared again (``comparisons``): resolved when both sides now agree,
+        superseded by ``run``'s line otherwise."""
+        compared = {(c.object_type, c.external_id): c for c in comparisons}
+        earlier = self.search(
+            [
+                ("backend_id", "=", run.backend_id.id),
+                ("run_id", "!=", run.id),
+                ("state", "in", TO_FIX_STATES),
+                ("external_id", "in", list({key[1] for key in compared})),
+            ]
+        )
+        now = fields.Datetime.to_string(fields.Datetime.now())
+        for drift in earlier:
+            comparison = compared.get((drift.object_type, drift.external_id))
+            if not comparison:
+                continue
+            if classify(comparison):
+                state = "superseded"
+                note = self.env._(
+                    "Superseded on %(date)s by reconciliation %(run)s, which still finds drift.",
+                    date=now,
+                    run=run.name,
+                )
+            else:
+                state = "resolved"
+                note = self.env._(
+                    "Resolved on %(date)s: reconciliation %(run)s finds both sides in agreement.",
+                    date=now,
+                    run=run.name,
+                )
+            drift.write(
+                {"state": state, "message": f"{drift.message}\n{note}" if drift.message else note}
+            )
 
     def action_resolve(self):
         """For drift that needs no fix (explained elsewhere), so that it leaves the open

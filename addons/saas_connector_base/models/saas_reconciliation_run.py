@@ -21,6 +21,7 @@ from ..lib.reconciliation import (
     summarize,
 )
 from ..lib.xlsx import Amount, Sheet, workbook
+from .saas_event import WAITING_STATES
 from .saas_event_processing import READABLE_ERRORS
 
 _logger = logging.getLogger(__name__)
@@ -365,10 +366,40 @@ class SaasReconciliationRun(models.Model):
 
     def _record_comparisons(self, comparisons, labels):
         """Drift lines of the comparisons (``lib.reconciliation.Comparison``) on which the
-        provider and Odoo disagree; ``labels`` names each object type."""
+        provider and Odoo disagree; ``labels`` names each object type. An object with events
+        still waiting to be applied gets a line *Awaiting Events*; earlier runs' lines to fix
+        of the objects compared are closed (``_close_compared_again``)."""
         self.ensure_one()
-        return self._record_drift(
-            [values for c in comparisons if (values := self._drift_values(c, labels))]
+        values_list = [values for c in comparisons if (values := self._drift_values(c, labels))]
+        waiting = self._waiting_event_counts({values["external_id"] for values in values_list})
+        for values in values_list:
+            if count := waiting.get(values["external_id"]):
+                values["state"] = "in_flight"
+                values["message"] += "\n" + self.env._(
+                    "%s events of this object were still waiting to be applied: run the "
+                    "reconciliation again once they are.",
+                    count,
+                )
+        drift = self._record_drift(values_list)
+        self.env["saas.reconciliation.drift"]._close_compared_again(self, comparisons)
+        return drift
+
+    def _waiting_event_counts(self, external_ids):
+        """How many events of each of ``external_ids`` wait to be applied on the backend."""
+        if not external_ids:
+            return {}
+        return dict(
+            self.env["saas.event"]
+            .sudo()
+            ._read_group(
+                [
+                    ("backend_id", "=", self.backend_id.id),
+                    ("object_external_id", "in", list(external_ids)),
+                    ("state", "in", WAITING_STATES),
+                ],
+                ["object_external_id"],
+                ["__count"],
+            )
         )
 
     def _drift_values(self, c, labels):

@@ -164,7 +164,7 @@ class TestReconciliationRun(ReconciliationCase):
         self.prepare_drift()
         run = self.run_reconciliation()
         run.drift_ids.action_resolve()
-        with self.assertRaisesRegex(UserError, "Resolved drift lines are not re-synchronized"):
+        with self.assertRaisesRegex(UserError, "Resolved or superseded drift lines are not"):
             run.drift_ids.action_resync()
 
     def test_run_again_makes_a_new_run_and_keeps_the_done_one(self):
@@ -179,6 +179,51 @@ class TestReconciliationRun(ReconciliationCase):
         self.assertNotIn(("c_dropped", "missing_in_odoo"), self.drift_of(again))
         with self.assertRaisesRegex(UserError, "keeps its drift lines"):
             run.drift_ids.unlink()
+
+    def test_object_with_events_waiting_is_awaiting_events_not_open(self):
+        """A run during a backlog: c_dropped's event is received, not applied yet. Its line
+        says so, is not counted open and leaves no activity; once the event is applied, the
+        next run resolves it."""
+        self.prepare_drift()
+        deliver(self.env, self.backend, make_event("c_dropped", name="Dropped Ltd"))
+        run = self.run_reconciliation()
+        waiting = run.drift_ids.filtered(lambda drift: drift.external_id == "c_dropped")
+        self.assertEqual((waiting.kind, waiting.state), ("missing_in_odoo", "in_flight"))
+        self.assertIn("1 events of this object were still waiting", waiting.message)
+        self.assertEqual((run.drift_count, run.open_drift_count), (3, 2))
+        self.assertEqual(run.activity_ids.summary, "2 drift lines to review")
+        run_jobs(self.env)
+        again = self.run_reconciliation()
+        self.assertNotIn("c_dropped", again.drift_ids.mapped("external_id"))
+        self.assertEqual(waiting.state, "resolved")
+        self.assertIn(
+            f"reconciliation {again.name} finds both sides in agreement", waiting.message
+        )
+
+    def test_later_run_closes_the_earlier_lines_of_the_objects_it_compares(self):
+        """Daily runs find the same drift every day: the lines to fix are the latest run's,
+        one per object. A line whose object the later run does not compare stays open."""
+        self.prepare_drift()
+        remote("c_outside", self.in_period - timedelta(days=3))
+        first = self.run_reconciliation(date_from=self.month_start - timedelta(days=5))
+        self.assertIn(("c_outside", "missing_in_odoo"), self.drift_of(first))
+        self.delivered("c_dropped")
+        second = self.run_reconciliation()
+        by_id = {drift.external_id: drift for drift in first.drift_ids}
+        self.assertEqual(by_id["c_dropped"].state, "resolved")
+        self.assertEqual(by_id["c_archived"].state, "superseded")
+        self.assertIn(f"by reconciliation {second.name}", by_id["c_archived"].message)
+        self.assertEqual(by_id["c_gone"].state, "superseded")
+        self.assertEqual(by_id["c_outside"].state, "open", "outside the later run's period")
+        self.assertEqual(first.open_drift_count, 1)
+        to_fix = self.env["saas.reconciliation.drift"].search(
+            [("backend_id", "=", self.backend.id), ("state", "in", ("open", "failed"))]
+        )
+        self.assertEqual(
+            sorted(to_fix.mapped("external_id")), ["c_archived", "c_gone", "c_outside"]
+        )
+        with self.assertRaisesRegex(UserError, "superseded drift lines are not re-synchronized"):
+            by_id["c_archived"].action_resync()
 
     def test_provider_failure_fails_the_run_with_its_message(self):
         with patch.object(
