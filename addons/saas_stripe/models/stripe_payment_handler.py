@@ -3,7 +3,7 @@ from decimal import Decimal
 from odoo import models
 from odoo.addons.saas_connector_base.lib.errors import PermanentError, TransientError
 from odoo.addons.saas_connector_base.lib.money import odoo_decimal
-from odoo.fields import Command
+from odoo.fields import Command, Domain
 
 from ..lib.normalize import PAYMENT_FAILED, PAYMENT_SUCCEEDED, payment_from_invoice
 from .stripe_invoice_handler import IMPORTING_TYPES
@@ -158,20 +158,40 @@ class SaasStripePaymentHandler(models.AbstractModel):
     def _invoice_payments(self, backend, invoice_id):
         """The payments already recorded for a Stripe invoice, in the order they came."""
         prefix = f"{invoice_id}/payment/"
-        slots = (
+        slots = self._payment_slots(backend, [invoice_id])
+        return self.env["account.payment"].browse(
+            slots.filtered(lambda slot: slot.external_id.startswith(prefix)).mapped("res_id")
+        )
+
+    def _invoices_with_payments(self, backend, invoice_ids):
+        """Those of the Stripe invoices ``invoice_ids`` with a payment recorded already."""
+        slots = self._payment_slots(backend, invoice_ids)
+        return {slot.external_id.partition("/payment/")[0] for slot in slots} & set(invoice_ids)
+
+    def _payment_slots(self, backend, invoice_ids):
+        """The ``<invoice id>/payment/<n>`` bindings of the Stripe invoices ``invoice_ids``,
+        in one query, oldest first. An id's ``_`` matches any character in ``=like``: callers
+        keep the slots of their own invoices."""
+        if not invoice_ids:
+            return self.env["saas.binding"]
+        return (
             self.env["saas.binding"]
             .sudo()
             .search(
-                [
-                    ("backend_id", "=", backend.id),
-                    ("res_model", "=", "account.payment"),
-                    ("external_id", "=like", f"{prefix}%"),
-                ],
+                Domain.AND(
+                    [
+                        [
+                            ("backend_id", "=", backend.id),
+                            ("res_model", "=", "account.payment"),
+                        ],
+                        Domain.OR(
+                            [("external_id", "=like", f"{invoice_id}/payment/%")]
+                            for invoice_id in invoice_ids
+                        ),
+                    ]
+                ),
                 order="id",
             )
-        )
-        return self.env["account.payment"].browse(
-            slots.filtered(lambda slot: slot.external_id.startswith(prefix)).mapped("res_id")
         )
 
     def _create_payment(self, backend, payment, move, amount):
@@ -259,11 +279,14 @@ class SaasStripePaymentHandler(models.AbstractModel):
             "account.payment",
             [payment.payment_intent_id or payment.charge_id for _e, payment, _m in candidates],
         )
+        paid_before = self._invoices_with_payments(
+            backend, [payment.invoice_id for _e, payment, _m in candidates]
+        )
         paid = [
             (event, payment, move)
             for event, payment, move in candidates
             if (payment.payment_intent_id or payment.charge_id) not in recorded
-            and not self._invoice_payments(backend, payment.invoice_id)
+            and payment.invoice_id not in paid_before
         ]
         if not paid:
             return self.env["saas.event"]
