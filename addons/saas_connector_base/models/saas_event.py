@@ -486,36 +486,19 @@ class SaasEvent(models.Model):
         }
 
     def _enqueue_processing(self):
-        """One job per (backend, object) whatever the number of events. Objects whose job
-        already waits are found in one query rather than one per object: after an outage the
-        sweep and every failed job ask for all of a backend's waiting objects."""
-        objects = {
-            event.backend_id._object_identity_key(event.object_external_id): (
-                event.backend_id,
-                event.object_external_id,
-            )
-            for event in self
-        }
-        # The states in which queue_job itself would refuse a second job of the same key.
-        waiting = (
-            self.env["queue.job"]
-            .sudo()
-            .search(
-                [
-                    ("identity_key", "in", list(objects)),
-                    ("state", "in", ("wait_dependencies", "pending", "enqueued")),
-                ]
-            )
-        )
-        for key in objects.keys() - set(waiting.mapped("identity_key")):
-            backend, object_id = objects[key]
-            backend._enqueue_object_processing(object_id)
+        """Hand the objects of these events to processing jobs, per backend, up to
+        ``OBJECTS_PER_JOB`` objects a job in the order their first event arrived; objects a
+        pending job names already get none (``saas.backend._enqueue_objects``). After an
+        outage the sweep and every failed job ask for all of a backend's waiting objects:
+        they make a few jobs, not one per object."""
+        for backend, events in self.sorted("id").grouped("backend_id").items():
+            backend._enqueue_objects(list(dict.fromkeys(events.mapped("object_external_id"))))
 
     @api.model
     def _cron_sweep_waiting(self, older_than_minutes=5):
         """Safety net: enqueue objects whose events wait with no job (a reset, a job deleted
-        by hand, a crash between commit and enqueue). Jobs are keyed by object, so enqueuing an
-        object that already has one creates nothing."""
+        by hand, a crash between commit and enqueue). An object a pending job names already
+        gets no other job."""
         cutoff = fields.Datetime.subtract(fields.Datetime.now(), minutes=older_than_minutes)
         return self._enqueue_waiting([("received_at", "<", cutoff)])
 

@@ -1,3 +1,4 @@
+import json
 import logging
 import time
 import traceback
@@ -92,9 +93,54 @@ class SaasBackend(models.Model):
             first_event[object_id] = min(event_id, first_event.get(object_id, event_id))
         object_ids = sorted(first_event, key=lambda object_id: (first_event[object_id], object_id))
         self.env["saas.event"].invalidate_model(["state"])
-        for start in range(0, len(object_ids), OBJECTS_PER_JOB):
-            self._enqueue_objects_processing(object_ids[start : start + OBJECTS_PER_JOB])
-        return self.env._("%s objects to process.", len(object_ids))
+        enqueued = self._enqueue_objects(object_ids)
+        return self.env._(
+            "%(count)s objects to process, %(pending)s of them by a job still pending.",
+            count=len(object_ids),
+            pending=len(object_ids) - enqueued,
+        )
+
+    def _enqueue_objects(self, object_external_ids):
+        """Hand the waiting events of ``object_external_ids`` to processing jobs, up to
+        ``OBJECTS_PER_JOB`` objects a job, in that order; how many objects were enqueued.
+
+        An object that a pending job of this backend already names gets no other job: that
+        job reads the object's waiting events when it starts, and it cannot start before this
+        transaction commits (``_objects_of_pending_jobs`` share-locks it). Without that, an
+        object whose events arrive across two dispatches would be in two jobs, the second
+        finding it locked by the first and postponing it."""
+        self.ensure_one()
+        pending = self._objects_of_pending_jobs(object_external_ids)
+        todo = [object_id for object_id in object_external_ids if object_id not in pending]
+        for start in range(0, len(todo), OBJECTS_PER_JOB):
+            self._enqueue_objects_processing(todo[start : start + OBJECTS_PER_JOB])
+        return len(todo)
+
+    def _objects_of_pending_jobs(self, object_external_ids):
+        """Those of ``object_external_ids`` that a pending processing job of this backend
+        names, its own (``_process_object_events``) or one of several objects; the jobs are
+        share-locked for the transaction, which keeps queue_job's runner from starting them
+        until it commits (as ``_pending_dispatcher_lock`` does for the dispatcher). queue_job
+        keeps a job's arguments as JSON text inside ``jsonb`` columns, hence ``#>> '{}'``;
+        the first argument is the object, or the list of objects."""
+        if not object_external_ids:
+            return set()
+        self.env["queue.job"].flush_model(
+            ["state", "model_name", "method_name", "records", "args"]
+        )
+        self.env.cr.execute(
+            """SELECT ((args #>> '{}')::jsonb) -> 0 FROM queue_job
+                WHERE state = 'pending' AND model_name = 'saas.backend'
+                  AND method_name IN ('_process_object_events', '_process_objects_events')
+                  AND ((records #>> '{}')::jsonb) -> 'ids' @> %s::jsonb
+                  AND ((args #>> '{}')::jsonb) -> 0 ?| %s
+                  FOR SHARE""",
+            (json.dumps([self.id]), list(object_external_ids)),
+        )
+        named = set()
+        for (objects,) in self.env.cr.fetchall():
+            named.update([objects] if isinstance(objects, str) else objects)
+        return named.intersection(object_external_ids)
 
     def _on_processing_job_failed(self, exc_name=None, exc_message=None, exc_info=None):
         """queue_job calls this when a dispatching or processing job of this backend failed.

@@ -35,9 +35,9 @@ def store_delivery(env, backend, body, headers, secrets):
     return env["saas.event"].browse([event_id for event_id, _object_id in new])
 
 
-def run_jobs(env, limit=100):
+def run_jobs(env, limit=100, method=None):
     """Perform the pending connector jobs whose time has come, oldest first, as the job runner
-    would. Returns how many ran."""
+    would; only those of ``method`` if given. Returns how many ran."""
     performed = 0
     while performed < limit:
         now = fields.Datetime.now()
@@ -45,6 +45,7 @@ def run_jobs(env, limit=100):
             [
                 ("state", "=", "pending"),
                 ("model_name", "=", "saas.backend"),
+                *([("method_name", "=", method)] if method else []),
                 "|",
                 ("eta", "=", False),
                 ("eta", "<=", now),

@@ -1,8 +1,12 @@
 """A processing job of several objects: one transaction for all, each object and each event
 still its own — order, failures, retries and documents as when every object had its job."""
 
+from datetime import timedelta
 from unittest.mock import patch
 
+from freezegun import freeze_time
+
+from odoo import fields
 from odoo.addons.saas_connector_base.tests.common import run_jobs
 from odoo.tests import TransactionCase, tagged
 
@@ -211,3 +215,67 @@ class TestEventBursts(TransactionCase):
             self.env["res.partner"].search([("name", "=", "Prepared for the job")]),
             "a failed event keeps nothing prepared for it",
         )
+
+    def processing_jobs(self):
+        return self.env["queue.job"].search(
+            [("method_name", "in", ("_process_object_events", "_process_objects_events"))]
+        )
+
+    def test_events_arriving_after_a_dispatch_join_the_pending_job_of_their_object(self):
+        deliver(
+            self.env,
+            self.backend,
+            make_event("c_1", created=T + 100, name="c_1 first"),
+            make_event("c_2"),
+        )
+        self.dispatch()
+        shared = self.burst_jobs()
+        deliver(
+            self.env,
+            self.backend,
+            make_event("c_1", created=T + 200, name="c_1 second"),
+            make_event("c_3"),
+        )
+        self.assertEqual(run_jobs(self.env, method="_dispatch_received_events"), 1)
+        # c_1 is named by a pending job already: only c_3 gets one, which would otherwise
+        # have shared a second job with c_1 and found it locked by the first.
+        self.assertEqual(self.burst_jobs(), shared)
+        self.assertEqual(
+            (self.processing_jobs() - shared).identity_key,
+            self.backend._object_identity_key("c_3"),
+        )
+        run_jobs(self.env)
+        self.assertEqual(events_of(self.env, self.backend, "c_1").mapped("state"), ["done"] * 2)
+        self.assertEqual(self.partner_of("c_1").name, "c_1 second")
+        self.assertEqual(len(self.processing_jobs()), 2, "nothing postponed")
+
+    def test_the_sweep_hands_waiting_objects_to_a_few_jobs_and_never_twice(self):
+        events = deliver(self.env, self.backend, *(make_event(f"c_{n}") for n in range(45)))
+        # The dispatcher's job deleted by hand: the events wait with no job.
+        self.env["queue.job"].search([("model_name", "=", "saas.backend")]).unlink()
+        with freeze_time(fields.Datetime.now() + timedelta(minutes=10)):
+            self.assertEqual(self.env["saas.event"]._cron_sweep_waiting(), 45)
+            jobs = self.processing_jobs()
+            self.assertEqual(sorted(len(job.args[0]) for job in jobs), [5, 20, 20])
+            # The next sweep, before they ran, finds every object named by a pending job.
+            self.env["saas.event"]._cron_sweep_waiting()
+            self.assertEqual(self.processing_jobs(), jobs)
+        run_jobs(self.env)
+        self.assertEqual(set(events.mapped("state")), {"done"})
+        self.assertEqual(len(self.bindings.search([("backend_id", "=", self.backend.id)])), 45)
+
+    def test_replayed_events_are_processed_by_a_few_jobs(self):
+        events = deliver(
+            self.env,
+            self.backend,
+            *(make_event(f"c_{n}", fail="permanent", country="Atlantis") for n in range(25)),
+        )
+        run_jobs(self.env)
+        self.assertEqual(set(events.mapped("state")), {"failed"})
+        before = self.processing_jobs()
+        events.action_replay()
+        replay_jobs = self.processing_jobs() - before
+        self.assertEqual(sorted(len(job.args[0]) for job in replay_jobs), [5, 20])
+        run_jobs(self.env)
+        self.assertEqual(set(events.mapped("state")), {"failed"})
+        self.assertEqual(set(events.mapped("attempts")), {1}, "each tried again once")
