@@ -300,7 +300,10 @@ class TestPermutationInvariance(StripeAccountingCase):
             held += book_held
             failed += book_failed
             # A long run reports as it goes, so that one cut short still tells what held.
-            self.report(f"book {seed}: {book_held} of {book_held + len(book_failed)} held")
+            self.report(
+                f"book {seed}: {book_held} of {book_held + len(book_failed)} held"
+                + (f"; failed: {', '.join(book_failed)}" if book_failed else "")
+            )
         summary = (
             f"permutation invariance: {held} of {held + len(failed)} deliveries of "
             f"{len(SEEDS)} books held" + (f"; failed: {', '.join(failed)}" if failed else "")
