@@ -14,6 +14,7 @@ It is not a benchmark itself: ``scripts/bench.sh`` runs ``tests/bench/*/run.py``
 """
 
 import configparser
+import importlib.util
 import os
 import resource
 import shutil
@@ -62,6 +63,17 @@ def sayer(name):
 
 def verdict(passed):
     return "PASS" if passed else "MISS"
+
+
+def driver(name):
+    """The ``run.py`` of benchmark ``name`` as a module, to reuse what it defines (its
+    ``main`` does not run)."""
+    spec = importlib.util.spec_from_file_location(
+        f"bench_{name}", Path(__file__).resolve().parent / name / "run.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def add_database_options(parser, db, port=None, reuse=True):

@@ -111,28 +111,45 @@ def recorded(name):
     return json.loads((FIXTURES / name).read_text())
 
 
+def customer_event(key):
+    """``customer.created`` of customer ``cus_<key>``, in USD, from the recorded payload."""
+    event = recorded("customer_created.json")
+    event["id"] = f"evt_cus_{key}"
+    event["data"]["object"].update(
+        id=f"cus_{key}", name=f"Customer {key}", email=f"{key}@example.com", currency="usd"
+    )
+    event["data"]["object"]["tax_ids"]["data"] = []
+    return event
+
+
+def charge_event(key, invoice_id, **changes):
+    """``charge.succeeded`` of charge ``ch_<key>`` paying ``invoice_id`` of customer
+    ``cus_<key>``, in USD, from the recorded payload; ``changes`` update the charge."""
+    event = recorded("charge_succeeded.json")
+    event["id"] = f"evt_ch_{key}"
+    event["data"]["object"].update(
+        {
+            "id": f"ch_{key}",
+            "customer": f"cus_{key}",
+            "invoice": invoice_id,
+            "currency": "usd",
+            "payment_intent": f"pi_{key}",
+            "balance_transaction": f"txn_{key}",
+            **changes,
+        }
+    )
+    return event
+
+
 def flows(count, key_prefix=""):
     """Per invoice, its four deliveries, derived from the recorded payloads with ids of their
     own (``key_prefix`` sets a series apart) and in USD: ``[(customer, finalized, paid,
     charge)]``."""
-    customer, invoice, charge = (
-        recorded(name)
-        for name in (
-            "customer_created.json",
-            "invoice_payment_succeeded.json",
-            "charge_succeeded.json",
-        )
-    )
+    invoice = recorded("invoice_payment_succeeded.json")
     result = []
     for n in range(count):
         key = f"{key_prefix}{RUN_ID}x{n}"
         cus, inv, ch = f"cus_{key}", f"in_{key}", f"ch_{key}"
-        customer_event = copy.deepcopy(customer)
-        customer_event["id"] = f"evt_cus_{key}"
-        customer_event["data"]["object"].update(
-            id=cus, name=f"Customer {key}", email=f"{key}@example.com", currency="usd"
-        )
-        customer_event["data"]["object"]["tax_ids"]["data"] = []
         paid = copy.deepcopy(invoice)
         paid["id"], paid["type"] = f"evt_paid_{key}", "invoice.paid"
         body = paid["data"]["object"]
@@ -150,17 +167,7 @@ def flows(count, key_prefix=""):
         finalized["id"], finalized["type"] = f"evt_fin_{key}", "invoice.finalized"
         finalized["created"] -= 2
         finalized["data"]["object"].update(status="open", amount_paid=0)
-        charge_event = copy.deepcopy(charge)
-        charge_event["id"] = f"evt_ch_{key}"
-        charge_event["data"]["object"].update(
-            id=ch,
-            customer=cus,
-            invoice=inv,
-            currency="usd",
-            payment_intent=f"pi_{key}",
-            balance_transaction=f"txn_{key}",
-        )
-        result.append((customer_event, finalized, paid, charge_event))
+        result.append((customer_event(key), finalized, paid, charge_event(key, inv)))
     return result
 
 
