@@ -61,12 +61,8 @@ FAILED = "SELECT count(*), min(last_error) FROM saas_event WHERE state = 'failed
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", "--invoices", type=int, default=500)
-    benchkit.add_database_options(parser, "saas_bench_pipeline", port=8279)
-    parser.add_argument("--connections", type=int, default=4, help="concurrent deliveries")
-    parser.add_argument("--timeout", type=int, default=1800, help="seconds to wait for the queue")
-    args = parser.parse_args()
-    args.run_dir = benchkit.run_dir(NAME)
-    return args
+    benchkit.add_delivery_options(parser, "saas_bench_pipeline", port=8279, timeout=1800)
+    return benchkit.parse_args(NAME, parser)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -435,12 +431,10 @@ def report(args, measured, busy):
 
 def main():
     args = parse_args()
-    benchkit.empty_dir(args.run_dir)
-    started = time.monotonic()
-    busy = benchkit.busy_before(NAME)
+    started, busy = benchkit.begin(NAME, args)
     # The runner hands jobs to the same 2 HTTP workers that take the deliveries.
     conf = benchkit.write_conf(args.run_dir, args.db, port=args.port, job_channels="root:2")
-    try:
+    with benchkit.bench_database(args):
         benchkit.install_or_reuse(NAME, conf, args, MODULES)
         token = shell(conf, args, SETUP, "BENCH_TOKEN")
         measured = {
@@ -449,11 +443,8 @@ def main():
             "batch": measure_batch(args, conf),
             "statements": measure_statements(args, conf),
         }
-    finally:
-        if not args.keep_db:
-            benchkit.drop_db(args.db)
     report(args, measured, busy)
-    say(f"done in {time.monotonic() - started:.0f} s (logs in {args.run_dir})")
+    benchkit.say_done(NAME, args, started)
     return 0
 
 
