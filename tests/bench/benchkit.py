@@ -14,6 +14,8 @@ It is not a benchmark itself: ``scripts/bench.sh`` runs ``tests/bench/*/run.py``
 """
 
 import configparser
+import contextlib
+import importlib.util
 import os
 import resource
 import shutil
@@ -64,6 +66,31 @@ def verdict(passed):
     return "PASS" if passed else "MISS"
 
 
+def driver(name):
+    """The ``run.py`` of benchmark ``name`` as a module, to reuse what it defines (its
+    ``main`` does not run)."""
+    spec = importlib.util.spec_from_file_location(
+        f"bench_{name}", Path(__file__).resolve().parent / name / "run.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def begin(name, args):
+    """The start of a run of benchmark ``name``: its run folder emptied, the others' load
+    said when it is too much; ``(monotonic start, share of the CPUs others keep busy)``."""
+    empty_dir(args.run_dir)
+    started = time.monotonic()
+    return started, busy_before(name)
+
+
+def say_done(name, args, started):
+    """The last line of a run: how long it took since ``started`` (monotonic) and where its
+    logs are."""
+    say(name, f"done in {time.monotonic() - started:.0f} s (logs in {args.run_dir})")
+
+
 def add_database_options(parser, db, port=None, reuse=True):
     """``--db`` (default ``db``, or ``$BENCH_DB``), ``--port`` of the Odoo server when the
     benchmark starts one (default ``port``, or ``$BENCH_PORT``), ``--reuse-db`` unless
@@ -80,6 +107,24 @@ def add_database_options(parser, db, port=None, reuse=True):
             help="keep an existing bench database (no reinstall)",
         )
     parser.add_argument("--keep-db", action="store_true", help="do not drop it at the end")
+
+
+def add_delivery_options(parser, db, port, timeout):
+    """For the drivers that POST deliveries to a server they start: the database options of
+    :func:`add_database_options`, ``--connections`` (concurrent deliveries, default 4) and
+    ``--timeout`` (seconds to wait for the queue, default ``timeout``)."""
+    add_database_options(parser, db, port=port)
+    parser.add_argument("--connections", type=int, default=4, help="concurrent deliveries")
+    parser.add_argument(
+        "--timeout", type=int, default=timeout, help="seconds to wait for the queue"
+    )
+
+
+def parse_args(name, parser):
+    """``parser``'s arguments, with ``run_dir``: benchmark ``name``'s run folder."""
+    args = parser.parse_args()
+    args.run_dir = run_dir(name)
+    return args
 
 
 # ---------------------------------------------------------------------------------------------
@@ -203,6 +248,17 @@ def postgres(dbname, query, params=()):
 
 def drop_db(dbname):
     postgres("postgres", f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+
+
+@contextlib.contextmanager
+def bench_database(args):
+    """The run's database ``args.db``, dropped when the block ends (even on an error) unless
+    ``--keep-db``."""
+    try:
+        yield args.db
+    finally:
+        if not args.keep_db:
+            drop_db(args.db)
 
 
 def db_exists(dbname):

@@ -61,12 +61,8 @@ FAILED = "SELECT count(*), min(last_error) FROM saas_event WHERE state = 'failed
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", "--invoices", type=int, default=500)
-    benchkit.add_database_options(parser, "saas_bench_pipeline", port=8279)
-    parser.add_argument("--connections", type=int, default=4, help="concurrent deliveries")
-    parser.add_argument("--timeout", type=int, default=1800, help="seconds to wait for the queue")
-    args = parser.parse_args()
-    args.run_dir = benchkit.run_dir(NAME)
-    return args
+    benchkit.add_delivery_options(parser, "saas_bench_pipeline", port=8279, timeout=1800)
+    return benchkit.parse_args(NAME, parser)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -111,28 +107,45 @@ def recorded(name):
     return json.loads((FIXTURES / name).read_text())
 
 
+def customer_event(key):
+    """``customer.created`` of customer ``cus_<key>``, in USD, from the recorded payload."""
+    event = recorded("customer_created.json")
+    event["id"] = f"evt_cus_{key}"
+    event["data"]["object"].update(
+        id=f"cus_{key}", name=f"Customer {key}", email=f"{key}@example.com", currency="usd"
+    )
+    event["data"]["object"]["tax_ids"]["data"] = []
+    return event
+
+
+def charge_event(key, invoice_id, **changes):
+    """``charge.succeeded`` of charge ``ch_<key>`` paying ``invoice_id`` of customer
+    ``cus_<key>``, in USD, from the recorded payload; ``changes`` update the charge."""
+    event = recorded("charge_succeeded.json")
+    event["id"] = f"evt_ch_{key}"
+    event["data"]["object"].update(
+        {
+            "id": f"ch_{key}",
+            "customer": f"cus_{key}",
+            "invoice": invoice_id,
+            "currency": "usd",
+            "payment_intent": f"pi_{key}",
+            "balance_transaction": f"txn_{key}",
+            **changes,
+        }
+    )
+    return event
+
+
 def flows(count, key_prefix=""):
     """Per invoice, its four deliveries, derived from the recorded payloads with ids of their
     own (``key_prefix`` sets a series apart) and in USD: ``[(customer, finalized, paid,
     charge)]``."""
-    customer, invoice, charge = (
-        recorded(name)
-        for name in (
-            "customer_created.json",
-            "invoice_payment_succeeded.json",
-            "charge_succeeded.json",
-        )
-    )
+    invoice = recorded("invoice_payment_succeeded.json")
     result = []
     for n in range(count):
         key = f"{key_prefix}{RUN_ID}x{n}"
         cus, inv, ch = f"cus_{key}", f"in_{key}", f"ch_{key}"
-        customer_event = copy.deepcopy(customer)
-        customer_event["id"] = f"evt_cus_{key}"
-        customer_event["data"]["object"].update(
-            id=cus, name=f"Customer {key}", email=f"{key}@example.com", currency="usd"
-        )
-        customer_event["data"]["object"]["tax_ids"]["data"] = []
         paid = copy.deepcopy(invoice)
         paid["id"], paid["type"] = f"evt_paid_{key}", "invoice.paid"
         body = paid["data"]["object"]
@@ -150,17 +163,7 @@ def flows(count, key_prefix=""):
         finalized["id"], finalized["type"] = f"evt_fin_{key}", "invoice.finalized"
         finalized["created"] -= 2
         finalized["data"]["object"].update(status="open", amount_paid=0)
-        charge_event = copy.deepcopy(charge)
-        charge_event["id"] = f"evt_ch_{key}"
-        charge_event["data"]["object"].update(
-            id=ch,
-            customer=cus,
-            invoice=inv,
-            currency="usd",
-            payment_intent=f"pi_{key}",
-            balance_transaction=f"txn_{key}",
-        )
-        result.append((customer_event, finalized, paid, charge_event))
+        result.append((customer_event(key), finalized, paid, charge_event(key, inv)))
     return result
 
 
@@ -428,12 +431,10 @@ def report(args, measured, busy):
 
 def main():
     args = parse_args()
-    benchkit.empty_dir(args.run_dir)
-    started = time.monotonic()
-    busy = benchkit.busy_before(NAME)
+    started, busy = benchkit.begin(NAME, args)
     # The runner hands jobs to the same 2 HTTP workers that take the deliveries.
     conf = benchkit.write_conf(args.run_dir, args.db, port=args.port, job_channels="root:2")
-    try:
+    with benchkit.bench_database(args):
         benchkit.install_or_reuse(NAME, conf, args, MODULES)
         token = shell(conf, args, SETUP, "BENCH_TOKEN")
         measured = {
@@ -442,11 +443,8 @@ def main():
             "batch": measure_batch(args, conf),
             "statements": measure_statements(args, conf),
         }
-    finally:
-        if not args.keep_db:
-            benchkit.drop_db(args.db)
     report(args, measured, busy)
-    say(f"done in {time.monotonic() - started:.0f} s (logs in {args.run_dir})")
+    benchkit.say_done(NAME, args, started)
     return 0
 
 
