@@ -18,6 +18,7 @@ delivers every book in every way (``make soak``), ``BOOK_DELIVERIES=random`` (``
 import logging
 import os
 import random
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from odoo.addons.saas_connector_base.lib.money import to_minor_units
@@ -318,7 +319,10 @@ class TestPermutationInvariance(StripeAccountingCase):
         book = StripeBook(seed)
         self.prepare(book)
         in_order = None
-        with self.subTest(seed=seed, delivery="in order"):
+        with (
+            self.subTest(seed=seed, delivery="in order"),
+            self.reporting_failure(seed, "in order"),
+        ):
             # The in-order delivery must keep the invariants too.
             in_order = self.outcome(book, book.events, seed)
             held += 1
@@ -326,7 +330,7 @@ class TestPermutationInvariance(StripeAccountingCase):
             return held, [f"{seed} (in order)"]
         for name, events, recover in self.deliveries(book, seed):
             compared = False
-            with self.subTest(seed=seed, delivery=name):
+            with self.subTest(seed=seed, delivery=name), self.reporting_failure(seed, name):
                 self.assertSameLedger(
                     in_order,
                     self.outcome(book, events, seed + 1, recover=recover),
@@ -337,6 +341,19 @@ class TestPermutationInvariance(StripeAccountingCase):
             if not compared:
                 failed.append(f"{seed} ({name})")
         return held, failed
+
+    @contextmanager
+    def reporting_failure(self, seed, delivery):
+        """Write why a delivery did not hold to the report as it happens: a long run cut
+        short, or one whose failures arise only under load, keeps the reason."""
+        try:
+            yield
+        except Exception as error:
+            self.report(
+                f"book {seed}, {delivery} did not hold:\n    "
+                + "\n    ".join(str(error).splitlines()[:40])
+            )
+            raise
 
     @staticmethod
     def report(line):
