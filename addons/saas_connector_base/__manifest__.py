@@ -2,7 +2,7 @@
     "name": "SaaS Connector Base",
     "summary": "Engine for SaaS billing connectors: webhook intake, durable event inbox, "
     "queue processing with retries and replay, external-ID bindings, encrypted secrets",
-    "version": "19.0.1.3.0",
+    "version": "19.0.1.4.0",
     "category": "Accounting/Accounting",
     "license": "LGPL-3",
     "author": "SaaS Finance Suite",

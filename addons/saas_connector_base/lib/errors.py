@@ -17,11 +17,14 @@ class WebhookRejected(Exception):
 
 class TransientError(Exception):
     """Worth retrying later: a lock, a rate limit, the provider's 5xx, a document that has
-    not arrived yet. ``retry_after`` (seconds) overrides the backoff schedule when known."""
+    not arrived yet. ``retry_after`` (seconds) overrides the backoff schedule when known.
+    ``awaits`` names the document that has not arrived, as ``(model, external id)`` of its
+    binding: the event is retried as soon as a job binds it, not at the end of its backoff."""
 
-    def __init__(self, message, retry_after=None):
+    def __init__(self, message, retry_after=None, awaits=None):
         super().__init__(message)
         self.retry_after = retry_after
+        self.awaits = awaits
 
 
 class PermanentError(Exception):

@@ -119,6 +119,11 @@ class SaasBinding(models.Model):
         )
         bindings = self.browse([binding_id for (binding_id,) in self.env.cr.fetchall()])
         bindings.invalidate_recordset()
+        # What this transaction bound: events waiting for it are woken at the end of the job
+        # (``saas.backend._wake_awaiting_events``).
+        self.env.cr.postcommit.data.setdefault("saas.bound", set()).update(
+            (backend.id, record._name, external_id) for external_id in external_ids
+        )
         return bindings
 
     @api.model

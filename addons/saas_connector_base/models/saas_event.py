@@ -104,6 +104,15 @@ class SaasEvent(models.Model):
     )
     attempts = fields.Integer(readonly=True, help="Processing attempts so far.")
     next_attempt_at = fields.Datetime(readonly=True)
+    awaited_model = fields.Char(
+        readonly=True, help="Model of the document the event waits for, if it waits for one."
+    )
+    awaited_external_id = fields.Char(
+        string="Waits For",
+        readonly=True,
+        help="External ID of the document the event waits for: it is retried as soon as that "
+        "document is imported.",
+    )
     last_error = fields.Text(readonly=True)
     error_details = fields.Text(
         readonly=True,
@@ -139,6 +148,11 @@ class SaasEvent(models.Model):
 
     _external_id_unique = models.Constraint(
         "UNIQUE (backend_id, external_id)", "This event was already received."
+    )
+    # Each processing job looks for the events waiting for a document it may have imported.
+    _awaiting_idx = models.Index(
+        "(backend_id, awaited_model, awaited_external_id) "
+        "WHERE state = 'queued' AND awaited_external_id IS NOT NULL"
     )
     # The processing job reads the waiting events of one object in source order.
     _object_waiting_idx = models.Index(

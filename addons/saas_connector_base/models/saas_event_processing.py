@@ -230,7 +230,59 @@ class SaasBackend(models.Model):
                 )
                 unprepared.rollback()
                 outcomes = self._process_objects(object_external_ids, locked, events, retry_now)
+        if events:
+            self._wake_awaiting_events()
         return "\n".join(outcomes) or self.env._("Nothing to process.")
+
+    def _wake_awaiting_events(self):
+        """Retry now the events of this backend that wait for a document this transaction
+        bound (``TransientError.awaits``): a payment whose invoice was just imported is
+        recorded at once, not at the end of its backoff. Their objects' pending jobs are
+        brought forward; an object without one gets one."""
+        bound = self.env.cr.postcommit.data.get("saas.bound", set())
+        mine = [
+            (model, external_id)
+            for backend_id, model, external_id in bound
+            if backend_id == self.id
+        ]
+        if not mine:
+            return
+        bound.difference_update((self.id, model, external_id) for model, external_id in mine)
+        self.env.flush_all()
+        self.env.cr.execute(
+            """UPDATE saas_event event SET next_attempt_at = NULL
+                 FROM unnest(%s::varchar[], %s::varchar[]) AS awaited(model, external_id),
+                      saas_binding binding
+                WHERE event.backend_id = %s AND event.state = 'queued'
+                  AND event.awaited_model = awaited.model
+                  AND event.awaited_external_id = awaited.external_id
+                  AND event.next_attempt_at IS NOT NULL
+                  AND binding.backend_id = event.backend_id
+                  AND binding.res_model = awaited.model
+                  AND binding.external_id = awaited.external_id
+            RETURNING event.object_external_id""",
+            (
+                [model for model, _id in mine],
+                [external_id for _model, external_id in mine],
+                self.id,
+            ),
+        )
+        woken = list(dict.fromkeys(object_id for (object_id,) in self.env.cr.fetchall()))
+        if not woken:
+            return
+        self.env["saas.event"].invalidate_model(["next_attempt_at"])
+        # A job another transaction holds (a dispatcher share-locks pending jobs) keeps its
+        # time rather than be waited for: its events are still retried, at the end of their
+        # backoff.
+        self.env.cr.execute(
+            """UPDATE queue_job SET eta = NULL
+                WHERE id IN (SELECT id FROM queue_job
+                              WHERE state = 'pending' AND identity_key = ANY(%s)
+                                FOR UPDATE SKIP LOCKED)""",
+            ([self._object_identity_key(object_id) for object_id in woken],),
+        )
+        self.env["queue.job"].invalidate_model(["eta"])
+        self._enqueue_objects(woken)
 
     def _process_objects(self, object_external_ids, locked, events, retry_now):
         """Apply ``events``, the waiting events of the ``locked`` objects among
@@ -560,12 +612,15 @@ class SaasBackend(models.Model):
             return "failed"
         delay = getattr(error, "retry_after", None) or self._retry_delay(attempts)
         eta = fields.Datetime.add(fields.Datetime.now(), seconds=delay)
+        awaited_model, awaited_external_id = getattr(error, "awaits", None) or (False, False)
         event.sudo().write(
             {
                 "state": "queued",
                 "attempts": attempts,
                 "last_error": message,
                 "next_attempt_at": eta,
+                "awaited_model": awaited_model,
+                "awaited_external_id": awaited_external_id,
             }
         )
         self._enqueue_object_processing(event.object_external_id, eta=eta)

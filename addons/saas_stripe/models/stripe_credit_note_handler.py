@@ -81,7 +81,8 @@ class SaasStripeCreditNoteHandler(models.AbstractModel):
                     "Invoice %(invoice)s credited by %(credit_note)s is not imported yet.",
                     invoice=credit_note.invoice_id,
                     credit_note=credit_note.id,
-                )
+                ),
+                awaits=("account.move", credit_note.invoice_id),
             )
         if credit_note.currency != invoice.currency_id.name:
             raise PermanentError(

@@ -234,7 +234,10 @@ class SaasStripeCustomerHandler(models.AbstractModel):
         if not partner:
             # The customer's own events arrive at the same time and another job applies them:
             # wait for it rather than lose the tax id.
-            raise TransientError(self.env._("Customer %s is not imported yet.", customer_id))
+            raise TransientError(
+                self.env._("Customer %s is not imported yet.", customer_id),
+                awaits=("res.partner", customer_id),
+            )
         return partner
 
 

@@ -227,7 +227,8 @@ class SaasStripeInvoiceHandler(models.AbstractModel):
                     "Customer %(customer)s of invoice %(invoice)s is not imported yet.",
                     customer=invoice.customer_id,
                     invoice=invoice.id,
-                )
+                ),
+                awaits=("res.partner", invoice.customer_id),
             )
         return self._import_invoices(backend, [self._move_values(backend, invoice, partner)])
 

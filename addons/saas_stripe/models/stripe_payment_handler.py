@@ -89,7 +89,8 @@ class SaasStripePaymentHandler(models.AbstractModel):
                     "Invoice %(invoice)s of payment %(payment)s is not imported yet.",
                     invoice=payment.invoice_id,
                     payment=payment.id,
-                )
+                ),
+                awaits=("account.move", payment.invoice_id),
             )
         return move
 

@@ -90,7 +90,8 @@ class SaasStripeRefundHandler(models.AbstractModel):
                     "Payment %(payment)s refunded by %(refund)s is not imported yet.",
                     payment=refund.payment_intent_id or refund.charge_id,
                     refund=refund.id,
-                )
+                ),
+                awaits=("account.payment", refund.payment_intent_id or refund.charge_id),
             )
         if refund.currency != refunded.currency_id.name:
             raise PermanentError(

@@ -105,6 +105,21 @@ class TestStripePayment(StripeAccountingCase):
         self.assertEqual(len(self.payments()), 1)
         self.assertEqual(self.bound("account.move", "in_LsInv0002").amount_residual, 0.0)
 
+    def test_charge_waiting_for_its_invoice_is_recorded_as_soon_as_the_invoice_comes(self):
+        """No time passes: the charge is not left to the end of its backoff."""
+        with freeze_time(datetime(2026, 1, 5, 9, 0, 0)):
+            self.apply(fixture(LOCALSTRIPE_CUSTOMER))
+            charge = self.apply(fixture(LOCALSTRIPE_CHARGE))
+            self.assertEqual(
+                (charge.state, charge.awaited_model, charge.awaited_external_id),
+                ("queued", "account.move", "in_LsInv0002"),
+            )
+            self.assertTrue(charge.next_attempt_at)
+            self.apply(fixture(LOCALSTRIPE_INVOICE_PAID))
+            self.assertEqual(charge.state, "done", charge.last_error)
+        self.assertEqual(len(self.payments()), 1)
+        self.assertEqual(self.bound("account.move", "in_LsInv0002").amount_residual, 0.0)
+
     def test_replayed_and_resent_paid_events_make_no_second_payment(self):
         self.apply(fixture(LOCALSTRIPE_CUSTOMER))
         event = self.apply(fixture(LOCALSTRIPE_INVOICE_PAID))
