@@ -2,6 +2,7 @@
 through the ``stripe`` SDK reach Odoo by signed webhooks, and the documents Odoo makes of
 them are compared with what localstripe reports."""
 
+import json
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -390,7 +391,11 @@ def test_redelivery_is_idempotent_and_order_does_not_matter(env, account, locals
     )
     other.webhook = account.webhook.replace(backend.webhook_token, other.backend.webhook_token)
     for payload in shuffled:
-        assert other.deliver(payload).get("duplicate") is False
+        answer = other.deliver(payload)
+        # A state the engine read from Stripe (``evt_sync_…``, named after its content) may
+        # have been read by the other backend's own processing already: the same event.
+        if not json.loads(payload)["id"].startswith("evt_sync_"):
+            assert answer.get("duplicate") is False
     settle(env, other.backend, events.mapped("external_id"))
 
     assert end_state(env, other.backend, customer, subscription, invoice) == expected
